@@ -1,0 +1,99 @@
+"""The world around a demo terminal: an embedded gateway, demo residents and their cards,
+a simulated printer and camera, all under the demo dock's (and the UI tests') control.
+
+Card insertion goes through the same simulated reader slot the kiosk reads, so a demo card
+exchanges the real 社保卡 APDUs (through the real pcscd + vpcd when they are available).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from kiosk.models import card_data_from_json
+from kiosk.ssn import mask_name
+
+logger = logging.getLogger(__name__)
+
+VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+
+
+def pcscd_usable() -> bool:
+    """True when an isolated pcscd with vpcd can be started here (binaries present, root for unshare)."""
+    return shutil.which("pcscd") is not None and VPCD_DRIVER.exists() and os.geteuid() == 0
+
+
+class DemoWorld:
+    def __init__(self, data_dir: Path, use_pcscd: bool | None = None, persons: int = 12, seed: int = 2024) -> None:
+        self.data_dir = data_dir
+        self.use_pcscd = pcscd_usable() if use_pcscd is None else use_pcscd
+        self._persons = persons
+        self._seed = seed
+        self.server: Any = None
+        self.people: list[dict[str, Any]] = []
+        self.devices: Any = None
+
+    def start(self) -> list[dict[str, Any]]:
+        """Start the embedded server; return config overrides that point the kiosk at this world."""
+        from server.embedded import start_embedded_server
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.server = start_embedded_server(self.data_dir / "server", persons=self._persons, seed=self._seed)
+        self.people = list(self.server.demo_people())
+        logger.info("demo world: server %s, %d residents, card via %s", self.server.url, len(self.people),
+                    "pcscd+vpcd" if self.use_pcscd else "in-process reader")
+        return [{
+            "terminal": {"id": self.server.terminal_id, "data_dir": str(self.data_dir / "kiosk")},
+            "server": {"url": self.server.url, "timeout": 3.0, "retries": 1},
+            "card": {"kind": "vpcd" if self.use_pcscd else "simulated", "reader": ""},
+            "printer": {"kind": "virtual"},
+            "camera": {"kind": "simulated"},
+        }]
+
+    def attach(self, devices: Any) -> None:
+        self.devices = devices
+
+    # ----------------------------------------------------------------- dock controls
+    def person_label(self, index: int) -> str:
+        person = self.people[index]
+        return f"{mask_name(person['name'])} {person['ssn'][:6]}…{person['ssn'][-2:]}"
+
+    def insert_person(self, index: int) -> None:
+        from drivers.card.simulator import VirtualSocialSecurityCard
+
+        person = self.people[index]
+        card = VirtualSocialSecurityCard.from_card_data(card_data_from_json(person), pin=person["pin"])
+        self.devices.card_slot.insert(card)
+
+    def insert_foreign_card(self) -> None:
+        """A bank card: SELECT of the 社保 DF answers 6A82."""
+        from drivers.card.simulator import NonSocialSecurityCard
+
+        self.devices.card_slot.insert(NonSocialSecurityCard())
+
+    def insert_broken_card(self) -> None:
+        from drivers.card.simulator import BrokenCard
+
+        self.devices.card_slot.insert(BrokenCard())
+
+    def pull_card(self) -> None:
+        self.devices.card_slot.remove()
+
+    def set_paper(self, state: str) -> None:
+        self.devices.virtual_printer.set_paper(state)
+
+    def set_cover_open(self, is_open: bool) -> None:
+        self.devices.virtual_printer.cover_open(is_open)
+
+    def set_server_fault(self, mode: str | None) -> None:
+        self.server.set_fault(mode)
+
+    def printed_bytes(self) -> bytes:
+        return bytes(self.devices.virtual_printer.received)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None

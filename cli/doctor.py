@@ -1,0 +1,130 @@
+"""`python main.py doctor [--json]`: is every configured device and the server usable?
+
+Exit 0 only if all checks pass. Each problem is named with the fix an operator can apply.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from kiosk.errors import CardErrorKind, KioskError
+
+logger = logging.getLogger(__name__)
+
+CARD_FIXES = {
+    CardErrorKind.SERVICE: "start the PC/SC daemon: systemctl start pcscd (package pcscd)",
+    CardErrorKind.NO_READER: "plug in the card reader, or set card.reader to a name listed by pcsc_scan",
+}
+PRINTER_FIXES = {
+    "NO_PAPER": "load a new paper roll",
+    "PAPER_NEAR_END": "paper is running low: load a new roll soon",
+    "COVER_OPEN": "close the printer cover",
+    "OFFLINE": "check the printer's power and cable/network (printer.host, printer.port in the config)",
+    "ERROR": "power-cycle the printer; if it persists, call for service",
+}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _check(name: str, probe: Callable[[], str], fix_for: Callable[[Exception], str]) -> Check:
+    try:
+        return Check(name, True, probe())
+    except Exception as exc:
+        detail = exc.detail if isinstance(exc, KioskError) and exc.detail else str(exc) or type(exc).__name__
+        return Check(name, False, detail, fix_for(exc))
+
+
+def card_check(reader: Any) -> Check:
+    def probe() -> str:
+        readers = reader.list_readers()
+        present = reader.card_present()
+        return f"reader {reader.name!r} ({len(readers)} reader(s) found); card {'inserted' if present else 'not inserted'}"
+
+    def fix(exc: Exception) -> str:
+        kind = getattr(exc, "kind", None)
+        return CARD_FIXES.get(kind, "check the reader's cable; run pcsc_scan to see what the system sees")
+    return _check("card reader 读卡器", probe, fix)
+
+
+def printer_check(printer: Any) -> Check:
+    status = None
+    try:
+        status = printer.status()
+    except Exception as exc:
+        return Check("printer 打印机", False, str(exc), PRINTER_FIXES["OFFLINE"])
+    ok = bool(getattr(status, "usable", False))
+    warn = status.name == "PAPER_NEAR_END"
+    return Check("printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status.name, "") if not ok or warn else "")
+
+
+def server_check(backend: Any, url: str) -> Check:
+    def probe() -> str:
+        if not backend.health():
+            raise RuntimeError("health check answered but the database is not reachable")
+        return f"{url} healthy"
+    return _check("server 服务器", probe,
+                  lambda exc: f"check the network and server.url ({url}); the gateway's /healthz must answer")
+
+
+def credential_check(has_token: bool) -> Check:
+    if has_token:
+        return Check("terminal credential 终端凭证", True, "present")
+    return Check("terminal credential 终端凭证", False, "this terminal is not enrolled",
+                 "run: python main.py enroll --server URL --code CODE (code from python -m server create-terminal)")
+
+
+def font_check(configured: str) -> Check:
+    from screens.fonts import CHINESE_FIRST_FONTS
+    candidates = [configured] if configured else list(CHINESE_FIRST_FONTS)
+    found = next((path for path in candidates if os.path.isfile(path)), None)
+    if found:
+        return Check("CJK font 中文字体", True, found)
+    return Check("CJK font 中文字体", False, "no Chinese font found", "apt-get install fonts-wqy-microhei")
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from cli.runtime import open_runtime
+
+    try:
+        runtime = open_runtime(args)
+    except KioskError as exc:
+        checks = [Check("configuration 配置", False, exc.detail, "fix the named key in the config file")]
+        return _report(checks, getattr(args, "json", False))
+    try:
+        config = runtime.config
+        checks = [
+            Check("configuration 配置", True, f"terminal {config.terminal.id}"),
+            card_check(runtime.devices.card_reader),
+            printer_check(runtime.devices.printer),
+            server_check(runtime.backend, config.server.url),
+            credential_check(bool(runtime.backend.token)),
+            font_check(config.ui.font_path),
+        ]
+    finally:
+        runtime.close()
+    return _report(checks, getattr(args, "json", False))
+
+
+def _report(checks: list[Check], as_json: bool) -> int:
+    ok = all(check.ok for check in checks)
+    if as_json:
+        print(json.dumps({"ok": ok, "checks": [asdict(check) for check in checks]}, ensure_ascii=False, indent=2))
+    else:
+        for check in checks:
+            mark = "OK " if check.ok else "ERR"
+            print(f"[{mark}] {check.name}: {check.detail}")
+            if check.fix:
+                print(f"      fix: {check.fix}")
+        print("all checks passed" if ok else "some checks failed", file=sys.stderr)
+    return 0 if ok else 1

@@ -1,0 +1,112 @@
+"""`python main.py [--demo]`: the kiosk UI, wired to the devices, backend and print journal.
+
+Kivy reads its settings from the environment and kivy.config at import time, so everything
+Kivy-related is imported only after ``prepare_kivy_environment``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import KioskConfig
+
+logger = logging.getLogger(__name__)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def prepare_kivy_environment(config: KioskConfig, headless: bool, extra_width: int = 0) -> None:
+    """Environment and kivy.config settings that must precede the first Kivy import."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our own argparse owns the command line
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # Kivy logs through the logging module
+    if "KIVY_HOME" not in os.environ:
+        # Kivy writes its config/logs there; a private directory keeps ~/.kivy out of the kiosk.
+        os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="renshe-kivy-")
+    if headless:
+        os.environ["SDL_VIDEODRIVER"] = "offscreen"
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")  # right-click must not leave dots
+    Config.set("graphics", "fullscreen", "auto" if config.ui.fullscreen and not headless else "0")
+    Config.set("graphics", "width", str(config.ui.width + extra_width))
+    Config.set("graphics", "height", str(config.ui.height))
+    Config.set("graphics", "resizable", "0")
+
+
+def run_ui(args: argparse.Namespace) -> int:
+    from cli.runtime import open_runtime
+
+    headless = not has_display()
+    script = getattr(args, "script", None)
+    if headless and getattr(args, "demo", False) and script is None:
+        script = "journey"
+        print("no display: running the scripted demo journey off-screen")
+    if headless and not getattr(args, "demo", False):
+        print("no display (DISPLAY is not set): the kiosk UI needs an X display; try --demo for an off-screen run")
+        return 2
+    runtime = open_runtime(args)
+    try:
+        return _run_app(runtime, headless, script, getattr(args, "output", None))
+    finally:
+        runtime.close()
+
+
+def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | None) -> int:
+    config = runtime.config
+    demo = runtime.world is not None
+    dock_width = 380 if demo else 0
+    prepare_kivy_environment(config, headless, extra_width=dock_width)
+
+    from drivers.card.monitor import CardMonitor
+    from drivers.printer.preview import render_preview
+    from kiosk.controller import KioskController
+    from kiosk.worker import ThreadWorker
+    from screens.app import KioskApp, kivy_post
+    from screens.fonts import install_default_font
+
+    install_default_font(config.ui.font_path)
+    worker = ThreadWorker(kivy_post)
+    width = config.printer.paper_width_dots
+
+    def preview_png(document: Any) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        render_preview(document, width).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    controller = KioskController(config, worker, runtime.devices.card_port(), runtime.backend,
+                                 runtime.devices.printer, preview_png, journal=runtime.journal)
+    monitor = CardMonitor(runtime.devices.card_reader, controller.card_inserted, controller.card_removed,
+                          poll_interval=config.card.poll_interval)
+    result: dict[str, int] = {"code": 0}
+    dock_factory = None
+    on_started = None
+    if demo:
+        from screens.demo_dock import DemoDock
+
+        def dock_factory() -> Any:
+            return DemoDock(runtime.world, width=dock_width)
+    if script is not None:
+        from screens.journey import JourneyScript
+
+        out_dir = Path(output) if output else Path(tempfile.mkdtemp(prefix="renshe-demo-journey-"))
+
+        def on_started(app: Any) -> None:
+            JourneyScript(app, runtime.world, out_dir, result).start()
+
+    app = KioskApp(controller, dock_factory=dock_factory, on_started=on_started)
+    monitor.start()
+    try:
+        app.run()
+    finally:
+        monitor.stop()
+        worker.stop()
+    return result["code"]

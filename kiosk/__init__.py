@@ -1,0 +1,1 @@
+"""Renshe kiosk domain: session, flows, backend client, documents. No Kivy, cv2 or pyscard here."""

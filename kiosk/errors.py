@@ -1,0 +1,82 @@
+"""Typed errors. Each carries an i18n message key for the resident and a detail for the log.
+
+Screens show ``tr(error.message_key, lang)``; logs get ``error.detail`` (never personal data).
+"""
+from __future__ import annotations
+
+import enum
+
+
+class KioskError(Exception):
+    """Base of every error the flows turn into a message on screen."""
+
+    message_key: str = "error.generic"
+
+    def __init__(self, detail: str = "", *, message_key: str | None = None) -> None:
+        super().__init__(detail or self.message_key)
+        self.detail = detail
+        if message_key:
+            self.message_key = message_key
+
+
+class CardErrorKind(enum.Enum):
+    NO_READER = "no_reader"          # no PC/SC reader matches the configured name
+    NO_CARD = "no_card"              # reader present, no card in it
+    NOT_SOCIAL_SECURITY_CARD = "not_sscard"  # SELECT of the SSSE DF answered 6A82 (or similar)
+    REMOVED = "removed"              # card pulled during a command
+    MUTE = "mute"                    # card does not answer / unresponsive
+    BAD_DATA = "bad_data"            # records unreadable or invalid (e.g. SSN check digit wrong)
+    UNEXPECTED_STATUS = "unexpected_status"  # a status word we do not know how to handle
+    PIN_BLOCKED = "pin_blocked"      # 6983
+    PIN_FORMAT = "pin_format"        # PIN not 6 digits (refused before any APDU)
+    SERVICE = "service"              # pcscd not running / PC/SC service error
+
+
+class CardError(KioskError):
+    """A card or reader problem; ``kind`` says which (message key ``card.<kind>``)."""
+
+    def __init__(self, kind: CardErrorKind, detail: str = "", sw: int | None = None) -> None:
+        super().__init__(detail or kind.value, message_key=f"card.{kind.value}")
+        self.kind = kind
+        self.sw = sw
+
+
+class PrinterError(KioskError):
+    """The printer cannot print now; ``status`` is a drivers.printer PrinterStatus value name."""
+
+    def __init__(self, status: str, detail: str = "") -> None:
+        super().__init__(detail or status, message_key=f"printer.{status.lower()}")
+        self.status = status
+
+
+class BackendError(KioskError):
+    message_key = "backend.unavailable"
+
+
+class BackendUnavailable(BackendError):
+    """Connection refused, DNS failure, 5xx after retries."""
+
+    message_key = "backend.unavailable"
+
+
+class BackendTimeout(BackendError):
+    message_key = "backend.timeout"
+
+
+class BackendRejected(BackendError):
+    """The server refused the request (4xx). Carries the server's own bilingual message."""
+
+    message_key = "backend.rejected"
+
+    def __init__(self, status_code: int, code: str, message_zh: str = "", message_en: str = "") -> None:
+        super().__init__(f"{status_code} {code}")
+        self.status_code = status_code
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+
+
+class ConfigError(KioskError):
+    """Invalid configuration: names the key, the value and what was expected."""
+
+    message_key = "config.invalid"

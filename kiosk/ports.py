@@ -1,0 +1,53 @@
+"""What the flows need from the outside world, as small protocols.
+
+drivers/ and kiosk/backend.py implement these; main.py wires them; tests pass fakes.
+Every method may block (device or network I/O) and is therefore only called on the worker.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kiosk.models import CardData, PinResult
+
+if TYPE_CHECKING:
+    from kiosk.documents import Document
+
+
+class CardSession(Protocol):
+    """An open connection to the inserted 社会保障卡, kept for the whole resident session."""
+
+    def read(self) -> CardData: ...
+    def verify_pin(self, pin: str) -> PinResult: ...
+    def close(self) -> None: ...
+
+
+class CardPort(Protocol):
+    def open_card(self) -> CardSession:
+        """Connect to the inserted card; raises kiosk.errors.CardError."""
+        ...
+
+
+class PrinterPort(Protocol):
+    def status(self) -> Any:
+        """A drivers.printer PrinterStatus: has ``.name`` and ``.usable``."""
+        ...
+
+    def print_document(self, doc: Document) -> None:
+        """Print or raise kiosk.errors.PrinterError."""
+        ...
+
+
+class PreviewPort(Protocol):
+    def __call__(self, doc: Document) -> bytes:
+        """PNG bytes of what the paper will show."""
+        ...
+
+
+class Backend(Protocol):
+    def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict: ...
+    def end_session(self, session_id: str) -> None: ...
+    def insurance(self, session_id: str) -> dict: ...
+    def contributions(self, session_id: str, from_period: str | None = None, to_period: str | None = None,
+                      page: int = 1, page_size: int = 100) -> dict: ...
+    def issue_certificate(self, session_id: str, kind: str, from_period: str | None = None,
+                          to_period: str | None = None, idempotency_key: str | None = None) -> dict: ...

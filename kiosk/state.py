@@ -1,0 +1,79 @@
+"""What the screens show. The controller owns one KioskState and publishes copies of it.
+
+Screens render a state and send intents back; they never read devices or the backend.
+The resident's data lives only in ``resident``, ``records`` and ``preview_png`` and is wiped by
+:meth:`KioskState.clear_resident` at the end of every session.
+"""
+from __future__ import annotations
+
+import copy
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Screen(enum.Enum):
+    ATTRACT = "attract"
+    READING = "reading"
+    PIN = "pin"
+    BUSY = "busy"
+    MENU = "menu"
+    RECORDS = "records"
+    PRINT_PREVIEW = "print_preview"
+    MESSAGE = "message"
+    REMOVE_CARD = "remove_card"
+    OUT_OF_SERVICE = "out_of_service"
+
+
+@dataclass
+class Message:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    is_error: bool = False
+
+
+@dataclass
+class MenuItem:
+    service: str
+    enabled: bool
+    reason: Message | None = None
+
+
+@dataclass
+class Records:
+    """A table ready for display: already translated titles and formatted cells."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    summary: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KioskState:
+    screen: Screen = Screen.ATTRACT
+    language: str = "zh_CN"
+    resident_name: str = ""
+    pin_length: int = 0
+    pin_message: Message | None = None
+    busy_message: Message | None = None
+    message: Message | None = None
+    menu: list[MenuItem] = field(default_factory=list)
+    records: Records | None = None
+    preview_png: bytes | None = None
+    countdown: int | None = None
+    printer_status: str = "UNKNOWN"
+    session_active: bool = False
+
+    def snapshot(self) -> "KioskState":
+        return copy.deepcopy(self)
+
+    def clear_resident(self) -> None:
+        """Forget everything about the resident; keep only terminal-level settings."""
+        language, printer_status = self.language, self.printer_status
+        fresh = KioskState(language=language, printer_status=printer_status)
+        self.__dict__.update(fresh.__dict__)
+
+    def holds_resident_data(self) -> bool:
+        return bool(self.resident_name or self.records or self.preview_png or self.session_active
+                    or self.pin_length)

@@ -1,0 +1,132 @@
+"""The Kivy application: a ScreenManager showing the controller's state, the idle countdown, and
+in demo mode the demo dock beside the kiosk area.
+
+The controller runs on the Kivy thread: the worker posts its results with Clock.schedule_once.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.metrics import dp
+from kivy.properties import NumericProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.i18n import tr
+from kiosk.state import KioskState, Screen
+from screens import views
+from screens.widgets import KioskLabel, load_rules, make
+
+logger = logging.getLogger(__name__)
+
+VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
+    Screen.ATTRACT: views.AttractView,
+    Screen.READING: views.BusyView,
+    Screen.BUSY: views.BusyView,
+    Screen.PIN: views.PinView,
+    Screen.MENU: views.MenuView,
+    Screen.RECORDS: views.RecordsView,
+    Screen.PRINT_PREVIEW: views.PreviewView,
+    Screen.MESSAGE: views.MessageView,
+    Screen.REMOVE_CARD: views.RemoveCardView,
+    Screen.OUT_OF_SERVICE: views.OutOfServiceView,
+}
+
+
+def kivy_post(callback: Callable[[], None]) -> None:
+    """The worker's ``post``: run ``callback`` on the Kivy thread at the next frame."""
+    Clock.schedule_once(lambda _dt: callback(), 0)
+
+
+class TouchAwareRoot(BoxLayout):
+    """Tells the controller about every touch (idle timer) before the widgets get it."""
+
+    def __init__(self, on_any_touch: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_any_touch = on_any_touch
+
+    def on_touch_down(self, touch: Any) -> bool:
+        self._on_any_touch()
+        return super().on_touch_down(touch)
+
+
+class CountdownDialog(ModalView):
+    def __init__(self, on_stay: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(size_hint=(0.6, 0.45), auto_dismiss=False, **kwargs)
+        box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(16))
+        self.title = make("TitleLabel", color=(1, 1, 1, 1))
+        self.countdown = KioskLabel(color=(1, 1, 1, 1))
+        self.stay = make("KioskButton", intent="stay")
+        self.stay.bind(on_release=lambda *_: on_stay())
+        for widget in (self.title, self.countdown, self.stay):
+            box.add_widget(widget)
+        self.add_widget(box)
+
+    def show(self, seconds: int, lang: str) -> None:
+        self.title.text = tr("idle.title", lang)
+        self.countdown.text = tr("idle.countdown", lang, seconds=seconds)
+        self.stay.text = tr("idle.stay", lang)
+
+
+class KioskApp(App):
+    font_scale = NumericProperty(1.0)
+
+    def __init__(self, controller: Any, dock_factory: Callable[[], Any] | None = None,
+                 on_started: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.controller = controller
+        self.font_scale = controller.config.ui.font_scale
+        self._dock_factory = dock_factory
+        self._on_started = on_started
+        self.views: dict[Screen, views.BaseView] = {}
+        self.countdown: CountdownDialog | None = None
+        self.kiosk_area: ScreenManager | None = None
+        self.dock: Any = None
+        self.title = "人社自助服务终端"
+
+    def build(self) -> Any:
+        load_rules()
+        root = TouchAwareRoot(self.controller.touch)
+        manager = ScreenManager(transition=NoTransition())
+        for screen, cls in VIEW_CLASSES.items():
+            view = cls(self.controller, name=screen.value)
+            self.views[screen] = view
+            manager.add_widget(view)
+        self.kiosk_area = manager
+        root.add_widget(manager)
+        if self._dock_factory is not None:
+            self.dock = self._dock_factory()
+            root.add_widget(self.dock)
+        self.countdown = CountdownDialog(self.controller.touch)
+        self.controller.subscribe(self.render)
+        Clock.schedule_interval(lambda _dt: self.controller.tick(), 0.5)
+        return root
+
+    def on_start(self) -> None:
+        if self._on_started is not None:
+            self._on_started(self)
+
+    def render(self, state: KioskState) -> None:
+        view = self.views[state.screen]
+        view.render(state)
+        if self.kiosk_area is not None and self.kiosk_area.current != state.screen.value:
+            self.kiosk_area.current = state.screen.value
+            # Views not shown must not keep the previous resident's text: re-render them empty.
+            if not state.session_active:
+                for other in self.views.values():
+                    if other is not view:
+                        other.render(state)
+        if self.countdown is not None:
+            if state.countdown is not None:
+                self.countdown.show(state.countdown, state.language)
+                if self.countdown.parent is None:
+                    self.countdown.open(animation=False)
+            elif self.countdown.parent is not None:
+                self.countdown.dismiss(animation=False)
+
+    def current_view(self) -> views.BaseView:
+        return self.views[self.controller.state.screen]

@@ -1,0 +1,82 @@
+"""The demo dock (demo mode only): plays the world around the terminal.
+
+Insert a card of any demo resident (or a bank card, or a broken card), pull it, run the printer
+out of paper or open its cover, take the server down or make it slow. Every button calls the
+DemoWorld, which drives the simulated devices exactly as hardware would; the kiosk screens learn
+about it only through their normal device events. Slow device calls run off the UI thread.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.spinner import Spinner
+from kivy.uix.togglebutton import ToggleButton
+
+from screens.widgets import make
+
+logger = logging.getLogger(__name__)
+
+
+class DemoDock(BoxLayout):
+    def __init__(self, world: Any, width: int, **kwargs: Any) -> None:
+        super().__init__(orientation="vertical", size_hint_x=None, width=width, padding=dp(10), spacing=dp(8),
+                         **kwargs)
+        self.world = world
+        self.controls: dict[str, Any] = {}
+        self.add_widget(Label(text="演示控制台 Demo dock", size_hint_y=None, height=dp(40), font_size=dp(20)))
+        labels = [f"{i + 1}. {world.person_label(i)}" for i in range(len(world.people))]
+        self.person = Spinner(text=labels[0] if labels else "", values=labels, size_hint_y=None, height=dp(56),
+                              font_size=dp(18))
+        self.controls["person"] = self.person
+        self.add_widget(self.person)
+        self._button("insert", "插入所选居民的社保卡", lambda: world.insert_person(self.selected_person()))
+        self._button("insert_foreign", "插入银行卡（非社保卡）", world.insert_foreign_card)
+        self._button("insert_broken", "插入损坏的卡", world.insert_broken_card)
+        self._button("pull", "拔卡", world.pull_card)
+        self._section("打印机 Printer")
+        self._toggle_row("paper", [("ok", "有纸"), ("near_end", "将尽"), ("out", "缺纸")], world.set_paper)
+        self._toggle_row("cover", [("closed", "盖好"), ("open", "开盖")],
+                         lambda value: world.set_cover_open(value == "open"))
+        self._section("服务器 Server")
+        self._toggle_row("server", [("up", "正常"), ("slow", "缓慢"), ("down", "宕机")],
+                         lambda value: world.set_server_fault(None if value == "up" else value))
+        self.status = Label(text="", size_hint_y=None, height=dp(60), font_size=dp(16))
+        self.add_widget(self.status)
+        self.add_widget(BoxLayout())
+
+    def selected_person(self) -> int:
+        text = self.person.text
+        return int(text.split(".", 1)[0]) - 1 if text else 0
+
+    def _run(self, name: str, action: Callable[[], None]) -> None:
+        def task() -> None:
+            try:
+                action()
+            except Exception as exc:  # a dock action must never take the kiosk down
+                logger.warning("demo dock %s failed: %s", name, exc)
+
+        threading.Thread(target=task, name=f"dock-{name}", daemon=True).start()
+
+    def _button(self, name: str, text: str, action: Callable[[], None]) -> None:
+        button = make("SecondaryButton", intent=f"dock:{name}", text=text, height=dp(64), font_size=dp(20))
+        button.bind(on_release=lambda *_: self._run(name, action))
+        self.controls[name] = button
+        self.add_widget(button)
+
+    def _section(self, text: str) -> None:
+        self.add_widget(Label(text=text, size_hint_y=None, height=dp(36), font_size=dp(18)))
+
+    def _toggle_row(self, group: str, options: list[tuple[str, str]], action: Callable[[str], None]) -> None:
+        row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(6))
+        for index, (value, text) in enumerate(options):
+            toggle = ToggleButton(text=text, group=f"dock-{group}", state="down" if index == 0 else "normal",
+                                  allow_no_selection=False, font_size=dp(18))
+            toggle.bind(on_release=lambda _w, value=value: self._run(f"{group}:{value}", lambda: action(value)))
+            self.controls[f"{group}:{value}"] = toggle
+            row.add_widget(toggle)
+        self.add_widget(row)

@@ -1,0 +1,174 @@
+"""The scripted resident journey, played inside the running app with real touches.
+
+attract → insert the demo card → PIN on the on-screen pad → menu → 参保信息 → print 参保证明 →
+finish → pull the card → attract with nothing of the resident left. Each screen is saved as a
+PNG, with the receipt's preview and the printer's bytes, in the output folder. Any step that
+does not reach its expected screen in time fails the run (exit code 1) and says which.
+
+Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from kivy.base import EventLoop
+from kivy.clock import Clock
+from kivy.input.motionevent import MotionEvent
+from kivy.uix.label import Label
+
+from kiosk.state import Screen
+
+logger = logging.getLogger(__name__)
+
+Step = tuple[str, Any]
+STEP_TIMEOUT = 20.0
+
+
+class _Tap(MotionEvent):
+    """A finger press and release at window coordinates, dispatched through Kivy's input path."""
+
+    def __init__(self, x: float, y: float) -> None:
+        win = EventLoop.window
+        super().__init__("journey", id(self), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+                         is_touch=True, type_id="touch")
+        self.profile = ["pos"]
+
+    def depack(self, args: dict[str, float]) -> None:
+        self.sx, self.sy = args["x"], args["y"]
+        super().depack(args)
+
+
+def tap(widget: Any) -> None:
+    x, y = widget.to_window(*widget.center)
+    touch = _Tap(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    EventLoop.post_dispatch_input("end", touch)
+
+
+class JourneyScript:
+    def __init__(self, app: Any, world: Any, out_dir: Path, result: dict[str, int]) -> None:
+        self.app = app
+        self.world = world
+        self.out_dir = out_dir
+        self.result = result
+        self.person = world.people[0]
+        self.shots: list[str] = []
+        self._steps = self._journey()
+        self._waiting: tuple[Callable[[], bool], float, str] | None = None
+        self._event: Any = None
+
+    def start(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._event = Clock.schedule_interval(self._advance, 0.1)
+
+    # ----------------------------------------------------------------- helpers for steps
+    def screen(self) -> Screen:
+        return self.app.controller.state.screen
+
+    def press(self, intent: str) -> None:
+        tap(self.app.current_view().intents[intent])
+
+    def shot(self, name: str) -> None:
+        path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
+        self.app.kiosk_area.export_to_png(str(path))
+        self.shots.append(path.name)
+
+    def _journey(self) -> Iterator[Step]:
+        yield "wait", (lambda: self.screen() is Screen.ATTRACT, "attract screen")
+        yield "settle", None
+        self.shot("attract")
+        self.world.insert_person(0)
+        yield "wait", (lambda: self.screen() is Screen.PIN, "PIN screen after inserting the card")
+        yield "settle", None
+        self.shot("pin")
+        for digit in self.person["pin"]:
+            self.press(f"pin:{digit}")
+        yield "settle", None
+        self.shot("pin-entered")
+        self.press("pin:ok")
+        yield "wait", (lambda: self.screen() is Screen.MENU, "menu after the PIN")
+        yield "wait", (lambda: self.app.controller.state.printer_status != "UNKNOWN", "printer status")
+        yield "settle", None
+        self.shot("menu")
+        self.press("service:insurance_info")
+        yield "wait", (lambda: self.screen() is Screen.RECORDS, "参保信息 screen")
+        yield "settle", None
+        self.shot("insurance")
+        self.press("back")
+        yield "wait", (lambda: self.screen() is Screen.MENU, "menu again")
+        self.press("service:print_insured_certificate")
+        yield "wait", (lambda: self.screen() is Screen.PRINT_PREVIEW, "print preview")
+        yield "settle", None
+        self.shot("print-preview")
+        (self.out_dir / "receipt-preview.png").write_bytes(self.app.controller.state.preview_png or b"")
+        self.press("print")
+        yield "wait", (lambda: self.screen() is Screen.MESSAGE, "print result")
+        yield "settle", None
+        self.shot("printed")
+        message = self.app.controller.state.message
+        if message is None or message.key != "print.done":
+            raise JourneyFailed(f"printing ended with {message.key if message else 'nothing'}")
+        (self.out_dir / "receipt.bin").write_bytes(self.world.printed_bytes())
+        self.press("continue")
+        yield "wait", (lambda: self.screen() is Screen.MENU, "menu after printing")
+        self.press("exit")
+        yield "wait", (lambda: self.screen() is Screen.REMOVE_CARD, "remove-card screen")
+        yield "settle", None
+        self.shot("remove-card")
+        self.world.pull_card()
+        yield "wait", (lambda: self.screen() is Screen.ATTRACT, "attract screen after the card was pulled")
+        yield "settle", None
+        self.shot("attract-again")
+        self._check_nothing_left()
+
+    def _check_nothing_left(self) -> None:
+        if self.app.controller.state.holds_resident_data():
+            raise JourneyFailed("the kiosk state still holds resident data")
+        name = self.person["name"]
+        for view in self.app.views.values():
+            for widget in view.walk():
+                if isinstance(widget, Label) and name in widget.text:
+                    raise JourneyFailed(f"a {type(view).__name__} label still shows the resident's name")
+
+    # ----------------------------------------------------------------- driver
+    def _advance(self, _dt: float) -> None:
+        try:
+            if self._waiting is not None:
+                predicate, deadline, what = self._waiting
+                if not predicate():
+                    if time.monotonic() > deadline:
+                        raise JourneyFailed(f"timed out waiting for the {what} (now on {self.screen().value})")
+                    return
+                self._waiting = None
+            kind, arg = next(self._steps)
+            if kind == "wait":
+                predicate, what = arg
+                self._waiting = (predicate, time.monotonic() + STEP_TIMEOUT, what)
+            elif kind == "settle":
+                settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
+                self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")
+        except StopIteration:
+            self._finish(0, "journey complete")
+        except JourneyFailed as exc:
+            self._finish(1, f"journey failed: {exc}")
+        except Exception as exc:  # a crash in a step is a failed journey, reported, not a hung app
+            logger.exception("journey step crashed")
+            self._finish(1, f"journey crashed: {type(exc).__name__}: {exc}")
+
+    def _finish(self, code: int, summary: str) -> None:
+        if self._event is not None:
+            self._event.cancel()
+        self.result["code"] = code
+        report = {"ok": code == 0, "summary": summary, "screenshots": self.shots,
+                  "receipt_preview": "receipt-preview.png", "printer_bytes": "receipt.bin"}
+        (self.out_dir / "journey.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        print(f"{summary}; screenshots and receipt preview in {self.out_dir}", flush=True)
+        self.app.stop()
+
+
+class JourneyFailed(Exception):
+    pass

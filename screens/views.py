@@ -1,0 +1,276 @@
+"""One Kivy screen per kiosk state. Each renders a KioskState and sends intents to the controller.
+
+Screens hold no resident data of their own beyond the widgets' text, and every render replaces
+all of it, so a cleared state leaves nothing on screen.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any, Callable
+
+from kivy.core.image import Image as CoreImage
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.screenmanager import Screen as KivyScreen
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.widget import Widget
+
+from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, tr
+from kiosk.state import KioskState, Message
+from screens.widgets import HeaderBar, KioskButton, KioskLabel, make
+
+logger = logging.getLogger(__name__)
+
+
+def message_text(message: Message | None, lang: str) -> str:
+    """Translate a Message; params named ``*_key`` are message keys translated first."""
+    if message is None:
+        return ""
+    params = {}
+    then_text = ""
+    for name, value in message.params.items():
+        if name == "then_key":
+            then_text = tr(str(value), lang)
+        elif name.endswith("_key"):
+            params[name[:-4]] = tr(str(value), lang)
+        else:
+            params[name] = value
+    text = tr(message.key, lang, **params)
+    return f"{text}\n{then_text}" if then_text else text
+
+
+class BaseView(KivyScreen):
+    """Header with the terminal title, a body, and an optional footer of buttons."""
+
+    def __init__(self, controller: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.controller = controller
+        self.intents: dict[str, Widget] = {}
+        outer = BoxLayout(orientation="vertical")
+        self.header = HeaderBar()
+        self.header_label = KioskLabel(color=(1, 1, 1, 1), halign="left")
+        self.header.add_widget(self.header_label)
+        outer.add_widget(self.header)
+        self.body = BoxLayout(orientation="vertical", padding=dp(32), spacing=dp(20))
+        outer.add_widget(self.body)
+        self.add_widget(outer)
+        self.build()
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def button(self, intent: str, action: Callable[[], None], rule: str = "KioskButton", **kwargs: Any) -> KioskButton:
+        widget = make(rule, intent=intent, **kwargs)
+        widget.bind(on_release=lambda *_: action())
+        self.intents[intent] = widget
+        return widget
+
+    def render(self, state: KioskState) -> None:
+        self.header_label.text = tr("app.title", state.language)
+        self.update(state)
+
+    def update(self, state: KioskState) -> None:
+        raise NotImplementedError
+
+
+class AttractView(BaseView):
+    def build(self) -> None:
+        self.body.add_widget(Widget())
+        self.title = make("TitleLabel")
+        self.hint = KioskLabel()
+        self.body.add_widget(self.title)
+        self.body.add_widget(self.hint)
+        self.body.add_widget(Widget())
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        for lang in LANGUAGES:
+            row.add_widget(self.button(f"language:{lang}", lambda lang=lang: self.controller.set_language(lang),
+                                       rule="SecondaryButton", text=LANGUAGE_NAMES[lang]))
+        self.body.add_widget(row)
+
+    def update(self, state: KioskState) -> None:
+        self.title.text = tr("attract.insert_card", state.language)
+        self.hint.text = tr("attract.hint", state.language)
+
+
+class BusyView(BaseView):
+    """Reading the card, verifying, loading: a message and nothing to press."""
+
+    def build(self) -> None:
+        self.body.add_widget(Widget())
+        self.title = make("TitleLabel")
+        self.body.add_widget(self.title)
+        self.body.add_widget(Widget())
+
+    def update(self, state: KioskState) -> None:
+        self.title.text = message_text(state.busy_message, state.language)
+
+
+class PinView(BaseView):
+    def build(self) -> None:
+        self.greeting = make("TitleLabel")
+        self.prompt = KioskLabel()
+        self.dots = make("TitleLabel")
+        self.error = KioskLabel(color=(0.75, 0.1, 0.1, 1))
+        for widget in (self.greeting, self.prompt, self.dots, self.error):
+            self.body.add_widget(widget)
+        pad = GridLayout(cols=3, spacing=dp(12), size_hint=(None, None), width=dp(520))
+        pad.bind(minimum_height=pad.setter("height"))
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
+        for key in keys:
+            if key.isdigit():
+                pad.add_widget(self.button(f"pin:{key}", lambda key=key: self.controller.pin_digit(key),
+                                           rule="PinKey", text=key))
+            else:
+                action = self.controller.pin_clear if key == "clear" else self.controller.pin_delete
+                pad.add_widget(self.button(f"pin:{key}", action, rule="PinKey"))
+        holder = BoxLayout(size_hint_y=None)
+        pad.bind(height=holder.setter("height"))
+        holder.add_widget(Widget())
+        holder.add_widget(pad)
+        holder.add_widget(Widget())
+        self.body.add_widget(holder)
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        row.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        row.add_widget(self.button("pin:ok", self.controller.pin_submit))
+        self.body.add_widget(row)
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.greeting.text = tr("pin.title", lang, name=state.resident_name) if state.resident_name else ""
+        self.prompt.text = tr("pin.prompt", lang)
+        self.dots.text = " ".join(["●"] * state.pin_length + ["○"] * (6 - state.pin_length))
+        self.error.text = message_text(state.pin_message, lang)
+        self.intents["pin:clear"].text = tr("key.clear", lang)
+        self.intents["pin:delete"].text = tr("key.delete", lang)
+        self.intents["pin:ok"].text = tr("key.ok", lang)
+        self.intents["exit"].text = tr("key.exit", lang)
+
+
+class MenuView(BaseView):
+    def build(self) -> None:
+        self.title = make("TitleLabel")
+        self.body.add_widget(self.title)
+        self.grid = GridLayout(cols=2, spacing=dp(16), size_hint_y=None)
+        self.grid.bind(minimum_height=self.grid.setter("height"))
+        self.body.add_widget(self.grid)
+        self.body.add_widget(Widget())
+        self.footer = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        for lang in LANGUAGES:
+            self.footer.add_widget(self.button(f"language:{lang}", lambda lang=lang: self.controller.set_language(lang),
+                                               rule="SecondaryButton", text=LANGUAGE_NAMES[lang]))
+        self.footer.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        self.body.add_widget(self.footer)
+        self._services: list[str] = []
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.title.text = tr("menu.title", lang)
+        self.intents["exit"].text = tr("key.exit", lang)
+        services = [item.service for item in state.menu]
+        if services != self._services:
+            for name in self._services:
+                self.intents.pop(f"service:{name}", None)
+            self.grid.clear_widgets()
+            for name in services:
+                self.grid.add_widget(self.button(f"service:{name}",
+                                                 lambda name=name: self.controller.choose_service(name)))
+            self._services = services
+        for item in state.menu:
+            widget = self.intents[f"service:{item.service}"]
+            widget.disabled = not item.enabled
+            label = tr(f"service.{item.service}", lang)
+            widget.text = label if item.enabled else f"{label}\n{message_text(item.reason, lang)}"
+
+
+class RecordsView(BaseView):
+    """A translated table from KioskState.records."""
+
+    def build(self) -> None:
+        self.title = make("TitleLabel")
+        self.body.add_widget(self.title)
+        scroll = ScrollView()
+        self.table = GridLayout(cols=1, spacing=dp(4), size_hint_y=None)
+        self.table.bind(minimum_height=self.table.setter("height"))
+        scroll.add_widget(self.table)
+        self.body.add_widget(scroll)
+        self.summary = KioskLabel()
+        self.body.add_widget(self.summary)
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        row.add_widget(self.button("back", self.controller.back_to_menu, rule="SecondaryButton"))
+        row.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        self.body.add_widget(row)
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.intents["back"].text = tr("key.back", lang)
+        self.intents["exit"].text = tr("key.exit", lang)
+        self.table.clear_widgets()
+        records = state.records
+        if records is None:
+            self.title.text = ""
+            self.summary.text = ""
+            return
+        self.title.text = records.title
+        self.table.cols = max(len(records.columns), 1)
+        for heading in records.columns:
+            self.table.add_widget(KioskLabel(text=heading, bold=True, font_size=dp(24)))
+        for row in records.rows:
+            for cell in row:
+                self.table.add_widget(KioskLabel(text=cell, font_size=dp(24)))
+        self.summary.text = "\n".join(records.summary)
+
+
+class PreviewView(BaseView):
+    def build(self) -> None:
+        self.title = make("TitleLabel")
+        self.body.add_widget(self.title)
+        scroll = ScrollView()
+        self.image = Image(size_hint=(1, None), fit_mode="contain")
+        scroll.add_widget(self.image)
+        self.body.add_widget(scroll)
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        row.add_widget(self.button("back", self.controller.back_to_menu, rule="SecondaryButton"))
+        row.add_widget(self.button("print", self.controller.confirm_print))
+        self.body.add_widget(row)
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.title.text = tr("print.preview_title", lang)
+        self.intents["back"].text = tr("key.back", lang)
+        self.intents["print"].text = tr("key.print", lang)
+        if state.preview_png:
+            texture = CoreImage(io.BytesIO(state.preview_png), ext="png").texture
+            self.image.texture = texture
+            self.image.height = max(dp(200), texture.height * min(1.0, dp(700) / max(texture.width, 1)))
+        else:
+            self.image.texture = None
+
+
+class MessageView(BaseView):
+    def build(self) -> None:
+        self.body.add_widget(Widget())
+        self.title = make("TitleLabel")
+        self.body.add_widget(self.title)
+        self.body.add_widget(Widget())
+        self.body.add_widget(self.button("continue", self.controller.back_to_menu))
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.title.text = message_text(state.message, lang)
+        self.title.color = (0.75, 0.1, 0.1, 1) if state.message and state.message.is_error else (0.1, 0.12, 0.16, 1)
+        self.intents["continue"].text = tr("key.continue", lang)
+        self.intents["continue"].opacity = 1 if state.session_active else 0
+        self.intents["continue"].disabled = not state.session_active
+
+
+class RemoveCardView(BusyView):
+    def update(self, state: KioskState) -> None:
+        self.title.text = tr("remove_card.title", state.language)
+
+
+class OutOfServiceView(BusyView):
+    def update(self, state: KioskState) -> None:
+        self.title.text = tr("out_of_service", state.language)

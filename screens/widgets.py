@@ -1,0 +1,40 @@
+"""Reusable widgets and the rule files that style them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from kivy.factory import Factory
+from kivy.lang import Builder
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+
+_KV_LOADED = False
+
+
+class KioskLabel(Label):
+    pass
+
+
+class KioskButton(Button):
+    """A large button; ``intent`` names what it does, so scripts and tests can find it."""
+
+    def __init__(self, intent: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.intent = intent
+
+
+class HeaderBar(BoxLayout):
+    pass
+
+
+def load_rules() -> None:
+    global _KV_LOADED
+    if not _KV_LOADED:
+        Builder.load_file(str(Path(__file__).with_name("kiosk.kv")))
+        _KV_LOADED = True
+
+
+def make(rule: str, **kwargs):
+    """Instantiate a dynamic class from kiosk.kv (e.g. 'TitleLabel', 'SecondaryButton', 'PinKey')."""
+    return getattr(Factory, rule)(**kwargs)

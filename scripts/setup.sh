@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Idempotent set-up of a Debian 12 machine for the Renshe kiosk: Debian packages and .venv/.
+# Usage: scripts/setup.sh            (installs what is missing, then returns quickly on later runs)
+# Needs root or sudo for apt; everything else stays inside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  # PC/SC stack: daemon, the vsmartcard virtual reader driver, headers to build pyscard, independent clients
+  pcscd vsmartcard-vpcd libpcsclite-dev swig pcsc-tools opensc
+  # Kivy on a real X display (Xvfb) with Mesa GL, and SDL's input libs
+  xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 libgles2 x11-utils
+  # A CJK font whose first face is Chinese
+  fonts-wqy-microhei
+  # Real PostgreSQL 15 server for the gateway's test suite
+  postgresql-15 postgresql-client-15
+  python3-venv
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian starts pcscd through systemd socket activation on a normal machine; the tests start
+# their own isolated pcscd, so nothing is enabled here.
+
+PY=${PYTHON:-python3}
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$PY" -m venv .venv
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing pinned Python packages"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+  echo "$want" > "$stamp"
+fi
+echo "setup: ready"
