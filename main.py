@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true")
 
     from cli.face_cmd import add_face_parser
-    add_face_parser(sub, parents=[common])
+    add_face_parser(sub)
     return parser
 
 
@@ -93,8 +93,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from cli.enroll_cmd import run_config_sync
         return run_config_sync(args)
     if command == "face":
-        from cli.face_cmd import run_face_command
-        return run_face_command(args)
+        return args.func(args)
     raise SystemExit(f"unknown command {command}")
 
 

@@ -58,7 +58,6 @@ def card_check(reader: Any) -> Check:
 
 
 def printer_check(printer: Any) -> Check:
-    status = None
     try:
         status = printer.status()
     except Exception as exc:
@@ -108,7 +107,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             card_check(runtime.devices.card_reader),
             printer_check(runtime.devices.printer),
             server_check(runtime.backend, config.server.url),
-            credential_check(bool(runtime.backend.token)),
+            credential_check(bool(runtime.token)),
             font_check(config.ui.font_path),
         ]
     finally:

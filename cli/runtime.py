@@ -38,6 +38,7 @@ class Runtime:
     backend: Any = None
     journal: Any = None
     world: Any = None
+    token: str | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -84,7 +85,8 @@ def open_runtime(args: argparse.Namespace, devices: bool = True) -> Runtime:
         config.data_path().mkdir(parents=True, exist_ok=True)
         from kiosk.backend import BackendClient
 
-        runtime.backend = BackendClient(config.server.url, token or terminal_token(config),
+        runtime.token = token or terminal_token(config)
+        runtime.backend = BackendClient(config.server.url, runtime.token,
                                         timeout=config.server.timeout, retries=config.server.retries)
         if devices:
             from drivers.factory import build_devices

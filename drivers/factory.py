@@ -87,6 +87,7 @@ def build_card(config: KioskConfig, devices: Devices) -> None:
         pcscd = IsolatedPcscd()
         pcscd.start()
         devices._stoppers.append(pcscd.stop)
+        pcscd.export_env()  # libpcsclite reads the socket path once, at this process's first context
         bridge = VpcdCardBridge(port=pcscd.vpcd_port)
         devices._stoppers.append(bridge.remove)
         devices.card_slot = bridge

@@ -256,7 +256,9 @@ class KioskController:
             return
         item = next((entry for entry in self.state.menu if entry.service == name), None)
         if item is None or not item.enabled:
+            logger.info("service %s not offered now", name)
             return
+        logger.info("service chosen: %s", name)
         service = CATALOGUE[name]
         sid, gen, lang = self._session_id, self._generation, self.state.language
         self.state.busy_message = Message("print.issuing" if service.prints else "loading")

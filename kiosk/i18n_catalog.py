@@ -9,7 +9,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "reading.title": {"zh_CN": "正在读卡，请勿拔卡…", "zh_TW": "正在讀卡，請勿拔卡…", "en": "Reading your card, please do not remove it…"},
     "pin.title": {"zh_CN": "{name}，您好", "zh_TW": "{name}，您好", "en": "Hello, {name}"},
     "pin.prompt": {"zh_CN": "请输入社保卡密码（6位数字）", "zh_TW": "請輸入社保卡密碼（6位數字）", "en": "Enter your card PIN (6 digits)"},
-    "pin.wrong": {"zh_CN": "密码错误，还可以再试 {tries} 次", "zh_TW": "密碼錯誤，還可以再試 {tries} 次", "en": "Wrong PIN. {tries} tries left"},
+    "pin.wrong": {"zh_CN": "密码错误，还可以再试 {tries} 次", "zh_TW": "密碼錯誤，還可以再試 {tries} 次", "en": "Wrong PIN. Tries left: {tries}"},
     "pin.too_many": {"zh_CN": "密码错误次数较多，请到服务窗口办理", "zh_TW": "密碼錯誤次數較多，請到服務窗口辦理", "en": "Too many wrong PINs. Please go to a service counter"},
     "pin.verifying": {"zh_CN": "正在验证，请稍候…", "zh_TW": "正在驗證，請稍候…", "en": "Checking, please wait…"},
     "key.clear": {"zh_CN": "清除", "zh_TW": "清除", "en": "Clear"},

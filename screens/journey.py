@@ -9,6 +9,7 @@ Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -25,6 +26,7 @@ from kiosk.state import Screen
 logger = logging.getLogger(__name__)
 
 Step = tuple[str, Any]
+_touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
 
 
@@ -33,7 +35,7 @@ class _Tap(MotionEvent):
 
     def __init__(self, x: float, y: float) -> None:
         win = EventLoop.window
-        super().__init__("journey", id(self), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+        super().__init__("journey", next(_touch_ids), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
                          is_touch=True, type_id="touch")
         self.profile = ["pos"]
 
@@ -62,12 +64,19 @@ class JourneyScript:
         self._event: Any = None
 
     def start(self) -> None:
+        logger.info("scripted journey starting; output in %s", self.out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._event = Clock.schedule_interval(self._advance, 0.1)
 
     # ----------------------------------------------------------------- helpers for steps
     def screen(self) -> Screen:
         return self.app.controller.state.screen
+
+    def showing(self, screen: Screen) -> bool:
+        """The state is on ``screen`` and Kivy has finished switching to its view (touches reach it)."""
+        manager = self.app.kiosk_area
+        return (self.screen() is screen and manager.current == screen.value
+                and not manager.transition.is_active and manager.current_screen is self.app.views[screen])
 
     def press(self, intent: str) -> None:
         tap(self.app.current_view().intents[intent])
@@ -78,50 +87,43 @@ class JourneyScript:
         self.shots.append(path.name)
 
     def _journey(self) -> Iterator[Step]:
-        yield "wait", (lambda: self.screen() is Screen.ATTRACT, "attract screen")
-        yield "settle", None
+        yield "screen", (Screen.ATTRACT, "attract screen")
         self.shot("attract")
         self.world.insert_person(0)
-        yield "wait", (lambda: self.screen() is Screen.PIN, "PIN screen after inserting the card")
-        yield "settle", None
+        yield "screen", (Screen.PIN, "PIN screen after inserting the card")
         self.shot("pin")
         for digit in self.person["pin"]:
             self.press(f"pin:{digit}")
         yield "settle", None
         self.shot("pin-entered")
         self.press("pin:ok")
-        yield "wait", (lambda: self.screen() is Screen.MENU, "menu after the PIN")
+        yield "screen", (Screen.MENU, "menu after the PIN")
         yield "wait", (lambda: self.app.controller.state.printer_status != "UNKNOWN", "printer status")
         yield "settle", None
         self.shot("menu")
         self.press("service:insurance_info")
-        yield "wait", (lambda: self.screen() is Screen.RECORDS, "参保信息 screen")
-        yield "settle", None
+        yield "screen", (Screen.RECORDS, "参保信息 screen")
         self.shot("insurance")
         self.press("back")
-        yield "wait", (lambda: self.screen() is Screen.MENU, "menu again")
+        yield "screen", (Screen.MENU, "menu again")
         self.press("service:print_insured_certificate")
-        yield "wait", (lambda: self.screen() is Screen.PRINT_PREVIEW, "print preview")
-        yield "settle", None
+        yield "screen", (Screen.PRINT_PREVIEW, "print preview")
         self.shot("print-preview")
         (self.out_dir / "receipt-preview.png").write_bytes(self.app.controller.state.preview_png or b"")
         self.press("print")
-        yield "wait", (lambda: self.screen() is Screen.MESSAGE, "print result")
-        yield "settle", None
+        yield "screen", (Screen.MESSAGE, "print result")
         self.shot("printed")
         message = self.app.controller.state.message
         if message is None or message.key != "print.done":
             raise JourneyFailed(f"printing ended with {message.key if message else 'nothing'}")
         (self.out_dir / "receipt.bin").write_bytes(self.world.printed_bytes())
         self.press("continue")
-        yield "wait", (lambda: self.screen() is Screen.MENU, "menu after printing")
+        yield "screen", (Screen.MENU, "menu after printing")
         self.press("exit")
-        yield "wait", (lambda: self.screen() is Screen.REMOVE_CARD, "remove-card screen")
-        yield "settle", None
+        yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
         self.shot("remove-card")
         self.world.pull_card()
-        yield "wait", (lambda: self.screen() is Screen.ATTRACT, "attract screen after the card was pulled")
-        yield "settle", None
+        yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self.shot("attract-again")
         self._check_nothing_left()
 
@@ -148,6 +150,10 @@ class JourneyScript:
             if kind == "wait":
                 predicate, what = arg
                 self._waiting = (predicate, time.monotonic() + STEP_TIMEOUT, what)
+            elif kind == "screen":
+                screen, what = arg
+                self._waiting = (lambda: self.showing(screen), time.monotonic() + STEP_TIMEOUT, what)
+                self._steps = itertools.chain([("settle", None)], self._steps)
             elif kind == "settle":
                 settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
                 self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")

@@ -51,7 +51,7 @@ class BaseView(KivyScreen):
         self.intents: dict[str, Widget] = {}
         outer = BoxLayout(orientation="vertical")
         self.header = HeaderBar()
-        self.header_label = KioskLabel(color=(1, 1, 1, 1), halign="left")
+        self.header_label = KioskLabel(color=(1, 1, 1, 1), halign="left", size_hint_y=1)
         self.header.add_widget(self.header_label)
         outer.add_widget(self.header)
         self.body = BoxLayout(orientation="vertical", padding=dp(32), spacing=dp(20))
@@ -109,33 +109,31 @@ class BusyView(BaseView):
 
 
 class PinView(BaseView):
+    """Greeting, prompt and the buttons on the left; the PIN pad on the right (landscape kiosk)."""
+
     def build(self) -> None:
+        self.body.orientation = "horizontal"
+        left = BoxLayout(orientation="vertical", spacing=dp(16))
         self.greeting = make("TitleLabel")
         self.prompt = KioskLabel()
         self.dots = make("TitleLabel")
         self.error = KioskLabel(color=(0.75, 0.1, 0.1, 1))
+        left.add_widget(Widget())
         for widget in (self.greeting, self.prompt, self.dots, self.error):
-            self.body.add_widget(widget)
-        pad = GridLayout(cols=3, spacing=dp(12), size_hint=(None, None), width=dp(520))
-        pad.bind(minimum_height=pad.setter("height"))
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]
-        for key in keys:
+            left.add_widget(widget)
+        left.add_widget(Widget())
+        left.add_widget(self.button("pin:ok", self.controller.pin_submit))
+        left.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        self.body.add_widget(left)
+        pad = GridLayout(cols=3, spacing=dp(12), size_hint_x=None, width=dp(480))
+        for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]:
             if key.isdigit():
                 pad.add_widget(self.button(f"pin:{key}", lambda key=key: self.controller.pin_digit(key),
-                                           rule="PinKey", text=key))
+                                           rule="PinKey", text=key, size_hint_y=1))
             else:
                 action = self.controller.pin_clear if key == "clear" else self.controller.pin_delete
-                pad.add_widget(self.button(f"pin:{key}", action, rule="PinKey"))
-        holder = BoxLayout(size_hint_y=None)
-        pad.bind(height=holder.setter("height"))
-        holder.add_widget(Widget())
-        holder.add_widget(pad)
-        holder.add_widget(Widget())
-        self.body.add_widget(holder)
-        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
-        row.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
-        row.add_widget(self.button("pin:ok", self.controller.pin_submit))
-        self.body.add_widget(row)
+                pad.add_widget(self.button(f"pin:{key}", action, rule="PinKey", size_hint_y=1))
+        self.body.add_widget(pad)
 
     def update(self, state: KioskState) -> None:
         lang = state.language

@@ -31,10 +31,10 @@ class HeaderBar(BoxLayout):
 def load_rules() -> None:
     global _KV_LOADED
     if not _KV_LOADED:
-        Builder.load_file(str(Path(__file__).with_name("kiosk.kv")))
+        Builder.load_file(str(Path(__file__).with_name("style.kv")))
         _KV_LOADED = True
 
 
 def make(rule: str, **kwargs):
-    """Instantiate a dynamic class from kiosk.kv (e.g. 'TitleLabel', 'SecondaryButton', 'PinKey')."""
+    """Instantiate a dynamic class from style.kv (e.g. 'TitleLabel', 'SecondaryButton', 'PinKey')."""
     return getattr(Factory, rule)(**kwargs)

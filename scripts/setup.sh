@@ -8,13 +8,17 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   # PC/SC stack: daemon, the vsmartcard virtual reader driver, headers to build pyscard, independent clients
   pcscd vsmartcard-vpcd libpcsclite-dev swig pcsc-tools opensc
+  # private mount/network namespaces for an isolated pcscd (tests, demo)
+  iproute2 util-linux
   # Kivy on a real X display (Xvfb) with Mesa GL, and SDL's input libs
   xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 libgles2 x11-utils
-  # A CJK font whose first face is Chinese
-  fonts-wqy-microhei
+  # A CJK font whose first face is Chinese; HanaMin for rare characters (CJK Ext A/B) on receipts
+  fonts-wqy-microhei fonts-hanazono
   # Real PostgreSQL 15 server for the gateway's test suite
   postgresql-15 postgresql-client-15
-  python3-venv
+  # Debian's browser and its driver for the staff console tests (no downloaded browser)
+  chromium chromium-driver
+  python3-venv python3-dev build-essential
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

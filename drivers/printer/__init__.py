@@ -1,0 +1,1 @@
+"""ESC/POS printing: encoder, connectors, status, virtual printer, decoder and preview."""

@@ -1,0 +1,201 @@
+"""Client of the terminal gateway (server/, /api/v1) on ``requests``.
+
+Contract:
+- one pooled ``requests.Session``; every call has a (connect, read) timeout of ``timeout`` seconds;
+- retries with exponential backoff only for idempotent calls: GET, DELETE, and the certificate
+  POST that carries an idempotency key; never for session start, reprint or enrolment;
+- errors are typed (kiosk.errors): connection failures and 5xx → ``BackendUnavailable``,
+  timeouts → ``BackendTimeout``, 4xx → ``BackendRejected`` carrying the server's code and its
+  Chinese and English messages;
+- nothing is written to disk and no resident data is logged (paths hold only opaque ids).
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable
+
+logger = logging.getLogger(__name__)
+
+API = "/api/v1"
+
+
+class BackendClient:
+    """Typed access to the gateway for one terminal (``token`` from enrolment; None before it)."""
+
+    def __init__(self, base_url: str, token: str | None, timeout: float = 5.0, retries: int = 2,
+                 backoff: float = 0.2) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._token = token
+        self._http = requests.Session()
+        # Our own retry loop decides what is safe to repeat; urllib3 must not retry behind our back.
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+        self._http.headers.update({"Accept": "application/json", "User-Agent": "renshe-kiosk/1"})
+
+    def set_token(self, token: str | None) -> None:
+        self._token = token
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> "BackendClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- transport -------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, idempotent: bool, json: Any = None,
+                 params: dict[str, Any] | None = None, auth: bool = True) -> requests.Response:
+        headers = {"X-Request-ID": uuid.uuid4().hex[:16]}
+        if auth and self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        attempts = 1 + (self.retries if idempotent else 0)
+        last_error: Exception | None = None
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+            try:
+                resp = self._http.request(method, self.base_url + path, json=json, params=params, headers=headers,
+                                          timeout=(self.timeout, self.timeout))
+            except requests.Timeout as exc:
+                last_error = BackendTimeout(f"{method} {path}: timed out after {self.timeout}s")
+                logger.warning("backend timeout", extra={"method": method, "attempt": attempt + 1})
+                last_error.__cause__ = exc
+                continue
+            except requests.RequestException as exc:
+                last_error = BackendUnavailable(f"{method} {path}: {type(exc).__name__}")
+                last_error.__cause__ = exc
+                logger.warning("backend unreachable", extra={"method": method, "attempt": attempt + 1})
+                continue
+            if resp.status_code >= 500:
+                last_error = BackendUnavailable(f"{method} {path}: HTTP {resp.status_code}")
+                logger.warning("backend error", extra={"method": method, "status": resp.status_code,
+                                                       "attempt": attempt + 1})
+                continue
+            if resp.status_code >= 400:
+                raise _rejected(resp)
+            return resp
+        if last_error is None:  # attempts is at least 1, so this only guards against a logic slip
+            last_error = BackendUnavailable(f"{method} {path}: no attempt made")
+        raise last_error
+
+    def _json(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> dict[str, Any]:
+        resp = self._request(method, path, idempotent=idempotent, **kwargs)
+        try:
+            data = resp.json()
+        except ValueError as exc:
+            raise BackendUnavailable(f"{method} {path}: answer is not JSON") from exc
+        if not isinstance(data, dict):
+            raise BackendUnavailable(f"{method} {path}: answer is not a JSON object")
+        return data
+
+    # -- API ---------------------------------------------------------------------------------------
+
+    def health(self) -> bool:
+        """True when the gateway and its database answer; never raises."""
+        try:
+            resp = self._http.get(self.base_url + "/healthz", timeout=(self.timeout, self.timeout))
+        except requests.RequestException:
+            return False
+        return resp.status_code == 200
+
+    def enroll(self, terminal_id: str, code: str) -> dict[str, Any]:
+        """Exchange a one-time enrolment code for ``{terminal_id, token}`` (the caller stores the token)."""
+        return self._json("POST", f"{API}/terminals/enroll", idempotent=False, auth=False,
+                          json={"terminal_id": terminal_id, "code": code})
+
+    def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict[str, Any]:
+        """``{session_id, person: {name, gender, birth_date, region, region_name, ssn_masked}}``."""
+        return self._json("POST", f"{API}/sessions", idempotent=False,
+                          json={"ssn": ssn, "card_number": card_number, "auth_method": auth_method})
+
+    def end_session(self, session_id: str) -> None:
+        self._request("DELETE", f"{API}/sessions/{session_id}", idempotent=True)
+
+    def insurance(self, session_id: str) -> dict[str, Any]:
+        """参保信息: ``{person, enrolments: [...], summary: {months_paid_total, first_paid_period}}``."""
+        return self._json("GET", f"{API}/sessions/{session_id}/insurance", idempotent=True)
+
+    def contributions(self, session_id: str, from_period: str | None = None, to_period: str | None = None,
+                      page: int = 1, page_size: int = 100, type_code: str | None = None) -> dict[str, Any]:
+        """缴费明细: ``{items, page, page_size, total_items, totals}`` (periods YYYY-MM, inclusive)."""
+        params: dict[str, Any] = {"page": page, "page_size": page_size}
+        if from_period:
+            params["from"] = from_period
+        if to_period:
+            params["to"] = to_period
+        if type_code:
+            params["type"] = type_code
+        return self._json("GET", f"{API}/sessions/{session_id}/contributions", idempotent=True, params=params)
+
+    def benefits(self, session_id: str, kind: str | None = None) -> dict[str, Any]:
+        """养老金/失业金 发放记录: ``{items, total_amount}``."""
+        params = {"kind": kind} if kind else None
+        return self._json("GET", f"{API}/sessions/{session_id}/benefits", idempotent=True, params=params)
+
+    def rights(self, session_id: str, from_year: int | None = None, to_year: int | None = None) -> dict[str, Any]:
+        """个人权益单 by year: ``{person, from_year, to_year, years: [...]}``."""
+        params = {k: v for k, v in (("from_year", from_year), ("to_year", to_year)) if v is not None}
+        return self._json("GET", f"{API}/sessions/{session_id}/rights", idempotent=True, params=params or None)
+
+    def cards(self, session_id: str) -> dict[str, Any]:
+        """社保卡 status and 制卡进度: ``{cards: [...]}``."""
+        return self._json("GET", f"{API}/sessions/{session_id}/cards", idempotent=True)
+
+    def issue_certificate(self, session_id: str, kind: str, from_period: str | None = None,
+                          to_period: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Issue ``insured`` / ``payment`` / ``rights``; retried safely thanks to the idempotency key."""
+        body: dict[str, Any] = {"kind": kind, "idempotency_key": idempotency_key or uuid.uuid4().hex}
+        if from_period:
+            body["from"] = from_period
+        if to_period:
+            body["to"] = to_period
+        return self._json("POST", f"{API}/sessions/{session_id}/certificates", idempotent=True, json=body)
+
+    def submit_application(self, session_id: str, kind: str, form: dict[str, Any] | None = None,
+                           idempotency_key: str | None = None) -> dict[str, Any]:
+        """Submit 失业登记 etc. (kinds in server/applications.py); keyed, so retried safely.
+
+        Returns the receipt: ``{number, kind, type_name, status, status_name, submitted_at, person, fields,
+        history, next_steps}``."""
+        body = {"kind": kind, "form": form or {}, "idempotency_key": idempotency_key or uuid.uuid4().hex}
+        return self._json("POST", f"{API}/sessions/{session_id}/applications", idempotent=True, json=body)
+
+    def applications(self, session_id: str) -> dict[str, Any]:
+        """办事进度: ``{items: [...]}`` newest first."""
+        return self._json("GET", f"{API}/sessions/{session_id}/applications", idempotent=True)
+
+    def reprint_certificate(self, session_id: str, serial: str) -> dict[str, Any]:
+        """The same certificate with ``reprint: true`` (counted server-side, so never retried)."""
+        return self._json("POST", f"{API}/sessions/{session_id}/certificates/{serial}/reprint", idempotent=False)
+
+    def verify_certificate(self, serial: str, code: str) -> dict[str, Any]:
+        """Public check: ``{genuine, serial, kind, title, name_masked, ...}``."""
+        return self._json("GET", f"{API}/certificates/{serial}", idempotent=True, params={"code": code}, auth=False)
+
+
+def _rejected(resp: requests.Response) -> BackendRejected:
+    code, zh, en = f"http_{resp.status_code}", "", ""
+    try:
+        err = resp.json().get("error", {})
+        if isinstance(err, dict):
+            code = str(err.get("code") or code)
+            zh = str(err.get("message_zh") or "")
+            en = str(err.get("message_en") or "")
+    except (ValueError, AttributeError):
+        pass
+    logger.info("backend rejected request", extra={"status": resp.status_code, "code": code})
+    return BackendRejected(resp.status_code, code, zh, en)

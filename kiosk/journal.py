@@ -1,0 +1,208 @@
+"""The local print journal (SQLite in the data directory): issued → sent → confirmed | failed.
+
+Why: a certificate is issued once by the server; if the paper runs out mid-job, the kiosk crashes
+or the power goes, the job must be reprintable as a *reprint of the same serial*, never lost and
+never issued again. Every state change is committed before the next step, so after a restart
+``pending()`` lists exactly the jobs not confirmed on paper.
+
+What it holds (data protection): per job the serial, kind, state, times, a failure reason, and
+``doc_json`` — the certificate content, which is the minimum needed to reprint it (it contains
+the resident's name and 社会保障号码). Nothing else about residents is stored. Confirmed jobs drop
+their ``doc_json`` at once, and ``purge()`` deletes confirmed rows (and abandoned ones) older than
+``retention_days``. The file is created with mode 0600 (readable by the kiosk's user alone).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+logger = logging.getLogger(__name__)
+
+ISSUED, SENT, CONFIRMED, FAILED, ABANDONED = "issued", "sent", "confirmed", "failed", "abandoned"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS print_jobs (
+    job_id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    serial       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    doc_json     TEXT,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    reason       TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs(state);
+CREATE INDEX IF NOT EXISTS print_jobs_serial ON print_jobs(serial);
+"""
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: int
+    serial: str
+    kind: str
+    state: str
+    doc_json: str | None
+    attempts: int
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+    @property
+    def is_reprint(self) -> bool:
+        """A pending job that was already sent once must print as 补打 / REPRINT."""
+        return self.attempts > 0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class PrintJournal:
+    """Thread-safe journal of print jobs in one SQLite file. ``retention_days``: see ``purge``."""
+
+    def __init__(self, path: Path | str, retention_days: int = 30) -> None:
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # survive a power cut: the state is the point
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PrintJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ lifecycle
+    def record_issued(self, serial: str, kind: str, doc_json: str) -> int:
+        """A certificate came back from the server: keep it before anything is printed.
+
+        The same serial still pending is not recorded twice: its existing job id is returned.
+        """
+        with self._lock:
+            row = self._db.execute("SELECT job_id FROM print_jobs WHERE serial = ? AND state IN (?, ?, ?) "
+                                   "ORDER BY job_id DESC LIMIT 1", (serial, ISSUED, SENT, FAILED)).fetchone()
+            if row is not None and serial:
+                self._db.execute("UPDATE print_jobs SET doc_json = ?, updated_at = ? WHERE job_id = ?",
+                                 (doc_json, _now(), row[0]))
+                return int(row[0])
+            now = _now()
+            cursor = self._db.execute(
+                "INSERT INTO print_jobs(serial, kind, state, doc_json, created_at, updated_at) VALUES (?,?,?,?,?,?)",
+                (serial, kind, ISSUED, doc_json, now, now))
+            job_id = int(cursor.lastrowid or 0)
+        logger.info("journal: job %d issued (%s %s)", job_id, kind, serial)
+        return job_id
+
+    def mark_sent(self, job_id: int) -> None:
+        """The bytes are going to the printer now; from here on a retry is a reprint."""
+        self._set(job_id, SENT, None, bump=True)
+
+    def mark_confirmed(self, job_id: int) -> None:
+        """The printer reported a good state after the job: done; the content is dropped."""
+        with self._lock:
+            self._db.execute("UPDATE print_jobs SET state = ?, doc_json = NULL, reason = NULL, updated_at = ? "
+                             "WHERE job_id = ?", (CONFIRMED, _now(), job_id))
+        logger.info("journal: job %d confirmed", job_id)
+
+    def mark_failed(self, job_id: int, reason: str) -> None:
+        """Printing failed (paper out, cover open, offline): stays pending for a reprint."""
+        self._set(job_id, FAILED, reason[:200], bump=False)
+
+    def mark_abandoned(self, job_id: int, reason: str = "abandoned") -> None:
+        """Staff gave up on a job: it leaves ``pending()`` and its content is dropped."""
+        with self._lock:
+            self._db.execute("UPDATE print_jobs SET state = ?, doc_json = NULL, reason = ?, updated_at = ? "
+                             "WHERE job_id = ?", (ABANDONED, reason[:200], _now(), job_id))
+
+    def _set(self, job_id: int, state: str, reason: str | None, bump: bool) -> None:
+        with self._lock:
+            self._db.execute(f"UPDATE print_jobs SET state = ?, reason = ?, updated_at = ?"
+                             f"{', attempts = attempts + 1' if bump else ''} WHERE job_id = ?",
+                             (state, reason, _now(), job_id))
+        logger.info("journal: job %d %s%s", job_id, state, f" ({reason})" if reason else "")
+
+    # ------------------------------------------------------------------ queries
+    def get(self, job_id: int) -> Job | None:
+        with self._lock:
+            row = self._db.execute("SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
+                                   "updated_at FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return Job(*row) if row else None
+
+    def pending(self) -> list[Job]:
+        """Jobs issued or sent (or failed) but not confirmed: to reprint, oldest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
+                                    "updated_at FROM print_jobs WHERE state IN (?, ?, ?) ORDER BY job_id",
+                                    (ISSUED, SENT, FAILED)).fetchall()
+        return [Job(*row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per state (for the doctor and the fleet manager's health view)."""
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM print_jobs GROUP BY state").fetchall()
+        return {state: int(n) for state, n in rows}
+
+    def purge(self, days: int | None = None, now: dt.datetime | None = None) -> int:
+        """Delete confirmed and abandoned jobs older than ``days`` (default ``retention_days``)."""
+        limit = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=self.retention_days if days is None
+                                                                         else days)
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM print_jobs WHERE state IN (?, ?) AND updated_at < ?",
+                                      (CONFIRMED, ABANDONED, limit.isoformat(timespec="seconds")))
+        return int(cursor.rowcount)
+
+
+class _Printer(Protocol):
+    def print_document(self, doc: Any) -> None: ...
+
+
+def reprint_pending(journal: PrintJournal, printer: _Printer, lang: str = "zh_CN",
+                    fetch: Callable[[Job], dict[str, Any] | None] | None = None) -> list[int]:
+    """Reprint every pending job as 补打 / REPRINT of its own serial; return the confirmed job ids.
+
+    ``fetch(job)`` may return the server's reprint of the certificate (so the server counts it,
+    e.g. ``backend.reprint_certificate``); otherwise the stored content is used. Stops at the
+    first printer error (re-raised after ``mark_failed``): the remaining jobs stay pending.
+    """
+    import json
+
+    from kiosk.errors import KioskError
+    from kiosk.layouts import reprint_document
+
+    confirmed: list[int] = []
+    for job in journal.pending():
+        fresh = fetch(job) if fetch is not None else None
+        doc_json = json.dumps({**fresh, "reprint": True}, ensure_ascii=False) if fresh else job.doc_json
+        if not doc_json:
+            journal.mark_abandoned(job.job_id, "nothing stored to reprint")
+            continue
+        document = reprint_document(doc_json, lang)
+        journal.mark_sent(job.job_id)
+        try:
+            printer.print_document(document)
+        except KioskError as exc:
+            journal.mark_failed(job.job_id, exc.detail or exc.message_key)
+            raise
+        journal.mark_confirmed(job.job_id)
+        confirmed.append(job.job_id)
+        logger.info("journal: job %d reprinted (%s)", job.job_id, job.kind)
+    return confirmed

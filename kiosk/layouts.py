@@ -1,0 +1,260 @@
+"""Builders from the server's certificate/receipt JSON to printable Documents.
+
+Written defensively: a missing or malformed key drops its line, never the document. The
+社会保障号码 is printed whole only on documents a third party must be able to match to a person
+(参保证明, 缴费凭证, given to schools, employers, housing offices); everywhere else it is masked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from kiosk.documents import (Column, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text)
+from kiosk.ssn import mask_name, mask_ssn
+
+logger = logging.getLogger(__name__)
+
+FULL_SSN_KINDS = frozenset({"insured", "payment"})
+DEFAULT_TITLES = {"insured": "社会保险参保证明", "payment": "社会保险缴费凭证", "rights": "社会保险个人权益记录单"}
+
+_LABELS: dict[str, dict[str, str]] = {
+    "zh_CN": {
+        "name": "姓名", "ssn": "社会保障号码", "gender": "性别", "region": "参保地", "unit": "单位名称",
+        "period": "查询期间", "type": "险种", "status": "参保状态", "start": "参保日期", "unit_col": "参保单位",
+        "month": "年月", "base": "缴费基数", "personal": "个人缴费", "unit_paid": "单位缴费", "total": "合计",
+        "serial": "证明编号", "issued_at": "出具时间", "terminal": "终端编号", "code": "验证码",
+        "verify": "扫描二维码或访问下列网址核验真伪", "reprint": "补打 / REPRINT", "unpaid": "* 标记的月份尚未足额到账",
+        "months": "缴费月数", "issuer": "出具机构", "male": "男", "female": "女", "enrolments": "参保情况",
+        "contributions": "缴费明细", "summary": "权益汇总", "receipt": "业务受理回执", "app_no": "受理编号",
+        "app_type": "业务类型", "submitted_at": "提交时间", "app_status": "办理状态", "submitted": "提交内容",
+        "next": "后续办理", "contact": "咨询电话", "balance": "个人账户余额",
+    },
+    "en": {
+        "name": "Name", "ssn": "SSN", "gender": "Gender", "region": "Region", "unit": "Employer",
+        "period": "Period", "type": "Insurance", "status": "Status", "start": "Since", "unit_col": "Employer",
+        "month": "Month", "base": "Base", "personal": "Personal", "unit_paid": "Employer", "total": "Total",
+        "serial": "Serial", "issued_at": "Issued", "terminal": "Terminal", "code": "Code",
+        "verify": "Scan the QR code or visit this address to verify", "reprint": "补打 / REPRINT",
+        "unpaid": "* not yet fully received", "months": "Months paid", "issuer": "Issuer", "male": "Male",
+        "female": "Female", "enrolments": "Enrolments", "contributions": "Contributions", "summary": "Summary",
+        "receipt": "Application receipt", "app_no": "Number", "app_type": "Service", "submitted_at": "Submitted",
+        "app_status": "Status", "submitted": "Submitted data", "next": "Next steps", "contact": "Help line",
+        "balance": "Personal account",
+    },
+}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    return _LABELS["en"] if lang == "en" else _LABELS["zh_CN"]
+
+
+def _s(value: Any) -> str:
+    """A printable string; None and containers become ''."""
+    if value is None or isinstance(value, (dict, list, tuple, set)):
+        return ""
+    return str(value).strip()
+
+
+def _money(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return _s(value)
+
+
+def _when(value: Any) -> str:
+    text = _s(value)
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return text
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _gender(value: Any, labels: dict[str, str]) -> str:
+    text = _s(value)
+    return {"1": labels["male"], "2": labels["female"], "M": labels["male"], "F": labels["female"]}.get(text, text)
+
+
+def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(label, value) for label, value in pairs if value]
+
+
+def _person_block(person: dict[str, Any], labels: dict[str, str], full_ssn: bool, masked_name: bool = False
+                  ) -> KeyValue:
+    ssn = _s(person.get("ssn"))
+    name = _s(person.get("name"))
+    return KeyValue(_rows([
+        (labels["name"], mask_name(name) if masked_name else name),
+        (labels["ssn"], ssn if full_ssn else mask_ssn(ssn)),
+        (labels["gender"], _gender(person.get("gender"), labels)),
+        (labels["region"], _s(person.get("region_name") or person.get("region"))),
+    ]))
+
+
+def _enrolment_table(enrolments: list[Any], labels: dict[str, str]) -> Table | None:
+    rows = [[_s(e.get("type_name") or e.get("type_code")), _s(e.get("status")), _s(e.get("start_date")),
+             _s(e.get("unit_name"))] for e in enrolments if isinstance(e, dict)]
+    if not rows:
+        return None
+    return Table([Column(labels["type"], 1.4), Column(labels["status"], 1.2), Column(labels["start"], 1.6),
+                  Column(labels["unit_col"], 2.4)], rows)
+
+
+def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str, str]) -> tuple[Table | None, bool]:
+    rows, unpaid = [], False
+    personal_sum, unit_sum = Decimal(0), Decimal(0)
+    for row in rows_in:
+        if not isinstance(row, dict):
+            continue
+        paid = row.get("paid", True) is not False
+        unpaid = unpaid or not paid
+        rows.append([_s(row.get("period")) + ("" if paid else "*"), _s(row.get("type_name")),
+                     _money(row.get("base")), _money(row.get("personal")), _money(row.get("unit"))])
+        try:
+            personal_sum += Decimal(str(row.get("personal") or 0))
+            unit_sum += Decimal(str(row.get("unit") or 0))
+        except (InvalidOperation, ValueError):
+            logger.debug("non-numeric amount in a contribution row")
+    if not rows:
+        return None, False
+    total_personal = totals.get("personal", personal_sum)
+    total_unit = totals.get("unit", unit_sum)
+    columns = [Column(labels["month"], 1.5), Column(labels["type"], 1.5), Column(labels["base"], 1.7, "right"),
+               Column(labels["personal"], 1.5, "right"), Column(labels["unit_paid"], 1.5, "right")]
+    return Table(columns, rows, [labels["total"], "", "", _money(total_personal), _money(total_unit)]), unpaid
+
+
+def _footer(cert: dict[str, Any], labels: dict[str, str], seal_png: bytes | None) -> list[Any]:
+    blocks: list[Any] = [Divider()]
+    issuer = _s(_dict(cert.get("content")).get("issuer"))
+    if issuer:
+        blocks.append(Text(f"{labels['issuer']}：{issuer}", align="right"))
+    if seal_png:
+        blocks.append(Image("seal", seal_png))
+    blocks.append(KeyValue(_rows([
+        (labels["serial"], _s(cert.get("serial"))), (labels["issued_at"], _when(cert.get("issued_at"))),
+        (labels["terminal"], _s(cert.get("terminal_id"))), (labels["code"], _s(cert.get("verification_code"))),
+    ])))
+    url = _s(cert.get("verify_url"))
+    if url and url.isascii():
+        blocks += [Spacer(), QRCode(url), Text(labels["verify"], align="center"), Text(url, align="center")]
+    elif url:
+        logger.warning("verification URL is not ASCII; QR code left out")
+    if cert.get("reprint"):
+        blocks.append(Text(labels["reprint"], align="center", bold=True))
+    return blocks
+
+
+def build_certificate_document(cert: dict[str, Any], lang: str = "zh_CN", *, seal_png: bytes | None = None,
+                               logo_png: bytes | None = None) -> Document:
+    """The printable 参保证明 ("insured"), 缴费凭证 ("payment") or 个人权益单 ("rights").
+
+    Unknown kinds are laid out like "rights" (everything the content holds) rather than refused.
+    """
+    cert = _dict(cert)
+    labels = _labels(lang)
+    kind = _s(cert.get("kind")) or "rights"
+    content = _dict(cert.get("content"))
+    title = _s(content.get("title")) or DEFAULT_TITLES.get(kind, DEFAULT_TITLES["rights"])
+    person = _dict(content.get("person"))
+    blocks: list[Any] = []
+    if logo_png:
+        blocks.append(Image("logo", logo_png))
+    if cert.get("reprint"):
+        blocks.append(Text(labels["reprint"], align="center", bold=True, size=2))
+    blocks.append(Heading(title))
+    person_rows = _person_block(person, labels, full_ssn=kind in FULL_SSN_KINDS).rows
+    period = _dict(content.get("period"))
+    if period.get("from") or period.get("to"):
+        person_rows = [*person_rows, (labels["period"], f"{_s(period.get('from'))} — {_s(period.get('to'))}")]
+    blocks.append(KeyValue(person_rows))
+    blocks.append(Divider())
+    enrolments = _enrolment_table(_list(content.get("enrolments")), labels)
+    totals = _dict(content.get("totals"))
+    payments, unpaid = (None, False)
+    if kind in ("payment", "rights") or kind not in DEFAULT_TITLES:
+        payments, unpaid = _payment_table(_list(content.get("rows")), totals, labels)
+    if enrolments is not None and kind != "payment":
+        if kind != "insured":
+            blocks.append(Heading(labels["enrolments"], level=2))
+        blocks.append(enrolments)
+    if payments is not None:
+        if kind != "payment":
+            blocks.append(Heading(labels["contributions"], level=2))
+        blocks.append(payments)
+        if unpaid:
+            blocks.append(Text(labels["unpaid"]))
+    summary = _rows([(labels["months"], _s(totals.get("months"))),
+                     (labels["balance"], _money(totals.get("account_balance") or totals.get("balance")))])
+    if summary:
+        blocks.append(KeyValue(summary))
+    for note in _list(content.get("notes")):
+        if _s(note):
+            blocks.append(Text(_s(note)))
+    blocks += _footer(cert, labels, seal_png)
+    return Document(title=f"{title} {_s(cert.get('serial'))}".strip(), blocks=blocks)
+
+
+def build_receipt_document(receipt: dict[str, Any], lang: str = "zh_CN") -> Document:
+    """The 回执 of an application: what was submitted, its number, what happens next.
+
+    Accepts ``{number|application_no, type_name|type, submitted_at, status, terminal_id,
+    person: {name, ssn}, fields: {label: value} | [[label, value]], next_steps: str | [str],
+    contact, verify_url}``; the resident's name and number are always masked.
+    """
+    receipt = _dict(receipt)
+    labels = _labels(lang)
+    number = _s(receipt.get("number") or receipt.get("application_no") or receipt.get("serial"))
+    title = _s(receipt.get("title")) or labels["receipt"]
+    blocks: list[Any] = [Heading(title)]
+    blocks.append(KeyValue(_rows([
+        (labels["app_no"], number), (labels["app_type"], _s(receipt.get("type_name") or receipt.get("type"))),
+        (labels["submitted_at"], _when(receipt.get("submitted_at") or receipt.get("issued_at"))),
+        (labels["app_status"], _s(receipt.get("status"))), (labels["terminal"], _s(receipt.get("terminal_id"))),
+    ])))
+    blocks.append(_person_block(_dict(receipt.get("person")), labels, full_ssn=False, masked_name=True))
+    fields = receipt.get("fields")
+    pairs = list(fields.items()) if isinstance(fields, dict) else [
+        tuple(item) for item in _list(fields) if isinstance(item, (list, tuple)) and len(item) == 2]
+    pairs = [(_s(k), _s(v)) for k, v in pairs]
+    if any(v for _, v in pairs):
+        blocks += [Divider(), Heading(labels["submitted"], level=2), KeyValue(_rows(pairs))]
+    steps = receipt.get("next_steps")
+    steps_list = [steps] if isinstance(steps, str) else _list(steps)
+    if any(_s(step) for step in steps_list):
+        blocks += [Divider(), Heading(labels["next"], level=2)]
+        blocks += [Text(f"{i}. {_s(step)}") for i, step in enumerate((s for s in steps_list if _s(s)), 1)]
+    if _s(receipt.get("contact")):
+        blocks.append(KeyValue([(labels["contact"], _s(receipt.get("contact")))]))
+    url = _s(receipt.get("verify_url"))
+    if url and url.isascii():
+        blocks += [Divider(), QRCode(url), Text(url, align="center")]
+    return Document(title=f"{title} {number}".strip(), blocks=blocks)
+
+
+def reprint_document(doc_json: str, lang: str = "zh_CN") -> Document:
+    """The document for reprinting a journal entry, marked 补打 / REPRINT, same serial.
+
+    ``doc_json`` is what the journal kept: the certificate JSON as the server issued it (the
+    controller's choice) or a ``Document.to_json()``.
+    """
+    import json
+
+    data = json.loads(doc_json)
+    if isinstance(data, dict) and "blocks" in data:
+        doc = Document.from_json(data)
+        mark = Text(_labels(lang)["reprint"], align="center", bold=True, size=2)
+        return Document(doc.title, [mark, *doc.blocks, mark], doc.width_hint)
+    return build_certificate_document({**_dict(data), "reprint": True}, lang)

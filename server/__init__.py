@@ -1,0 +1,1 @@
+"""Renshe terminal gateway: resident-data API, certificate issue and public verification (FastAPI)."""

@@ -1,0 +1,166 @@
+"""``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (DESIGN.md §4).
+
+    python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+    python -m server seed [--persons N] [--seed S] [--json]
+    python -m server create-terminal ID [--region CODE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import sys
+from collections.abc import Sequence
+
+from server.logs import configure_logging
+from server.settings import ServerSettings
+
+logger = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: accepted before or after the sub-command without the sub-parser resetting it to None.
+    common.add_argument("--database-url", default=argparse.SUPPRESS, help="SQLAlchemy URL (env RENSHE_DATABASE_URL)")
+    common.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="data directory (env RENSHE_DATA_DIR, default data/server)")
+    parser = argparse.ArgumentParser(prog="python -m server", parents=[common],
+                                     description="Renshe terminal gateway")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8600)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--public-base-url", default=None, help="base of verification URLs (env RENSHE_PUBLIC_BASE_URL)")
+    sub = parser.add_subparsers(dest="command")
+    seed = sub.add_parser("seed", parents=[common], help="create deterministic demo data")
+    seed.add_argument("--persons", type=int, default=20)
+    seed.add_argument("--seed", type=int, default=2024)
+    seed.add_argument("--json", action="store_true", help="print the demo persons as JSON")
+    term = sub.add_parser("create-terminal", parents=[common], help="register a terminal, print its enrolment code")
+    term.add_argument("terminal_id")
+    term.add_argument("--region", default="000000")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    return ServerSettings.from_env(data_dir=getattr(args, "data_dir", None),
+                                   database_url=getattr(args, "database_url", None),
+                                   public_base_url=getattr(args, "public_base_url", None))
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from server.db import make_engine, make_session_factory, migrate
+    from server.demo_data import seed_database
+    from server.models import Person
+
+    if args.persons < 1:
+        print("--persons must be at least 1", file=sys.stderr)
+        return 2
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    with make_session_factory(engine).begin() as db:
+        if db.scalar(select(func.count()).select_from(Person)):
+            print("database already holds persons; seed an empty database", file=sys.stderr)
+            return 1
+        people = seed_database(db, args.persons, args.seed)
+    if args.json:
+        print(json.dumps([{**p.card_json(), "card": {k: v for k, v in p.card_json().items()
+                                                      if k not in ("pin", "card_status")}}
+                          for p in people], ensure_ascii=False, indent=1))
+    else:
+        print(f"seeded {len(people)} persons (seed {args.seed})")
+    return 0
+
+
+def cmd_create_terminal(args: argparse.Namespace) -> int:
+    from server.auth import create_terminal
+    from server.db import make_engine, make_session_factory, migrate
+
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    try:
+        with make_session_factory(engine).begin() as db:
+            code = create_terminal(db, args.terminal_id, args.region)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(code)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _settings(args)
+    if args.workers <= 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+        return 0
+    return _serve_workers(settings, args.host, args.port, args.workers)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    # proto IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets that declare it, and uvicorn's
+    # own multi-worker socket does not (every response then waits ~40 ms for a delayed ACK).
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(sock: socket.socket, settings: ServerSettings) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    configure_logging()
+    settings.migrate_on_start = False
+    uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, access_log=False)).run(sockets=[sock])
+
+
+def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int) -> int:
+    """Pre-fork ``workers`` uvicorn processes sharing one listening socket."""
+    import multiprocessing
+    import signal
+
+    from server.app import create_app
+
+    create_app(settings).state.ctx.engine.dispose()  # migrate once, before forking
+    sock = _listen(host, port)
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_worker, args=(sock, settings), name=f"gateway-worker-{i}") for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    logger.info("gateway workers started", extra={"workers": workers, "port": port})
+
+    def _stop(_signum: int, _frame: object) -> None:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    for proc in procs:
+        proc.join()
+    sock.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging(logging.INFO if args.command is None else logging.WARNING)
+    if args.command == "seed":
+        return cmd_seed(args)
+    if args.command == "create-terminal":
+        return cmd_create_terminal(args)
+    return cmd_serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

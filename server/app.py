@@ -1,0 +1,58 @@
+"""``create_app(settings)``: the FastAPI gateway, wired to its database and data source."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
+
+from server import api, applications, verify
+from server.context import GatewayContext, get_ctx
+from server.db import WORKER_THREADS, make_engine, make_session_factory, migrate, ping
+from server.errors import COMMON_ERROR_RESPONSES, error_body, install_error_handlers
+from server.middleware import FaultState, GatewayMiddleware
+from server.schemas import HealthResponse
+from server.settings import ServerSettings
+from server.store.base import ResidentDataSource
+from server.store.sql import SqlResidentDataSource
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: ServerSettings, source: ResidentDataSource | None = None) -> FastAPI:
+    """Build the gateway. Migrates the database first (unless disabled); ``source`` replaces the
+    reference data store with a core-system adapter."""
+    engine = make_engine(settings.database_url)
+    if settings.migrate_on_start:
+        migrate(engine)
+    sessions = make_session_factory(engine)
+    faults = FaultState()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The database pools are sized for this many concurrent handler threads (see server.db).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+        yield
+
+    app = FastAPI(lifespan=lifespan, title="人社自助终端网关 Renshe terminal gateway", version="1.0.0",
+                  description="Resident-data API for self-service terminals, certificate issue and verification.")
+    app.state.ctx = GatewayContext(settings=settings, engine=engine, sessions=sessions,
+                                   source=source or SqlResidentDataSource(sessions), faults=faults)
+    install_error_handlers(app)
+    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)
+    app.include_router(api.router)
+    app.include_router(applications.router)
+    app.include_router(verify.router)
+
+    @app.get("/healthz", response_model=HealthResponse, tags=["health"], responses=COMMON_ERROR_RESPONSES)
+    def healthz(ctx: GatewayContext = Depends(get_ctx)) -> HealthResponse | JSONResponse:
+        """200 when the database answers, 503 otherwise."""
+        if not ping(ctx.engine):
+            return JSONResponse(error_body("database_unreachable", "数据库暂时不可用", "Database unreachable"),
+                                status_code=503)
+        return HealthResponse(status="ok", database=ctx.engine.url.get_backend_name())
+
+    return app

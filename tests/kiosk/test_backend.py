@@ -1,0 +1,175 @@
+"""kiosk.backend.BackendClient against a real uvicorn gateway on 127.0.0.1 (and a scripted HTTP
+server for the retry rules): typed errors, timeouts, idempotent retries only."""
+from __future__ import annotations
+
+import http.server
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.backend import BackendClient
+from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable
+from server.embedded import EmbeddedServer, start_embedded_server
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    server = start_embedded_server(tmp_path_factory.mktemp("backend"), persons=10, seed=21)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def client(gateway: EmbeddedServer) -> Iterator[BackendClient]:
+    gateway.set_fault(None)
+    with BackendClient(gateway.url, gateway.terminal_token, timeout=2.0, retries=2, backoff=0.01) as c:
+        yield c
+    gateway.set_fault(None)
+
+
+def _person(gateway: EmbeddedServer, status: str = "normal") -> dict[str, Any]:
+    return next(p for p in gateway.demo_people() if p["card_status"] == status)
+
+
+def test_resident_journey(gateway: EmbeddedServer, client: BackendClient) -> None:
+    assert client.health() is True
+    p = _person(gateway)
+    session = client.start_session(p["ssn"], p["card_number"])
+    sid = session["session_id"]
+    assert session["person"]["name"] == p["name"]
+    assert client.insurance(sid)["enrolments"]
+    page = client.contributions(sid, from_period="2015-01", to_period="2016-12", page=1, page_size=10)
+    assert page["page_size"] == 10 and page["total_items"] >= len(page["items"])
+    assert isinstance(client.benefits(sid)["items"], list)
+    assert client.cards(sid)["cards"][0]["is_current"]
+    assert client.rights(sid, 2016, 2017)["from_year"] == 2016
+    receipt = client.submit_application(sid, "contact_update", {"address": "江苏省昆山市前进路 1 号"},
+                                        idempotency_key="journey-app-1")
+    assert receipt["status"] == "completed"
+    assert client.applications(sid)["items"][0]["number"] == receipt["number"]
+    cert = client.issue_certificate(sid, "payment", idempotency_key="journey-key-1")
+    assert client.issue_certificate(sid, "payment", idempotency_key="journey-key-1")["serial"] == cert["serial"]
+    assert client.issue_certificate(sid, "insured")["serial"] != cert["serial"]  # fresh uuid4 key
+    reprint = client.reprint_certificate(sid, cert["serial"])
+    assert reprint["reprint"] is True and reprint["serial"] == cert["serial"]
+    verified = client.verify_certificate(cert["serial"], cert["verification_code"])
+    assert verified["genuine"] is True
+    assert client.verify_certificate(cert["serial"], "AAAAAAAA")["genuine"] is False
+    client.end_session(sid)
+    with pytest.raises(BackendRejected) as exc:
+        client.insurance(sid)
+    assert exc.value.status_code == 404 and exc.value.code == "session_not_found"
+
+
+def test_rejections_carry_server_messages(gateway: EmbeddedServer, client: BackendClient) -> None:
+    lost = _person(gateway, "lost")
+    with pytest.raises(BackendRejected) as exc:
+        client.start_session(lost["ssn"], lost["card_number"])
+    assert exc.value.status_code == 409 and exc.value.code == "card_lost"
+    assert "挂失" in exc.value.message_zh and exc.value.message_en
+    assert exc.value.message_key == "backend.rejected"
+    p = _person(gateway)
+    sid = client.start_session(p["ssn"], p["card_number"])["session_id"]
+    with pytest.raises(BackendRejected) as exc:
+        client.contributions(sid, from_period="2099-01")
+    assert exc.value.code == "period_in_future"
+    unauth = BackendClient(gateway.url, "not-a-token", timeout=2.0)
+    with pytest.raises(BackendRejected) as exc:
+        unauth.insurance(sid)
+    assert exc.value.status_code == 401
+    with pytest.raises(BackendRejected) as exc:
+        unauth.enroll("DEMO-0001", "WRONGCODE1")
+    assert exc.value.code == "enrolment_refused"
+
+
+def test_server_down_is_unavailable(gateway: EmbeddedServer, client: BackendClient) -> None:
+    gateway.set_fault("down")
+    assert client.health() is False
+    with pytest.raises(BackendUnavailable) as exc:
+        client.verify_certificate("CB202601010000000000", "AAAAAAAA")
+    assert exc.value.message_key == "backend.unavailable"
+
+
+def test_slow_server_times_out(gateway: EmbeddedServer) -> None:
+    gateway.set_fault("slow", slow_seconds=1.0)
+    try:
+        fast = BackendClient(gateway.url, gateway.terminal_token, timeout=0.3, retries=1, backoff=0.01)
+        with pytest.raises(BackendTimeout) as exc:
+            fast.verify_certificate("CB202601010000000000", "AAAAAAAA")
+        assert exc.value.message_key == "backend.timeout"
+    finally:
+        gateway.set_fault(None, slow_seconds=8.0)
+
+
+def test_connection_refused_is_unavailable() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = BackendClient(f"http://127.0.0.1:{port}", "t", timeout=1.0, retries=1, backoff=0.01)
+    assert client.health() is False
+    with pytest.raises(BackendUnavailable):
+        client.insurance("0" * 32)
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """Answers 500 to everything and counts the requests per method."""
+
+    counts: dict[str, int] = {}
+
+    def _answer(self) -> None:
+        type(self).counts[self.command] = type(self).counts.get(self.command, 0) + 1
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        body = json.dumps({"error": {"code": "boom", "message_zh": "错误", "message_en": "boom"}}).encode()
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = _answer
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+def test_only_idempotent_calls_are_retried() -> None:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _Scripted.counts = {}
+        client = BackendClient(f"http://127.0.0.1:{httpd.server_address[1]}", "t", timeout=2.0, retries=2,
+                               backoff=0.01)
+        with pytest.raises(BackendUnavailable):
+            client.insurance("0" * 32)
+        assert _Scripted.counts == {"GET": 3}
+        with pytest.raises(BackendUnavailable):
+            client.start_session("110105199001011234", "A12345678")
+        with pytest.raises(BackendUnavailable):
+            client.reprint_certificate("0" * 32, "CB202601010000000000")
+        assert _Scripted.counts["POST"] == 2  # one attempt each
+        with pytest.raises(BackendUnavailable):
+            client.issue_certificate("0" * 32, "payment", idempotency_key="retry-key-1")
+        assert _Scripted.counts["POST"] == 5  # the keyed POST is safe to repeat
+        with pytest.raises(BackendUnavailable):
+            client.end_session("0" * 32)
+        assert _Scripted.counts["DELETE"] == 3
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_nothing_written_to_disk(gateway: EmbeddedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with BackendClient(gateway.url, gateway.terminal_token) as client:
+        p = _person(gateway)
+        sid = client.start_session(p["ssn"], p["card_number"])["session_id"]
+        client.insurance(sid)
+        client.end_session(sid)
+    assert list(tmp_path.iterdir()) == []

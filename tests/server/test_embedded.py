@@ -1,0 +1,44 @@
+"""The embedded demo gateway: real uvicorn on loopback, seeded, enrolled, with fault switches."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from server.embedded import start_embedded_server
+
+
+def test_embedded_server_lifecycle_and_faults(tmp_path: Path) -> None:
+    server = start_embedded_server(tmp_path, persons=10, seed=3)
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+        assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        people = server.demo_people()
+        assert len(people) == 10 and all(len(p["pin"]) == 6 for p in people)
+        p = next(x for x in people if x["card_status"] == "normal")
+        headers = {"Authorization": f"Bearer {server.terminal_token}"}
+        r = requests.post(f"{server.url}/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]},
+                          headers=headers, timeout=5)
+        assert r.status_code == 201, r.text
+        server.set_fault("down")
+        down = requests.get(f"{server.url}/healthz", timeout=5)
+        assert down.status_code == 503 and down.json()["error"]["code"] == "service_down"
+        server.set_fault("slow", slow_seconds=0.5)
+        started = time.monotonic()
+        assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
+        assert time.monotonic() - started >= 0.5
+        with pytest.raises(ValueError):
+            server.set_fault("broken")
+        server.set_fault(None)
+    finally:
+        server.stop()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.url}/healthz", timeout=2)
+    # A second start on the same data directory reuses the seeded database.
+    again = start_embedded_server(tmp_path, persons=10, seed=3)
+    try:
+        assert [x["ssn"] for x in again.demo_people()] == [x["ssn"] for x in people]
+    finally:
+        again.stop()
