@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="main.py", description="人社自助服务终端 Renshe kiosk")
     add_common_options(parser)
-    parser.add_argument("--script", choices=["journey"], help="play a scripted resident journey (demo)")
+    parser.add_argument("--script", choices=["journey", "paper-out", "foreign-card", "idle-timeout"],
+                        help="play a scripted resident journey in demo mode (default with no display: journey)")
     parser.add_argument("--output", help="folder for the scripted journey's screenshots")
     sub = parser.add_subparsers(dest="command")
     common = argparse.ArgumentParser(add_help=False)

@@ -100,7 +100,7 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
         out_dir = Path(output) if output else Path(tempfile.mkdtemp(prefix="renshe-demo-journey-"))
 
         def on_started(app: Any) -> None:
-            app.journey = JourneyScript(app, runtime.world, out_dir, result)  # Kivy's Clock holds it weakly
+            app.journey = JourneyScript(app, runtime.world, out_dir, result, script)  # Kivy's Clock holds it weakly
             app.journey.start()
 
     app = KioskApp(controller, dock_factory=dock_factory, on_started=on_started)

@@ -11,13 +11,13 @@ import logging
 import threading
 from typing import Any, Callable
 
+from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
 from kivy.uix.label import Label
 from kivy.uix.spinner import Spinner
 from kivy.uix.togglebutton import ToggleButton
-
-from screens.widgets import make
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,11 @@ class DemoDock(BoxLayout):
                          **kwargs)
         self.world = world
         self.controls: dict[str, Any] = {}
+        with self.canvas.before:  # a dark panel, clearly not part of the kiosk screen
+            Color(0.16, 0.18, 0.22, 1)
+            self._background = Rectangle(pos=self.pos, size=self.size)
+        self.bind(pos=lambda *_: setattr(self._background, "pos", self.pos),
+                  size=lambda *_: setattr(self._background, "size", self.size))
         self.add_widget(Label(text="演示控制台 Demo dock", size_hint_y=None, height=dp(40), font_size=dp(20)))
         labels = [f"{i + 1}. {world.person_label(i)}" for i in range(len(world.people))]
         self.person = Spinner(text=labels[0] if labels else "", values=labels, size_hint_y=None, height=dp(56),
@@ -63,7 +68,8 @@ class DemoDock(BoxLayout):
         threading.Thread(target=task, name=f"dock-{name}", daemon=True).start()
 
     def _button(self, name: str, text: str, action: Callable[[], None]) -> None:
-        button = make("SecondaryButton", intent=f"dock:{name}", text=text, height=dp(64), font_size=dp(20))
+        button = Button(text=text, size_hint_y=None, height=dp(60), font_size=dp(19))
+        button.intent = f"dock:{name}"
         button.bind(on_release=lambda *_: self._run(name, action))
         self.controls[name] = button
         self.add_widget(button)

@@ -52,14 +52,17 @@ def tap(widget: Any) -> None:
 
 
 class JourneyScript:
-    def __init__(self, app: Any, world: Any, out_dir: Path, result: dict[str, int]) -> None:
+    def __init__(self, app: Any, world: Any, out_dir: Path, result: dict[str, int], script: str = "journey") -> None:
         self.app = app
         self.world = world
         self.out_dir = out_dir
         self.result = result
+        self.script = script
         self.person = world.people[0]
         self.shots: list[str] = []
-        self._steps = self._journey()
+        scripts = {"journey": self._journey, "paper-out": self._paper_out, "foreign-card": self._foreign_card,
+                   "idle-timeout": self._idle_timeout}
+        self._steps: Iterator[Step] = scripts[script]()
         self._waiting: tuple[Callable[[], bool], float, str] | None = None
         self._event: Any = None
 
@@ -86,9 +89,11 @@ class JourneyScript:
         self.app.kiosk_area.export_to_png(str(path))
         self.shots.append(path.name)
 
-    def _journey(self) -> Iterator[Step]:
+    def _log_in(self) -> Iterator[Step]:
+        """Attract → card → PIN → menu, with screenshots of each."""
         yield "screen", (Screen.ATTRACT, "attract screen")
         self.shot("attract")
+        self.app.root.export_to_png(str(self.out_dir / "window-with-dock.png"))
         self.world.insert_person(0)
         yield "screen", (Screen.PIN, "PIN screen after inserting the card")
         self.shot("pin")
@@ -101,6 +106,19 @@ class JourneyScript:
         yield "wait", (lambda: self.app.controller.state.printer_status != "UNKNOWN", "printer status")
         yield "settle", None
         self.shot("menu")
+
+    def _leave(self) -> Iterator[Step]:
+        """Finish, pull the card, and check nothing of the resident is left."""
+        self.press("exit")
+        yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
+        self.shot("remove-card")
+        self.world.pull_card()
+        yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
+        self.shot("attract-again")
+        self._check_nothing_left()
+
+    def _journey(self) -> Iterator[Step]:
+        yield from self._log_in()
         self.press("service:insurance_info")
         yield "screen", (Screen.RECORDS, "参保信息 screen")
         self.shot("insurance")
@@ -113,19 +131,62 @@ class JourneyScript:
         self.press("print")
         yield "screen", (Screen.MESSAGE, "print result")
         self.shot("printed")
-        message = self.app.controller.state.message
-        if message is None or message.key != "print.done":
-            raise JourneyFailed(f"printing ended with {message.key if message else 'nothing'}")
+        self._expect_message("print.done")
         (self.out_dir / "receipt.bin").write_bytes(self.world.printed_bytes())
         self.press("continue")
         yield "screen", (Screen.MENU, "menu after printing")
-        self.press("exit")
-        yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
-        self.shot("remove-card")
+        yield from self._leave()
+
+    def _paper_out(self) -> Iterator[Step]:
+        """The printer runs out of paper: the resident is told, and printing is offered no more."""
+        yield from self._log_in()
+        self.press("service:print_insured_certificate")
+        yield "screen", (Screen.PRINT_PREVIEW, "print preview")
+        self.world.set_paper("out")
+        self.press("print")
+        yield "screen", (Screen.MESSAGE, "printer message")
+        self.shot("paper-out")
+        self._expect_message("printer.no_paper")
+        self.press("continue")
+        yield "screen", (Screen.MENU, "menu after the failed print")
+        yield "wait", (lambda: self._service_disabled("print_insured_certificate"), "printing disabled in the menu")
+        yield "settle", None
+        self.shot("menu-printing-disabled")
+        self.world.set_paper("ok")
+        yield from self._leave()
+
+    def _foreign_card(self) -> Iterator[Step]:
+        """A bank card: a clear message, then the card is asked back."""
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        self.world.insert_foreign_card()
+        yield "screen", (Screen.MESSAGE, "not-a-social-security-card message")
+        self.shot("foreign-card")
+        self._expect_message("card.not_sscard")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self.shot("attract-again")
+
+    def _idle_timeout(self) -> Iterator[Step]:
+        """Nobody touches the screen: a countdown dialog, then the session ends by itself."""
+        yield from self._log_in()
+        yield "wait", (lambda: self.app.controller.state.countdown is not None, "idle countdown")
+        yield "settle", None
+        name = f"{len(self.shots) + 1:02d}-countdown.png"
+        self.app.countdown.export_to_png(str(self.out_dir / name))  # the dialog lives on the window, not the root
+        self.shots.append(name)
+        yield "screen", (Screen.REMOVE_CARD, "session ended by the idle timeout")
+        self.shot("remove-card")
+        self.world.pull_card()
+        yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self._check_nothing_left()
+
+    def _service_disabled(self, service: str) -> bool:
+        return any(item.service == service and not item.enabled for item in self.app.controller.state.menu)
+
+    def _expect_message(self, key: str) -> None:
+        message = self.app.controller.state.message
+        if message is None or message.key != key:
+            raise JourneyFailed(f"expected message {key}, got {message.key if message else 'nothing'}")
 
     def _check_nothing_left(self) -> None:
         if self.app.controller.state.holds_resident_data():
@@ -158,19 +219,18 @@ class JourneyScript:
                 settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
                 self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")
         except StopIteration:
-            self._finish(0, "journey complete")
+            self._finish(0, f"{self.script} complete")
         except JourneyFailed as exc:
-            self._finish(1, f"journey failed: {exc}")
+            self._finish(1, f"{self.script} failed: {exc}")
         except Exception as exc:  # a crash in a step is a failed journey, reported, not a hung app
             logger.exception("journey step crashed")
-            self._finish(1, f"journey crashed: {type(exc).__name__}: {exc}")
+            self._finish(1, f"{self.script} crashed: {type(exc).__name__}: {exc}")
 
     def _finish(self, code: int, summary: str) -> None:
         if self._event is not None:
             self._event.cancel()
         self.result["code"] = code
-        report = {"ok": code == 0, "summary": summary, "screenshots": self.shots,
-                  "receipt_preview": "receipt-preview.png", "printer_bytes": "receipt.bin"}
+        report = {"script": self.script, "ok": code == 0, "summary": summary, "screenshots": self.shots}
         (self.out_dir / "journey.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"{summary}; screenshots and receipt preview in {self.out_dir}", flush=True)
         self.app.stop()

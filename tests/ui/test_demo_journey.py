@@ -39,6 +39,8 @@ def test_journey_on_xvfb(run_kiosk, tmp_path):
                           "--output", str(out_dir))
     _check_journey_output(out_dir, completed)
     assert "journey complete" in completed.stdout
+    with Image.open(out_dir / "window-with-dock.png") as window:
+        assert window.width > 1280  # the demo dock sits beside the kiosk area
 
 
 def test_demo_without_display_runs_the_journey_offscreen(run_kiosk, tmp_path):
@@ -47,3 +49,20 @@ def test_demo_without_display_runs_the_journey_offscreen(run_kiosk, tmp_path):
     assert "no display" in completed.stdout
     _check_journey_output(out_dir, completed)
     assert str(out_dir) in completed.stdout
+
+
+@pytest.mark.parametrize("script, extra, shots", [
+    ("paper-out", [], ["attract", "pin", "pin-entered", "menu", "paper-out", "menu-printing-disabled",
+                       "remove-card", "attract-again"]),
+    ("foreign-card", [], ["foreign-card", "attract-again"]),
+    ("idle-timeout", ["--set", "session.idle_timeout=5", "--set", "session.countdown=3"],
+     ["attract", "pin", "pin-entered", "menu", "countdown", "remove-card"]),
+])
+def test_fault_scripts_on_xvfb(run_kiosk, tmp_path, script, extra, shots):
+    out_dir = tmp_path / script
+    completed = run_kiosk("--demo", "--data-dir", str(tmp_path / "demo"), *extra, "--script", script,
+                          "--output", str(out_dir))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads((out_dir / "journey.json").read_text(encoding="utf-8"))
+    assert report["ok"], report
+    assert [name.split("-", 1)[1].removesuffix(".png") for name in report["screenshots"]] == shots
