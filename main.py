@@ -1,22 +1,25 @@
 """Renshe kiosk — composition root and command line (DESIGN.md §4).
 
-    python main.py [--demo]                    the kiosk UI
-    python main.py doctor [--json]             check devices and server
-    python main.py card read|verify-pin ...    the inserted 社会保障卡
-    python main.py print certificate ...       issue a certificate and write the printer bytes
-    python main.py enroll --server URL --code CODE
-    python main.py config sync [--json]
-    python main.py face check IMAGE [--json]
+python main.py [--demo]                    the kiosk UI
+python main.py doctor [--json]             check devices and server
+python main.py card read|verify-pin ...    the inserted 社会保障卡
+python main.py print certificate ...       issue a certificate and write the printer bytes
+python main.py enroll --server URL --code CODE
+python main.py config sync [--json]
+python main.py face check IMAGE [--json]
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from kiosk.errors import KioskError
 
 logger = logging.getLogger("main")
+os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line, wherever Kivy gets imported
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,8 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="main.py", description="人社自助服务终端 Renshe kiosk")
     add_common_options(parser)
-    parser.add_argument("--script", choices=["journey", "paper-out", "foreign-card", "idle-timeout"],
-                        help="play a scripted resident journey in demo mode (default with no display: journey)")
+    parser.add_argument(
+        "--script",
+        choices=["journey", "paper-out", "foreign-card", "idle-timeout", "face-match", "face-photo", "face-other"],
+        help="play a scripted resident journey in demo mode (default with no display: journey)",
+    )
     parser.add_argument("--output", help="folder for the scripted journey's screenshots")
     sub = parser.add_subparsers(dest="command")
     common = argparse.ArgumentParser(add_help=False)
@@ -35,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true")
 
     from cli.card_cmd import add_card_parser
+
     add_card_parser(sub, parents=[common])
 
     printing = sub.add_parser("print", parents=[common], help="issue and print documents")
@@ -50,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     enroll = sub.add_parser("enroll", parents=[common], help="enrol this terminal with the fleet manager")
     enroll.add_argument("--server", required=True)
     enroll.add_argument("--code", required=True)
+    enroll.add_argument("--terminal-id", help="the id the code was issued for (default: terminal.id of the config)")
 
     config = sub.add_parser("config", parents=[common], help="remote configuration")
     config_sub = config.add_subparsers(dest="config_action", required=True)
@@ -57,26 +65,33 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--json", action="store_true")
 
     from cli.face_cmd import add_face_parser
+
     add_face_parser(sub)
     return parser
 
 
 def setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def dispatch(args: argparse.Namespace) -> int:
     command = args.command
     if command is None:
         from cli.ui import run_ui
+
         return run_ui(args)
     if command == "doctor":
         from cli.doctor import run_doctor
+
         return run_doctor(args)
     if command == "card":
         from cli.card_cmd import run_card_command
         from cli.runtime import open_runtime
+
         runtime = open_runtime(args)
         try:
             if runtime.world is not None:
@@ -86,12 +101,15 @@ def dispatch(args: argparse.Namespace) -> int:
             runtime.close()
     if command == "print":
         from cli.print_cmd import run_print_certificate
+
         return run_print_certificate(args)
     if command == "enroll":
         from cli.enroll_cmd import run_enroll
+
         return run_enroll(args)
     if command == "config":
         from cli.enroll_cmd import run_config_sync
+
         return run_config_sync(args)
     if command == "face":
         return args.func(args)
@@ -105,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         return dispatch(args)
     except KioskError as exc:
         from kiosk.i18n import tr
+
         print(f"{tr(exc.message_key, 'zh_CN')} / {tr(exc.message_key, 'en')}\n{exc.detail}", file=sys.stderr)
         return 1
 

@@ -4,6 +4,7 @@ Each benchmark module exposes ``run(quick: bool) -> list[dict]``; a row holds ``
 ``unit``, ``baseline_name`` and ``baseline`` — the baseline measured in the same run — and the
 table shows their ratio. A module that fails prints its error in the table and the exit code is 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,8 +13,7 @@ import sys
 import time
 import traceback
 
-MODULES = ("benchmarks.bench_card", "benchmarks.bench_printer", "benchmarks.bench_server",
-           "benchmarks.bench_face")
+MODULES = ("benchmarks.bench_card", "benchmarks.bench_printer", "benchmarks.bench_server", "benchmarks.bench_face")
 
 
 def _format(value: float) -> str:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ("benchmark", "value", "unit", "baseline", "baseline value", "ratio")
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for line in [header, tuple("-" * w for w in widths)] + rows:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)))
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
     return 1 if failed else 0
 
 

@@ -11,6 +11,7 @@ The measurement runs in a child process: libpcsclite fixes the pcscd socket path
 PC/SC context of a process, so the child exports the isolated pcscd's path before any context.
 ``run`` prints nothing; the child's JSON goes through a pipe.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,9 +58,16 @@ def _card():
     from drivers.card.simulator import CardProfile, VirtualSocialSecurityCard
     from kiosk.ssn import make_ssn
 
-    profile = CardProfile(ssn=make_ssn("330106", dt.date(1985, 3, 12), 123), name="王喆", gender="1",
-                          ethnicity="01", birth_date=dt.date(1985, 3, 12), birth_place="330106",
-                          card_number="A12345678", card_id="33010086000000123456789ABCDEF012")
+    profile = CardProfile(
+        ssn=make_ssn("330106", dt.date(1985, 3, 12), 123),
+        name="王喆",
+        gender="1",
+        ethnicity="01",
+        birth_date=dt.date(1985, 3, 12),
+        birth_place="330106",
+        card_number="A12345678",
+        card_id="33010086000000123456789ABCDEF012",
+    )
     return VirtualSocialSecurityCard(profile)
 
 
@@ -87,8 +95,9 @@ def _apdu_and_read(pcscd, tuned: bool, apdus: int, reads: int, split: bool | Non
     from drivers.card.vpcd_card import VpcdCardBridge
 
     reader = PcscCardReader(pcscd.reader_name_pattern)
-    bridge = VpcdCardBridge(port=pcscd.vpcd_port, netns_path=lambda: pcscd.netns_path, tcp_tuning=tuned,
-                            split_writes=split)
+    bridge = VpcdCardBridge(
+        port=pcscd.vpcd_port, netns_path=lambda: pcscd.netns_path, tcp_tuning=tuned, split_writes=split
+    )
     bridge.insert(_card())
     try:
         while not reader.card_present():
@@ -130,14 +139,34 @@ def _rows(pcscd, quick: bool) -> list[dict]:
     finally:
         bridge.remove()
     return [
-        {"name": "card insert → parsed CardData via pcscd (median)", "value": event, "unit": "ms",
-         "baseline_name": "same, polling card_present every 0.1 s", "baseline": polled},
-        {"name": "APDU round trip via pcscd+vpcd, NODELAY/QUICKACK", "value": tuned_apdu, "unit": "ms",
-         "baseline_name": "naive vpcd socket (no options, split writes)", "baseline": naive_apdu},
-        {"name": "APDU round trip via pcscd+vpcd, NODELAY/QUICKACK", "value": tuned_apdu, "unit": "ms",
-         "baseline_name": "no socket options, single write per reply", "baseline": plain_apdu},
-        {"name": "full 社保卡 read (SELECT+EF05+EF06, 15 APDUs), goal < 50", "value": tuned_read, "unit": "ms",
-         "baseline_name": "same over the naive vpcd socket", "baseline": naive_read},
+        {
+            "name": "card insert → parsed CardData via pcscd (median)",
+            "value": event,
+            "unit": "ms",
+            "baseline_name": "same, polling card_present every 0.1 s",
+            "baseline": polled,
+        },
+        {
+            "name": "APDU round trip via pcscd+vpcd, NODELAY/QUICKACK",
+            "value": tuned_apdu,
+            "unit": "ms",
+            "baseline_name": "naive vpcd socket (no options, split writes)",
+            "baseline": naive_apdu,
+        },
+        {
+            "name": "APDU round trip via pcscd+vpcd, NODELAY/QUICKACK",
+            "value": tuned_apdu,
+            "unit": "ms",
+            "baseline_name": "no socket options, single write per reply",
+            "baseline": plain_apdu,
+        },
+        {
+            "name": "full 社保卡 read (SELECT+EF05+EF06, 15 APDUs), goal < 50",
+            "value": tuned_read,
+            "unit": "ms",
+            "baseline_name": "same over the naive vpcd socket",
+            "baseline": naive_read,
+        },
     ]
 
 

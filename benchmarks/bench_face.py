@@ -8,6 +8,7 @@
   (the photo embedded again on every request).
 Frames come from drivers.camera.synth (scikit-image portraits), so no external data is needed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -102,8 +103,18 @@ def run(quick: bool) -> list[dict]:
     cached_ms = _median_ms(request, photo_cached_only, repeats)
     uncached_ms = _median_ms(request, verifier.clear_cache, repeats)
     return [
-        {"name": "face pipeline 640x480 (1 core)", "value": ours, "unit": "frames/s",
-         "baseline_name": "Haar cascade pipeline", "baseline": haar},
-        {"name": "face verify (2 frames)", "value": cached_ms, "unit": "ms",
-         "baseline_name": "without photo cache", "baseline": uncached_ms},
+        {
+            "name": "face pipeline 640x480 (1 core)",
+            "value": ours,
+            "unit": "frames/s",
+            "baseline_name": "Haar cascade pipeline",
+            "baseline": haar,
+        },
+        {
+            "name": "face verify (2 frames)",
+            "value": cached_ms,
+            "unit": "ms",
+            "baseline_name": "without photo cache",
+            "baseline": uncached_ms,
+        },
     ]

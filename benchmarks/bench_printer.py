@@ -4,12 +4,14 @@ Text mode is our encoder (GB18030 in Chinese mode, native QR); the baseline is t
 rendered by the preview and sent with python-escpos ``image()`` (GS v 0), as many kiosks do.
 Goals: ≥ 20× fewer bytes than raster, encode ≤ 20 ms. Serial time = bytes × 10 bits / 115 200 baud.
 """
+
 from __future__ import annotations
 
 import logging
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from escpos.printer import Dummy
 
@@ -23,16 +25,34 @@ BAUD = 115_200
 
 
 def _certificate() -> dict[str, Any]:
-    rows = [{"period": f"2025-{m:02d}", "type_name": "职工养老", "base": "5284.00", "personal": "422.72",
-             "unit": "844.48", "paid": True} for m in range(1, 13)]
-    return {"serial": "DG2026000123", "kind": "payment", "issued_at": "2026-11-24T09:30:15+08:00",
-            "terminal_id": "DG-NC-0007", "verification_code": "7K4QX2",
-            "verify_url": "https://renshe.example.cn/v/DG2026000123?c=7K4QX2", "reprint": False,
-            "content": {"title": "社会保险缴费凭证",
-                        "person": {"name": "欧阳明", "ssn": "441900198503141237", "gender": "1",
-                                   "region_name": "广东省东莞市"},
-                        "rows": rows, "totals": {"months": 12}, "period": {"from": "2025-01", "to": "2025-12"},
-                        "issuer": "东莞市社会保险基金管理中心"}}
+    rows = [
+        {
+            "period": f"2025-{m:02d}",
+            "type_name": "职工养老",
+            "base": "5284.00",
+            "personal": "422.72",
+            "unit": "844.48",
+            "paid": True,
+        }
+        for m in range(1, 13)
+    ]
+    return {
+        "serial": "DG2026000123",
+        "kind": "payment",
+        "issued_at": "2026-11-24T09:30:15+08:00",
+        "terminal_id": "DG-NC-0007",
+        "verification_code": "7K4QX2",
+        "verify_url": "https://renshe.example.cn/v/DG2026000123?c=7K4QX2",
+        "reprint": False,
+        "content": {
+            "title": "社会保险缴费凭证",
+            "person": {"name": "欧阳明", "ssn": "441900198503141237", "gender": "1", "region_name": "广东省东莞市"},
+            "rows": rows,
+            "totals": {"months": 12},
+            "period": {"from": "2025-01", "to": "2025-12"},
+            "issuer": "东莞市社会保险基金管理中心",
+        },
+    }
 
 
 def _timed(func: Callable[[], bytes], repeats: int) -> tuple[bytes, float]:
@@ -63,12 +83,32 @@ def run(quick: bool) -> list[dict]:
     text_bytes, text_ms = _timed(lambda: encoder.encode(doc), repeats * 4)
     raster_bytes, raster_ms = _timed(raster, max(2, repeats // 5))
     return [
-        {"name": "printer: 缴费凭证 12 months, bytes (text mode)", "value": len(text_bytes), "unit": "bytes",
-         "baseline_name": "same as one raster image", "baseline": len(raster_bytes)},
-        {"name": "printer: encode time (text mode)", "value": text_ms, "unit": "ms",
-         "baseline_name": "preview + escpos image()", "baseline": raster_ms},
-        {"name": "printer: encode time vs goal", "value": text_ms, "unit": "ms",
-         "baseline_name": "goal", "baseline": 20.0},
-        {"name": "printer: 115200-baud serial time (text)", "value": len(text_bytes) * 10 / BAUD, "unit": "s",
-         "baseline_name": "raster on the same link", "baseline": len(raster_bytes) * 10 / BAUD},
+        {
+            "name": "printer: 缴费凭证 12 months, bytes (text mode)",
+            "value": len(text_bytes),
+            "unit": "bytes",
+            "baseline_name": "same as one raster image",
+            "baseline": len(raster_bytes),
+        },
+        {
+            "name": "printer: encode time (text mode)",
+            "value": text_ms,
+            "unit": "ms",
+            "baseline_name": "preview + escpos image()",
+            "baseline": raster_ms,
+        },
+        {
+            "name": "printer: encode time vs goal",
+            "value": text_ms,
+            "unit": "ms",
+            "baseline_name": "goal",
+            "baseline": 20.0,
+        },
+        {
+            "name": "printer: 115200-baud serial time (text)",
+            "value": len(text_bytes) * 10 / BAUD,
+            "unit": "s",
+            "baseline_name": "raster on the same link",
+            "baseline": len(raster_bytes) * 10 / BAUD,
+        },
     ]

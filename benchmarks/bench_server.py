@@ -7,6 +7,7 @@ seeded with generated persons. Figures:
   baseline the same load on /healthz.
 PostgreSQL rows appear when its binaries are installed (a throw-away server is started).
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,8 +18,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -54,14 +56,29 @@ class _Gateway:
             self.people = [p for p in demo_card_profiles(db) if p["card_status"] == "normal"]
         engine.dispose()
         import socket
+
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "RENSHE_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "server", "--port", str(port), "--workers", str(workers),
-                                      "--data-dir", str(data_dir)], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--data-dir",
+                str(data_dir),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -87,13 +104,22 @@ def _journey(gw: _Gateway, rounds: int) -> tuple[list[float], list[float]]:
     for i in range(rounds):
         p = gw.people[i % len(gw.people)]
         t0 = time.perf_counter()
-        sid = http.post(f"{gw.url}/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]},
-                        headers=headers, timeout=10).json()["session_id"]
+        sid = http.post(
+            f"{gw.url}/api/v1/sessions",
+            json={"ssn": p["ssn"], "card_number": p["card_number"]},
+            headers=headers,
+            timeout=10,
+        ).json()["session_id"]
         http.get(f"{gw.url}/api/v1/sessions/{sid}/insurance", headers=headers, timeout=10).raise_for_status()
-        http.get(f"{gw.url}/api/v1/sessions/{sid}/contributions", params={"page_size": 20}, headers=headers,
-                 timeout=10).raise_for_status()
-        http.post(f"{gw.url}/api/v1/sessions/{sid}/certificates", json={"kind": "payment",
-                  "idempotency_key": f"bench-{time.time_ns()}"}, headers=headers, timeout=10).raise_for_status()
+        http.get(
+            f"{gw.url}/api/v1/sessions/{sid}/contributions", params={"page_size": 20}, headers=headers, timeout=10
+        ).raise_for_status()
+        http.post(
+            f"{gw.url}/api/v1/sessions/{sid}/certificates",
+            json={"kind": "payment", "idempotency_key": f"bench-{time.time_ns()}"},
+            headers=headers,
+            timeout=10,
+        ).raise_for_status()
         http.delete(f"{gw.url}/api/v1/sessions/{sid}", headers=headers, timeout=10)
         journeys.append((time.perf_counter() - t0) * 1000)
         t1 = time.perf_counter()
@@ -112,14 +138,26 @@ def _load(gw: _Gateway, concurrency: int, seconds: float, query: bool) -> tuple[
         http = requests.Session()
         headers = {"Authorization": f"Bearer {gw.tokens[i]}"}
         p = gw.people[i % len(gw.people)]
-        sid = http.post(f"{gw.url}/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]},
-                        headers=headers, timeout=30).json()["session_id"]
-        paths: list[Callable[[], Any]] = [
-            lambda: http.get(f"{gw.url}/api/v1/sessions/{sid}/insurance", headers=headers, timeout=30),
-            lambda: http.get(f"{gw.url}/api/v1/sessions/{sid}/contributions", params={"page_size": 20},
-                             headers=headers, timeout=30),
-            lambda: http.get(f"{gw.url}/api/v1/sessions/{sid}/cards", headers=headers, timeout=30),
-        ] if query else [lambda: http.get(f"{gw.url}/healthz", timeout=30)]
+        sid = http.post(
+            f"{gw.url}/api/v1/sessions",
+            json={"ssn": p["ssn"], "card_number": p["card_number"]},
+            headers=headers,
+            timeout=30,
+        ).json()["session_id"]
+        paths: list[Callable[[], Any]] = (
+            [
+                lambda: http.get(f"{gw.url}/api/v1/sessions/{sid}/insurance", headers=headers, timeout=30),
+                lambda: http.get(
+                    f"{gw.url}/api/v1/sessions/{sid}/contributions",
+                    params={"page_size": 20},
+                    headers=headers,
+                    timeout=30,
+                ),
+                lambda: http.get(f"{gw.url}/api/v1/sessions/{sid}/cards", headers=headers, timeout=30),
+            ]
+            if query
+            else [lambda: http.get(f"{gw.url}/healthz", timeout=30)]
+        )
         mine: list[float] = []
         k = 0
         while time.monotonic() < stop_at:
@@ -145,16 +183,41 @@ def _rows(label: str, gw: _Gateway, quick: bool, concurrency: int) -> list[dict[
     qps, lat = _load(gw, concurrency, seconds, query=True)
     hqps, hlat = _load(gw, concurrency, seconds, query=False)
     return [
-        {"name": f"server[{label}]: journey p50", "value": statistics.median(journeys), "unit": "ms",
-         "baseline_name": "/healthz p50", "baseline": statistics.median(health)},
-        {"name": f"server[{label}]: journey p95", "value": _pct(journeys, 0.95), "unit": "ms",
-         "baseline_name": "/healthz p95", "baseline": _pct(health, 0.95)},
-        {"name": f"server[{label}]: queries/s @{concurrency} terminals", "value": qps, "unit": "req/s",
-         "baseline_name": "/healthz req/s", "baseline": hqps},
-        {"name": f"server[{label}]: query p50 @{concurrency}", "value": statistics.median(lat), "unit": "ms",
-         "baseline_name": "/healthz p50", "baseline": statistics.median(hlat)},
-        {"name": f"server[{label}]: query p99 @{concurrency}", "value": _pct(lat, 0.99), "unit": "ms",
-         "baseline_name": "/healthz p99", "baseline": _pct(hlat, 0.99)},
+        {
+            "name": f"server[{label}]: journey p50",
+            "value": statistics.median(journeys),
+            "unit": "ms",
+            "baseline_name": "/healthz p50",
+            "baseline": statistics.median(health),
+        },
+        {
+            "name": f"server[{label}]: journey p95",
+            "value": _pct(journeys, 0.95),
+            "unit": "ms",
+            "baseline_name": "/healthz p95",
+            "baseline": _pct(health, 0.95),
+        },
+        {
+            "name": f"server[{label}]: queries/s @{concurrency} terminals",
+            "value": qps,
+            "unit": "req/s",
+            "baseline_name": "/healthz req/s",
+            "baseline": hqps,
+        },
+        {
+            "name": f"server[{label}]: query p50 @{concurrency}",
+            "value": statistics.median(lat),
+            "unit": "ms",
+            "baseline_name": "/healthz p50",
+            "baseline": statistics.median(hlat),
+        },
+        {
+            "name": f"server[{label}]: query p99 @{concurrency}",
+            "value": _pct(lat, 0.99),
+            "unit": "ms",
+            "baseline_name": "/healthz p99",
+            "baseline": _pct(hlat, 0.99),
+        },
     ]
 
 

@@ -8,6 +8,7 @@
 Exit codes: 0 success; 1 card/reader error (message in 中文 and English on stderr);
 3 PIN wrong or blocked (the result is still printed).  The PIN is never echoed or logged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,13 @@ def _error(err: CardError, out_err: TextIO) -> int:
     return EXIT_ERROR
 
 
-def run_card_command(args: argparse.Namespace, reader: CardReader, out: TextIO | None = None,
-                     stdin: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_card_command(
+    args: argparse.Namespace,
+    reader: CardReader,
+    out: TextIO | None = None,
+    stdin: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Run ``card read`` or ``card verify-pin`` against ``reader``; returns the exit code.
 
     ``out``/``stdin``/``err`` default to the process's streams (looked up at call time).
@@ -95,8 +101,10 @@ def run_card_command(args: argparse.Namespace, reader: CardReader, out: TextIO |
                 if as_json:
                     out.write(json.dumps(card.to_json(), ensure_ascii=False) + "\n")
                 else:
-                    out.write(f"社保卡 / card: {card.masked()}  规范版本 spec {card.spec_version}  "
-                              f"有效期至 valid until {card.expires_on.isoformat()}\n")
+                    out.write(
+                        f"社保卡 / card: {card.masked()}  规范版本 spec {card.spec_version}  "
+                        f"有效期至 valid until {card.expires_on.isoformat()}\n"
+                    )
                 return EXIT_OK
             if action == "verify-pin":
                 result = verify_pin(conn, pin)
@@ -108,8 +116,9 @@ def run_card_command(args: argparse.Namespace, reader: CardReader, out: TextIO |
                 elif result.blocked:
                     out.write(f"{tr('card.pin_blocked', 'zh_CN')} / {tr('card.pin_blocked', 'en')}\n")
                 else:
-                    out.write(f"密码错误，还可尝试 {result.tries_left} 次 / wrong PIN, "
-                              f"{result.tries_left} tries left\n")
+                    out.write(
+                        f"密码错误，还可尝试 {result.tries_left} 次 / wrong PIN, {result.tries_left} tries left\n"
+                    )
                 return EXIT_OK if result.ok else EXIT_PIN_REFUSED
         raise CardError(CardErrorKind.UNEXPECTED_STATUS, f"unknown card action {action!r}")
     except CardError as exc:

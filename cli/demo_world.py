@@ -4,11 +4,13 @@ a simulated printer and camera, all under the demo dock's (and the UI tests') co
 Card insertion goes through the same simulated reader slot the kiosk reads, so a demo card
 exchanges the real 社保卡 APDUs (through the real pcscd + vpcd when they are available).
 """
+
 from __future__ import annotations
 
 import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,9 @@ from kiosk.ssn import mask_name
 
 logger = logging.getLogger(__name__)
 
+# Demo only: the embedded server's console login, printed when the demo starts.
+DEMO_STAFF_USER = "admin"
+DEMO_STAFF_PASSWORD = "demo-admin-2026"
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 
 
@@ -42,15 +47,36 @@ class DemoWorld:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.server = start_embedded_server(self.data_dir / "server", persons=self._persons, seed=self._seed)
         self.people = list(self.server.demo_people())
-        logger.info("demo world: server %s, %d residents, card via %s", self.server.url, len(self.people),
-                    "pcscd+vpcd" if self.use_pcscd else "in-process reader")
-        return [{
-            "terminal": {"id": self.server.terminal_id, "data_dir": str(self.data_dir / "kiosk")},
-            "server": {"url": self.server.url, "timeout": 3.0, "retries": 1},
-            "card": {"kind": "vpcd" if self.use_pcscd else "simulated", "reader": ""},
-            "printer": {"kind": "virtual"},
-            "camera": {"kind": "simulated"},
-        }]
+        self._enrol_demo_terminal(self.data_dir / "kiosk")
+        self.server.create_staff(DEMO_STAFF_USER, "admin", DEMO_STAFF_PASSWORD)
+        print(
+            f"staff console: {self.server.url}/console/  (demo login {DEMO_STAFF_USER} / {DEMO_STAFF_PASSWORD})",
+            file=sys.stderr,
+            flush=True,
+        )
+        logger.info(
+            "demo world: server %s, %d residents, card via %s",
+            self.server.url,
+            len(self.people),
+            "pcscd+vpcd" if self.use_pcscd else "in-process reader",
+        )
+        return [
+            {
+                "terminal": {"id": self.server.terminal_id, "data_dir": str(self.data_dir / "kiosk")},
+                "server": {"url": self.server.url, "timeout": 3.0, "retries": 1},
+                "card": {"kind": "vpcd" if self.use_pcscd else "simulated", "reader": ""},
+                "printer": {"kind": "virtual"},
+                "camera": {"kind": "simulated"},
+            }
+        ]
+
+    def _enrol_demo_terminal(self, kiosk_dir: Path) -> None:
+        """Store the demo terminal's credential and pin the server key, as `main.py enroll` would."""
+        from cli.enroll_cmd import store_credential
+        from kiosk.fleet_client import pin_after_enrolment
+
+        store_credential(kiosk_dir, self.server.terminal_id, self.server.url, self.server.terminal_token)
+        pin_after_enrolment(self.server.url, self.server.terminal_token, kiosk_dir)
 
     def attach(self, devices: Any) -> None:
         self.devices = devices
@@ -80,6 +106,11 @@ class DemoWorld:
 
     def pull_card(self) -> None:
         self.devices.card_slot.remove()
+
+    def show_face(self, scene: str) -> None:
+        """Put someone in front of the simulated camera: 'none', 'match' (the first demo resident,
+        the one with an enrolled photo), 'other' (a different person) or 'still_photo' (a printed photo)."""
+        self.devices.camera.show("match:astronaut" if scene == "match" else scene)
 
     def set_paper(self, state: str) -> None:
         self.devices.virtual_printer.set_paper(state)

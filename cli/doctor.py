@@ -2,6 +2,7 @@
 
 Exit 0 only if all checks pass. Each problem is named with the fix an operator can apply.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -9,8 +10,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.errors import CardErrorKind, KioskError
 
@@ -49,11 +51,14 @@ def card_check(reader: Any) -> Check:
     def probe() -> str:
         readers = reader.list_readers()
         present = reader.card_present()
-        return f"reader {reader.name!r} ({len(readers)} reader(s) found); card {'inserted' if present else 'not inserted'}"
+        return (
+            f"reader {reader.name!r} ({len(readers)} reader(s) found); card {'inserted' if present else 'not inserted'}"
+        )
 
     def fix(exc: Exception) -> str:
         kind = getattr(exc, "kind", None)
         return CARD_FIXES.get(kind, "check the reader's cable; run pcsc_scan to see what the system sees")
+
     return _check("card reader 读卡器", probe, fix)
 
 
@@ -64,27 +69,57 @@ def printer_check(printer: Any) -> Check:
         return Check("printer 打印机", False, str(exc), PRINTER_FIXES["OFFLINE"])
     ok = bool(getattr(status, "usable", False))
     warn = status.name == "PAPER_NEAR_END"
-    return Check("printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status.name, "") if not ok or warn else "")
+    return Check(
+        "printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status.name, "") if not ok or warn else ""
+    )
+
+
+def camera_check(camera: Any) -> Check:
+    def probe() -> str:
+        camera.open()
+        try:
+            frame = camera.read()
+        finally:
+            camera.close()
+        return f"{camera.name}: {frame.shape[1]}x{frame.shape[0]} frames"
+
+    return _check(
+        "camera 摄像头",
+        probe,
+        lambda exc: (
+            "connect the camera, or set camera.source to its device index, file or URL "
+            "(v4l2-ctl --list-devices lists them)"
+        ),
+    )
 
 
 def server_check(backend: Any, url: str) -> Check:
     def probe() -> str:
         if not backend.health():
-            raise RuntimeError("health check answered but the database is not reachable")
+            raise RuntimeError("/healthz did not answer OK: the gateway is down or unreachable, or its database is")
         return f"{url} healthy"
-    return _check("server 服务器", probe,
-                  lambda exc: f"check the network and server.url ({url}); the gateway's /healthz must answer")
+
+    return _check(
+        "server 服务器",
+        probe,
+        lambda exc: f"check the network and server.url ({url}); the gateway's /healthz must answer",
+    )
 
 
 def credential_check(has_token: bool) -> Check:
     if has_token:
         return Check("terminal credential 终端凭证", True, "present")
-    return Check("terminal credential 终端凭证", False, "this terminal is not enrolled",
-                 "run: python main.py enroll --server URL --code CODE (code from python -m server create-terminal)")
+    return Check(
+        "terminal credential 终端凭证",
+        False,
+        "this terminal is not enrolled",
+        "run: python main.py enroll --server URL --code CODE (code from python -m server create-terminal)",
+    )
 
 
 def font_check(configured: str) -> Check:
     from screens.fonts import CHINESE_FIRST_FONTS
+
     candidates = [configured] if configured else list(CHINESE_FIRST_FONTS)
     found = next((path for path in candidates if os.path.isfile(path)), None)
     if found:
@@ -96,7 +131,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     from cli.runtime import open_runtime
 
     try:
-        runtime = open_runtime(args)
+        runtime = open_runtime(args, camera=True)
     except KioskError as exc:
         checks = [Check("configuration 配置", False, exc.detail, "fix the named key in the config file")]
         return _report(checks, getattr(args, "json", False))
@@ -106,6 +141,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             Check("configuration 配置", True, f"terminal {config.terminal.id}"),
             card_check(runtime.devices.card_reader),
             printer_check(runtime.devices.printer),
+            camera_check(runtime.devices.camera),
             server_check(runtime.backend, config.server.url),
             credential_check(bool(runtime.token)),
             font_check(config.ui.font_path),

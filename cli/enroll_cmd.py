@@ -1,8 +1,10 @@
 """`python main.py enroll --server URL --code CODE` and `python main.py config sync`.
 
 Enrolment exchanges the one-time code for this terminal's credential, kept in the data directory
-readable by the kiosk's user alone (mode 0600).
+readable by the kiosk's user alone (mode 0600), and pins the fleet manager's Ed25519 key that
+signs every configuration bundle.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -10,8 +12,10 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from kiosk.errors import BackendRejected, KioskError
+from kiosk.fleet_client import CREDENTIAL_FILE, pin_after_enrolment, sync_config_now
 from kiosk.i18n import tr
 
 logger = logging.getLogger(__name__)
@@ -27,30 +31,45 @@ def run_enroll(args: argparse.Namespace) -> int:
     config = load_config(getattr(args, "config", None), overrides=overrides)
     client = BackendClient(args.server, None, timeout=config.server.timeout, retries=config.server.retries)
     try:
-        answer = client.enroll(config.terminal.id, args.code)
+        answer = client.enroll(args.terminal_id or config.terminal.id, args.code)
     except BackendRejected as exc:
         print(f"注册失败 / enrolment refused: {exc.message_zh} / {exc.message_en}", file=sys.stderr)
         return 1
     except KioskError as exc:
         print(f"{tr(exc.message_key, 'zh_CN')} / {tr(exc.message_key, 'en')}: {exc.detail}", file=sys.stderr)
         return 1
-    data_dir = config.data_path()
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = data_dir / "terminal.json"
-    record = {"terminal_id": answer.get("terminal_id", config.terminal.id), "server": args.server,
-              "token": answer["token"]}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(record, handle)
-    os.chmod(path, 0o600)
-    print(f"enrolled terminal {record['terminal_id']}; credential stored in {path}")
+    terminal_id = answer.get("terminal_id", args.terminal_id or config.terminal.id)
+    path = store_credential(config.data_path(), terminal_id, args.server, answer["token"])
+    try:
+        key_id = pin_after_enrolment(args.server, answer["token"], config.data_path(), config.server.timeout)
+    except KioskError as exc:
+        print(f"enrolled, but the server key could not be pinned: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"enrolled terminal {terminal_id}; credential in {path}; server key {key_id} pinned")
     return 0
 
 
+def store_credential(data_dir: Path, terminal_id: str, server: str, token: str) -> Path:
+    """Write the terminal's credential, readable by the kiosk's user alone (0600 in a 0700 directory)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / CREDENTIAL_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"terminal_id": terminal_id, "server": server, "token": token}, handle)
+    os.chmod(path, 0o600)
+    return path
+
+
 def run_config_sync(args: argparse.Namespace) -> int:
-    message = "remote configuration bundles are not served by this gateway version yet; the local config stays in force"
+    """Fetch, verify and cache the signed remote bundle now; the kiosk applies it at its next idle moment."""
+    from cli.runtime import config_builder
+
+    build, config = config_builder(args)
+    result = sync_config_now(config.data_path(), build, config.server.timeout)
     if getattr(args, "json", False):
-        print(json.dumps({"applied": False, "version": None, "reason": message}))
+        print(json.dumps(result, ensure_ascii=False))
+    elif result["applied"]:
+        print(f"config version {result['version']} applied" + (f" ({result['reason']})" if result["reason"] else ""))
     else:
-        print(message, file=sys.stderr)
-    return 1
+        print(f"config refused or unavailable: {result['reason']}", file=sys.stderr)
+    return 0 if result["applied"] else 1

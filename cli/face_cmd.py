@@ -4,6 +4,7 @@ Prints ``{"faces": n, "ok": bool, "reasons": [...]}`` (DESIGN.md §4) with --jso
 per reason with its 简体 instruction. Exit codes: 0 the image passes every gate, 1 it does not,
 2 the image cannot be read.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ Issues the certificate through the gateway within a resident session and writes 
 the configured printer would receive (and a PNG preview). The gateway only opens a session for
 the resident whose card is in the reader (in --demo: the demo resident with that number).
 """
+
 from __future__ import annotations
 
 import argparse

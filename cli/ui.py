@@ -3,6 +3,7 @@
 Kivy reads its settings from the environment and kivy.config at import time, so everything
 Kivy-related is imported only after ``prepare_kivy_environment``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ def run_ui(args: argparse.Namespace) -> int:
     if headless and not getattr(args, "demo", False):
         print("no display (DISPLAY is not set): the kiosk UI needs an X display; try --demo for an off-screen run")
         return 2
-    runtime = open_runtime(args)
+    runtime = open_runtime(args, camera=True)
     try:
         return _run_app(runtime, headless, script, getattr(args, "output", None))
     finally:
@@ -82,10 +83,22 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
         render_preview(document, width).save(buffer, format="PNG")
         return buffer.getvalue()
 
-    controller = KioskController(config, worker, runtime.devices.card_port(), runtime.backend,
-                                 runtime.devices.printer, preview_png, journal=runtime.journal)
-    monitor = CardMonitor(runtime.devices.card_reader, controller.card_inserted, controller.card_removed,
-                          poll_interval=config.card.poll_interval)
+    controller = KioskController(
+        config,
+        worker,
+        runtime.devices.card_port(),
+        runtime.backend,
+        runtime.devices.printer,
+        preview_png,
+        journal=runtime.journal,
+        face=runtime.devices.face_port(),
+    )
+    monitor = CardMonitor(
+        runtime.devices.card_reader,
+        controller.card_inserted,
+        controller.card_removed,
+        poll_interval=config.card.poll_interval,
+    )
     result: dict[str, int] = {"code": 0}
     dock_factory = None
     on_started = None
@@ -94,6 +107,7 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
 
         def dock_factory() -> Any:
             return DemoDock(runtime.world, width=dock_width)
+
     if script is not None:
         from screens.journey import JourneyScript
 
@@ -104,10 +118,20 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
             app.journey.start()
 
     app = KioskApp(controller, dock_factory=dock_factory, on_started=on_started)
+
+    def stop_app(code: int) -> None:
+        result["code"] = code
+        app.stop()
+
+    from cli.fleet_wiring import start_agent
+
+    agent = start_agent(runtime, controller, kivy_post, stop_app)
     monitor.start()
     try:
         app.run()
     finally:
+        if agent is not None:
+            agent.stop()
         monitor.stop()
         worker.stop()
     return result["code"]

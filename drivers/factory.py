@@ -4,13 +4,14 @@
 it started (simulators, an isolated pcscd). Imports of a device family happen inside the branch
 that needs it, so a terminal without a camera never imports OpenCV.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
 from pathlib import Path
+from typing import Any
 
 from kiosk.config import REPO_ROOT, KioskConfig
 from kiosk.models import CardData, PinResult
@@ -59,6 +60,14 @@ class Devices:
 
     def card_port(self) -> CardPortAdapter:
         return CardPortAdapter(self.card_reader)
+
+    def face_port(self) -> Any:
+        """kiosk.ports.FacePort over the camera, or None on a terminal without one."""
+        if self.camera is None:
+            return None
+        from drivers.camera.face_port import CameraFacePort
+
+        return CameraFacePort(self.camera)
 
     def close(self) -> None:
         for stop in reversed(self._stoppers):
@@ -116,9 +125,10 @@ def build_devices(config: KioskConfig, with_camera: bool = False) -> Devices:
         build_card(config, devices)
         build_printer(config, devices)
         if with_camera:
-            from drivers.camera.factory import create_camera
+            from drivers.camera.factory import build_camera
 
-            devices.camera = create_camera(config.camera.model_dump())
+            cam = config.camera
+            devices.camera = build_camera(cam.kind, cam.source, cam.width, cam.height, cam.fps)
     except BaseException:
         devices.close()
         raise

@@ -9,6 +9,7 @@ Contract:
   Chinese and English messages;
 - nothing is written to disk and no resident data is logged (paths hold only opaque ids).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,13 +25,16 @@ from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable
 logger = logging.getLogger(__name__)
 
 API = "/api/v1"
+# Default read timeout of the face session start (server-side verification of up to 3 frames).
+FACE_TIMEOUT = 15.0
 
 
 class BackendClient:
     """Typed access to the gateway for one terminal (``token`` from enrolment; None before it)."""
 
-    def __init__(self, base_url: str, token: str | None, timeout: float = 5.0, retries: int = 2,
-                 backoff: float = 0.2) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, timeout: float = 5.0, retries: int = 2, backoff: float = 0.2
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.retries = max(0, retries)
@@ -49,7 +53,7 @@ class BackendClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "BackendClient":
+    def __enter__(self) -> BackendClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -57,21 +61,41 @@ class BackendClient:
 
     # -- transport -------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, idempotent: bool, json: Any = None,
-                 params: dict[str, Any] | None = None, auth: bool = True) -> requests.Response:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        idempotent: bool,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        auth: bool = True,
+        data: dict[str, str] | None = None,
+        files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+        timeout: float | None = None,
+    ) -> requests.Response:
         headers = {"X-Request-ID": uuid.uuid4().hex[:16]}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         attempts = 1 + (self.retries if idempotent else 0)
+        wait = self.timeout if timeout is None else timeout
         last_error: Exception | None = None
         for attempt in range(attempts):
             if attempt:
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
             try:
-                resp = self._http.request(method, self.base_url + path, json=json, params=params, headers=headers,
-                                          timeout=(self.timeout, self.timeout))
+                resp = self._http.request(
+                    method,
+                    self.base_url + path,
+                    json=json,
+                    params=params,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=(self.timeout, wait),
+                )
             except requests.Timeout as exc:
-                last_error = BackendTimeout(f"{method} {path}: timed out after {self.timeout}s")
+                last_error = BackendTimeout(f"{method} {path}: timed out after {wait}s")
                 logger.warning("backend timeout", extra={"method": method, "attempt": attempt + 1})
                 last_error.__cause__ = exc
                 continue
@@ -82,8 +106,9 @@ class BackendClient:
                 continue
             if resp.status_code >= 500:
                 last_error = BackendUnavailable(f"{method} {path}: HTTP {resp.status_code}")
-                logger.warning("backend error", extra={"method": method, "status": resp.status_code,
-                                                       "attempt": attempt + 1})
+                logger.warning(
+                    "backend error", extra={"method": method, "status": resp.status_code, "attempt": attempt + 1}
+                )
                 continue
             if resp.status_code >= 400:
                 raise _rejected(resp)
@@ -114,13 +139,43 @@ class BackendClient:
 
     def enroll(self, terminal_id: str, code: str) -> dict[str, Any]:
         """Exchange a one-time enrolment code for ``{terminal_id, token}`` (the caller stores the token)."""
-        return self._json("POST", f"{API}/terminals/enroll", idempotent=False, auth=False,
-                          json={"terminal_id": terminal_id, "code": code})
+        return self._json(
+            "POST",
+            f"{API}/terminals/enroll",
+            idempotent=False,
+            auth=False,
+            json={"terminal_id": terminal_id, "code": code},
+        )
 
     def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict[str, Any]:
         """``{session_id, person: {name, gender, birth_date, region, region_name, ssn_masked}}``."""
-        return self._json("POST", f"{API}/sessions", idempotent=False,
-                          json={"ssn": ssn, "card_number": card_number, "auth_method": auth_method})
+        return self._json(
+            "POST",
+            f"{API}/sessions",
+            idempotent=False,
+            json={"ssn": ssn, "card_number": card_number, "auth_method": auth_method},
+        )
+
+    def start_face_session(
+        self, ssn: str, card_number: str, frames: list[bytes], timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Open a session by 1:1 face verification of 1-3 JPEG ``frames`` (each ≤ 512 KiB).
+
+        Returns ``{session_id, person, face: {score}}``. Never retried: a failed verification
+        counts towards the resident's daily lock. Refusals arrive as ``BackendRejected`` with the
+        server's code: ``face_mismatch`` (403), ``face_locked`` (429), ``no_enrolled_photo`` (409),
+        ``no_face_in_capture`` / ``inconsistent_capture`` (422), ``frame_too_large`` (413), and
+        those of :meth:`start_session`. The read timeout defaults to ``max(self.timeout, 15)``
+        seconds: verification costs a few hundred ms per frame on a busy server.
+        """
+        return self._json(
+            "POST",
+            f"{API}/sessions/face",
+            idempotent=False,
+            data={"ssn": ssn, "card_number": card_number},
+            files=[("frames", (f"frame{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
+            timeout=max(self.timeout, FACE_TIMEOUT) if timeout is None else timeout,
+        )
 
     def end_session(self, session_id: str) -> None:
         self._request("DELETE", f"{API}/sessions/{session_id}", idempotent=True)
@@ -129,8 +184,15 @@ class BackendClient:
         """参保信息: ``{person, enrolments: [...], summary: {months_paid_total, first_paid_period}}``."""
         return self._json("GET", f"{API}/sessions/{session_id}/insurance", idempotent=True)
 
-    def contributions(self, session_id: str, from_period: str | None = None, to_period: str | None = None,
-                      page: int = 1, page_size: int = 100, type_code: str | None = None) -> dict[str, Any]:
+    def contributions(
+        self,
+        session_id: str,
+        from_period: str | None = None,
+        to_period: str | None = None,
+        page: int = 1,
+        page_size: int = 100,
+        type_code: str | None = None,
+    ) -> dict[str, Any]:
         """缴费明细: ``{items, page, page_size, total_items, totals}`` (periods YYYY-MM, inclusive)."""
         params: dict[str, Any] = {"page": page, "page_size": page_size}
         if from_period:
@@ -155,8 +217,14 @@ class BackendClient:
         """社保卡 status and 制卡进度: ``{cards: [...]}``."""
         return self._json("GET", f"{API}/sessions/{session_id}/cards", idempotent=True)
 
-    def issue_certificate(self, session_id: str, kind: str, from_period: str | None = None,
-                          to_period: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
+    def issue_certificate(
+        self,
+        session_id: str,
+        kind: str,
+        from_period: str | None = None,
+        to_period: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Issue ``insured`` / ``payment`` / ``rights``; retried safely thanks to the idempotency key."""
         body: dict[str, Any] = {"kind": kind, "idempotency_key": idempotency_key or uuid.uuid4().hex}
         if from_period:
@@ -165,8 +233,9 @@ class BackendClient:
             body["to"] = to_period
         return self._json("POST", f"{API}/sessions/{session_id}/certificates", idempotent=True, json=body)
 
-    def submit_application(self, session_id: str, kind: str, form: dict[str, Any] | None = None,
-                           idempotency_key: str | None = None) -> dict[str, Any]:
+    def submit_application(
+        self, session_id: str, kind: str, form: dict[str, Any] | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         """Submit 失业登记 etc. (kinds in server/applications.py); keyed, so retried safely.
 
         Returns the receipt: ``{number, kind, type_name, status, status_name, submitted_at, person, fields,

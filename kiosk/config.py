@@ -5,6 +5,7 @@ the last good remote bundle (dict) → command-line overrides (``section.key=val
 Anything invalid raises :class:`kiosk.errors.ConfigError` whose text names the key, the value
 given and what was expected; unknown keys are refused too (a typo must not pass silently).
 """
+
 from __future__ import annotations
 
 import copy
@@ -154,9 +155,9 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
         return f"{loc}: missing; expected a value"
     expected = error["msg"]
     if expected.startswith("Input should be "):
-        expected = "expected " + expected[len("Input should be "):]
+        expected = "expected " + expected[len("Input should be ") :]
     if expected.startswith("Value error, "):
-        expected = "expected " + expected[len("Value error, "):]
+        expected = "expected " + expected[len("Value error, ") :]
     ctx = error.get("ctx") or {}
     if "expected" in ctx:
         expected = f"expected {ctx['expected']}"
@@ -217,6 +218,10 @@ def load_config(
     if os.environ.get("KIOSK_DATA_DIR"):
         raw = _merge(raw, {"terminal": {"data_dir": os.environ["KIOSK_DATA_DIR"]}})
     config = validate_config(raw)
-    logger.info("configuration loaded (terminal %s, card %s, printer %s)",
-                config.terminal.id, config.card.kind, config.printer.kind)
+    logger.info(
+        "configuration loaded (terminal %s, card %s, printer %s)",
+        config.terminal.id,
+        config.card.kind,
+        config.printer.kind,
+    )
     return config

@@ -13,19 +13,21 @@ come back through the worker's ``post`` and are dropped when the session they be
 All public methods must be called on the UI thread, except ``card_inserted``/``card_removed``,
 which any thread may call (they re-post themselves).
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError, PrinterError
 from kiosk.i18n import tr
 from kiosk.models import CardData, PinResult
-from kiosk.ports import Backend, CardPort, CardSession, PreviewPort, PrinterPort
+from kiosk.ports import Backend, CardPort, CardSession, FaceOutcome, FacePort, FaceProgress, PreviewPort, PrinterPort
 from kiosk.services import CATALOGUE, contribution_records, insurance_records, period_back
 from kiosk.ssn import mask_ssn
 from kiosk.state import KioskState, MenuItem, Message, Screen
@@ -49,6 +51,7 @@ class KioskController:
         journal: Any = None,
         clock: Callable[[], float] = time.monotonic,
         document_builder: Callable[[dict, str], Any] | None = None,
+        face: FacePort | None = None,
     ) -> None:
         self.config = config
         self._worker = worker
@@ -61,7 +64,8 @@ class KioskController:
         if document_builder is None:
             from kiosk.layouts import build_certificate_document as document_builder
         self._build_document = document_builder
-        self.state = KioskState(language=config.terminal.language)
+        self._face = face
+        self.state = KioskState(language=config.terminal.language, face_available=face is not None)
         self._listeners: list[Listener] = []
         self._generation = 0
         self._card_session: CardSession | None = None
@@ -138,7 +142,8 @@ class KioskController:
         screen = self.state.screen
         # Expected when we asked for the card, or while saying why we are about to ask for it.
         was_expected = screen is Screen.REMOVE_CARD or (
-            screen is Screen.MESSAGE and self._message_next is Screen.REMOVE_CARD)
+            screen is Screen.MESSAGE and self._message_next is Screen.REMOVE_CARD
+        )
         self._end_session()
         if was_expected:
             self._go(Screen.ATTRACT)
@@ -183,8 +188,11 @@ class KioskController:
         self.state.busy_message = Message("pin.verifying")
         self._go(Screen.BUSY)
         gen, card_session = self._generation, self._card_session
-        self._worker.submit(lambda: card_session.verify_pin(pin), self._guard(gen, self._pin_checked),
-                            self._guard(gen, self._fail_to_remove_card))
+        self._worker.submit(
+            lambda: card_session.verify_pin(pin),
+            self._guard(gen, self._pin_checked),
+            self._guard(gen, self._fail_to_remove_card),
+        )
 
     def _pin_checked(self, result: PinResult) -> None:
         if result.blocked:
@@ -204,14 +212,81 @@ class KioskController:
             return
         gen = self._generation
         self.state.pin_message = None
-        self._worker.submit(lambda: self._backend.start_session(card.ssn, card.card_number, "card_pin"),
-                            self._guard(gen, self._session_started), self._guard(gen, self._fail_to_remove_card))
+        self._worker.submit(
+            lambda: self._backend.start_session(card.ssn, card.card_number, "card_pin"),
+            self._guard(gen, self._session_started),
+            self._guard(gen, self._fail_to_remove_card),
+        )
 
     def _session_started(self, answer: dict) -> None:
         self._session_id = str(answer["session_id"])
         self.sessions_started += 1
         logger.info("resident session started for %s", mask_ssn(self._card.ssn if self._card else ""))
         self._enter_menu()
+
+    # ----------------------------------------------------------------- face verification
+    def choose_face(self) -> None:
+        """Verify by face instead of the PIN: camera capture with action liveness, then the server's 1:1 check."""
+        self._touch()
+        if self.state.screen is not Screen.PIN or self._face is None or self._card is None:
+            return
+        gen = self._generation
+        self._pin_digits.clear()
+        self.state.pin_length = 0
+        self.state.face_preview = None
+        self.state.face_message = Message("face.capture.look")
+        self._go(Screen.FACE)
+
+        def progress(update: FaceProgress) -> None:
+            self._worker.post(lambda: self._guard(gen, self._face_progress)(update))
+
+        def done(outcome: FaceOutcome) -> None:
+            self._worker.post(lambda: self._guard(gen, self._face_captured)(outcome))
+
+        self._face.start(progress, done)
+
+    def cancel_face(self) -> None:
+        self._touch()
+        if self.state.screen is Screen.FACE and self._face is not None:
+            self._face.cancel()  # the capture ends with face.capture.cancelled and we go back to the PIN
+
+    def _face_progress(self, update: FaceProgress) -> None:
+        if self.state.screen is not Screen.FACE:
+            return
+        self._touch()  # a resident following instructions is not idle
+        self.state.face_preview = update
+        if update.message_key:
+            self.state.face_message = Message(update.message_key)
+        self._publish()
+
+    def _face_captured(self, outcome: FaceOutcome) -> None:
+        self.state.face_preview = None
+        if not outcome.passed:
+            cancelled = outcome.message_key == "face.capture.cancelled"
+            self.state.pin_message = (
+                None if cancelled else Message(outcome.message_key or "face.liveness.failed", is_error=True)
+            )
+            self._go(Screen.PIN)
+            return
+        card, gen = self._card, self._generation
+        if card is None:
+            return
+        self.state.busy_message = Message("face.verifying")
+        self._go(Screen.BUSY)
+        frames = outcome.frames
+        self._worker.submit(
+            lambda: self._backend.start_face_session(card.ssn, card.card_number, frames),
+            self._guard(gen, self._session_started),
+            self._guard(gen, self._face_refused),
+        )
+
+    def _face_refused(self, exc: BaseException) -> None:
+        """A refused face (mismatch, locked, no photo) leaves the PIN as the way in; other errors end."""
+        if isinstance(exc, BackendRejected) and exc.status_code in (403, 409, 422, 429):
+            self.state.pin_message = self._error_message(exc)
+            self._go(Screen.PIN)
+            return
+        self._fail_to_remove_card(exc)
 
     # ----------------------------------------------------------------- menu and services
     def _enter_menu(self) -> None:
@@ -229,8 +304,9 @@ class KioskController:
         for name in self.config.services.enabled:
             service = CATALOGUE[name]
             if service.prints and not printer_ok:
-                reason = Message("service.printing_unavailable",
-                                 {"reason_key": f"printer.{self.state.printer_status.lower()}"})
+                reason = Message(
+                    "service.printing_unavailable", {"reason_key": f"printer.{self.state.printer_status.lower()}"}
+                )
                 items.append(MenuItem(name, enabled=False, reason=reason))
             else:
                 items.append(MenuItem(name, enabled=True))
@@ -238,6 +314,7 @@ class KioskController:
 
     def refresh_printer_status(self) -> None:
         """Ask the printer for its state (worker) and enable/disable print services accordingly."""
+
         def done(status: Any) -> None:
             self.state.printer_status = status.name
             self._build_menu()
@@ -264,21 +341,31 @@ class KioskController:
         self.state.busy_message = Message("print.issuing" if service.prints else "loading")
         self._go(Screen.BUSY)
         if name == "insurance_info":
-            self._worker.submit(lambda: insurance_records(self._backend.insurance(sid), lang),
-                                self._guard(gen, self._show_records), self._guard(gen, self._fail_to_menu))
+            self._worker.submit(
+                lambda: insurance_records(self._backend.insurance(sid), lang),
+                self._guard(gen, self._show_records),
+                self._guard(gen, self._fail_to_menu),
+            )
         elif name == "contributions":
             start, end = period_back(service.months or 12)
-            self._worker.submit(lambda: contribution_records(self._backend.contributions(sid, start, end), lang),
-                                self._guard(gen, self._show_records), self._guard(gen, self._fail_to_menu))
+            self._worker.submit(
+                lambda: contribution_records(self._backend.contributions(sid, start, end), lang),
+                self._guard(gen, self._show_records),
+                self._guard(gen, self._fail_to_menu),
+            )
         elif service.certificate_kind:
             start, end = period_back(service.months) if service.months else (None, None)
             key = str(uuid.uuid4())  # one key per resident request: a retried POST is the same certificate
             kind = service.certificate_kind
-            self._worker.submit(lambda: self._prepare_certificate(sid, kind, start, end, key, lang),
-                                self._guard(gen, self._show_preview), self._guard(gen, self._fail_to_menu))
+            self._worker.submit(
+                lambda: self._prepare_certificate(sid, kind, start, end, key, lang),
+                self._guard(gen, self._show_preview),
+                self._guard(gen, self._fail_to_menu),
+            )
 
-    def _prepare_certificate(self, sid: str, kind: str, start: str | None, end: str | None, key: str,
-                             lang: str) -> tuple[dict, Any, bytes]:
+    def _prepare_certificate(
+        self, sid: str, kind: str, start: str | None, end: str | None, key: str, lang: str
+    ) -> tuple[dict, Any, bytes]:
         certificate = self._backend.issue_certificate(sid, kind, start, end, idempotency_key=key)
         document = self._build_document(certificate, lang)
         return certificate, document, self._render_preview(document)
@@ -299,14 +386,18 @@ class KioskController:
         gen = self._generation
         self.state.busy_message = Message("print.printing")
         self._go(Screen.BUSY)
-        self._worker.submit(lambda: self._print_with_journal(certificate, document),
-                            self._guard(gen, self._printed), self._guard(gen, self._print_failed))
+        self._worker.submit(
+            lambda: self._print_with_journal(certificate, document),
+            self._guard(gen, self._printed),
+            self._guard(gen, self._print_failed),
+        )
 
     def _print_with_journal(self, certificate: dict, document: Any) -> None:
         job_id = None
         if self._journal is not None:
-            job_id = self._journal.record_issued(certificate.get("serial", ""), certificate.get("kind", ""),
-                                                 json.dumps(certificate, ensure_ascii=False))
+            job_id = self._journal.record_issued(
+                certificate.get("serial", ""), certificate.get("kind", ""), json.dumps(certificate, ensure_ascii=False)
+            )
             self._journal.mark_sent(job_id)
         try:
             self._printer.print_document(document)
@@ -354,6 +445,8 @@ class KioskController:
 
     def _end_session(self) -> None:
         self._generation += 1  # answers still in flight now belong to nobody
+        if self.state.screen is Screen.FACE and self._face is not None:
+            self._face.cancel()
         session_id, card_session = self._session_id, self._card_session
         self._session_id = None
         self._card_session = None
@@ -395,8 +488,14 @@ class KioskController:
             else:
                 self._go(target)
             return
-        if self.state.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REMOVE_CARD, Screen.READING,
-                                 Screen.BUSY):
+        if self.state.screen in (
+            Screen.ATTRACT,
+            Screen.OUT_OF_SERVICE,
+            Screen.REMOVE_CARD,
+            Screen.READING,
+            Screen.BUSY,
+            Screen.FACE,
+        ):
             return
         idle = now - self._last_touch
         limit = self.config.session.idle_timeout
@@ -421,6 +520,15 @@ class KioskController:
         self._message_until = self._clock() + self.config.session.message_seconds
         self._go(Screen.MESSAGE)
 
+    def apply_config(self, config: KioskConfig) -> None:
+        """A new effective config (remote bundle) that can apply without a restart: services, timeouts,
+        language. The fleet agent only offers it while no resident is being served."""
+        self.config = config
+        if not self.state.session_active:
+            self.state.language = config.terminal.language
+        self._build_menu()
+        self._publish()
+
     def set_out_of_service(self, out: bool) -> None:
         self._out_of_service = out
         if out and self.state.screen is Screen.ATTRACT:
@@ -431,11 +539,13 @@ class KioskController:
     # ----------------------------------------------------------------- errors
     def _guard(self, gen: int, callback: Callable[[Any], None]) -> Callable[[Any], None]:
         """Drop results that arrive after their session ended."""
+
         def guarded(value: Any) -> None:
             if gen == self._generation:
                 callback(value)
             else:
                 logger.debug("dropped a late result of an ended session")
+
         return guarded
 
     def _error_message(self, exc: BaseException, extra_key: str | None = None) -> Message:
@@ -467,5 +577,9 @@ class KioskController:
     # ----------------------------------------------------------------- health
     def health(self) -> dict[str, Any]:
         """Figures for heartbeats and the doctor: no resident data."""
-        return {"screen": self.state.screen.value, "printer": self.state.printer_status,
-                "sessions": self.sessions_started, "prints": self.prints_done}
+        return {
+            "screen": self.state.screen.value,
+            "printer": self.state.printer_status,
+            "sessions": self.sessions_started,
+            "prints": self.prints_done,
+        }

@@ -6,13 +6,14 @@ paper shows. Layout is done in *display columns*: an ASCII character is one colu
 full-width character two (``unicodedata.east_asian_width`` W/F), which is exactly how a thermal
 printer's 12×24 ASCII font and 24×24 Chinese font share a line.
 """
+
 from __future__ import annotations
 
 import base64
 import logging
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +96,10 @@ class Cut:
     """Feed and cut the paper here (the encoder also cuts at the end of every document)."""
 
 
-Block = Union[Heading, Text, KeyValue, Table, Divider, QRCode, Image, Spacer, Cut]
-_BLOCK_TYPES: dict[str, type] = {cls.__name__: cls for cls in (Heading, Text, KeyValue, Table, Divider, QRCode,
-                                                                Image, Spacer, Cut)}
+Block = Heading | Text | KeyValue | Table | Divider | QRCode | Image | Spacer | Cut
+_BLOCK_TYPES: dict[str, type] = {
+    cls.__name__: cls for cls in (Heading, Text, KeyValue, Table, Divider, QRCode, Image, Spacer, Cut)
+}
 
 
 @dataclass
@@ -264,8 +266,9 @@ def column_widths(table: Table, width: int) -> list[int] | None:
         cells.append(list(table.totals_row))
     texts = [[str(row[i]) if i < len(row) and row[i] is not None else "" for row in cells] for i in range(n)]
     natural = [max(2, max(display_width(t) for t in col)) for col in texts]
-    minimum = [max(2, max(_longest_token(t) for t in col[1:] or [""]), min(4, natural[i]))
-               for i, col in enumerate(texts)]
+    minimum = [
+        max(2, max(_longest_token(t) for t in col[1:] or [""]), min(4, natural[i])) for i, col in enumerate(texts)
+    ]
     if sum(minimum) > usable:
         return None
     widths = list(natural)
@@ -295,12 +298,14 @@ def layout_table(table: Table, width: int) -> list[str]:
 
     def render_row(cells: list[str]) -> list[str]:
         cells = [str(c) if c is not None else "" for c in cells] + [""] * (len(widths) - len(cells))
-        wrapped = [wrap(cell, w) for cell, w in zip(cells, widths)]
+        wrapped = [wrap(cell, w) for cell, w in zip(cells, widths, strict=False)]
         height = max(len(w) for w in wrapped)
         lines = []
         for i in range(height):
-            parts = [pad(w_lines[i] if i < len(w_lines) else "", w, col.align)
-                     for w_lines, w, col in zip(wrapped, widths, table.columns)]
+            parts = [
+                pad(w_lines[i] if i < len(w_lines) else "", w, col.align)
+                for w_lines, w, col in zip(wrapped, widths, table.columns, strict=False)
+            ]
             lines.append(" ".join(parts).rstrip())
         return lines
 
@@ -321,7 +326,7 @@ def _stacked_table(table: Table, width: int) -> list[str]:
         cells = [str(c) if c is not None else "" for c in cells] + [""] * (len(table.columns) - len(cells))
         out = wrap(" ".join(c for c in cells[:lead] if c), width)
         line = "  "
-        for col, value in zip(table.columns[lead:], cells[lead:]):
+        for col, value in zip(table.columns[lead:], cells[lead:], strict=False):
             if not value:
                 continue
             pair = f"{col.title} {value}"
@@ -361,7 +366,7 @@ class Line:
     size: int = 1
 
 
-LaidOut = Union[Line, QRCode, Image, Spacer, Cut]
+LaidOut = Line | QRCode | Image | Spacer | Cut
 
 
 def layout(doc: Document, columns: int) -> list[LaidOut]:

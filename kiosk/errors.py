@@ -2,6 +2,7 @@
 
 Screens show ``tr(error.message_key, lang)``; logs get ``error.detail`` (never personal data).
 """
+
 from __future__ import annotations
 
 import enum
@@ -20,16 +21,16 @@ class KioskError(Exception):
 
 
 class CardErrorKind(enum.Enum):
-    NO_READER = "no_reader"          # no PC/SC reader matches the configured name
-    NO_CARD = "no_card"              # reader present, no card in it
+    NO_READER = "no_reader"  # no PC/SC reader matches the configured name
+    NO_CARD = "no_card"  # reader present, no card in it
     NOT_SOCIAL_SECURITY_CARD = "not_sscard"  # SELECT of the SSSE DF answered 6A82 (or similar)
-    REMOVED = "removed"              # card pulled during a command
-    MUTE = "mute"                    # card does not answer / unresponsive
-    BAD_DATA = "bad_data"            # records unreadable or invalid (e.g. SSN check digit wrong)
+    REMOVED = "removed"  # card pulled during a command
+    MUTE = "mute"  # card does not answer / unresponsive
+    BAD_DATA = "bad_data"  # records unreadable or invalid (e.g. SSN check digit wrong)
     UNEXPECTED_STATUS = "unexpected_status"  # a status word we do not know how to handle
-    PIN_BLOCKED = "pin_blocked"      # 6983
-    PIN_FORMAT = "pin_format"        # PIN not 6 digits (refused before any APDU)
-    SERVICE = "service"              # pcscd not running / PC/SC service error
+    PIN_BLOCKED = "pin_blocked"  # 6983
+    PIN_FORMAT = "pin_format"  # PIN not 6 digits (refused before any APDU)
+    SERVICE = "service"  # pcscd not running / PC/SC service error
 
 
 class CardError(KioskError):

@@ -6,6 +6,7 @@ brightness, sharpness as the variance of the Laplacian, yaw from landmarks) into
 ordered by what the resident should fix first, each with a reason code, an i18n message key
 (``face.quality.<code>``) and a spoken-style 简体 instruction for the screen.
 """
+
 from __future__ import annotations
 
 import enum
@@ -108,8 +109,9 @@ class QualityResult:
         return self.issues[0].message_key if self.issues else None
 
 
-def guide_oval(frame_width: int, frame_height: int,
-               thresholds: QualityThresholds | None = None) -> tuple[float, float, float, float]:
+def guide_oval(
+    frame_width: int, frame_height: int, thresholds: QualityThresholds | None = None
+) -> tuple[float, float, float, float]:
     """The preview's guide oval (centre x, centre y, half width, half height) in frame pixels.
 
     A face filling the oval is large enough and centred for the gates, so the screen's drawing

@@ -3,6 +3,7 @@
 ``tr(key, lang, **params)`` never raises: an unknown key falls back to the generic message so a
 resident always sees words, and the gap is logged once for the developers.
 """
+
 from __future__ import annotations
 
 import logging

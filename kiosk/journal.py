@@ -11,6 +11,7 @@ the resident's name and 社会保障号码). Nothing else about residents is sto
 their ``doc_json`` at once, and ``purge()`` deletes confirmed rows (and abandoned ones) older than
 ``retention_days``. The file is created with mode 0600 (readable by the kiosk's user alone).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,9 +19,10 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class Job:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 class PrintJournal:
@@ -98,16 +100,20 @@ class PrintJournal:
         The same serial still pending is not recorded twice: its existing job id is returned.
         """
         with self._lock:
-            row = self._db.execute("SELECT job_id FROM print_jobs WHERE serial = ? AND state IN (?, ?, ?) "
-                                   "ORDER BY job_id DESC LIMIT 1", (serial, ISSUED, SENT, FAILED)).fetchone()
+            row = self._db.execute(
+                "SELECT job_id FROM print_jobs WHERE serial = ? AND state IN (?, ?, ?) ORDER BY job_id DESC LIMIT 1",
+                (serial, ISSUED, SENT, FAILED),
+            ).fetchone()
             if row is not None and serial:
-                self._db.execute("UPDATE print_jobs SET doc_json = ?, updated_at = ? WHERE job_id = ?",
-                                 (doc_json, _now(), row[0]))
+                self._db.execute(
+                    "UPDATE print_jobs SET doc_json = ?, updated_at = ? WHERE job_id = ?", (doc_json, _now(), row[0])
+                )
                 return int(row[0])
             now = _now()
             cursor = self._db.execute(
                 "INSERT INTO print_jobs(serial, kind, state, doc_json, created_at, updated_at) VALUES (?,?,?,?,?,?)",
-                (serial, kind, ISSUED, doc_json, now, now))
+                (serial, kind, ISSUED, doc_json, now, now),
+            )
             job_id = int(cursor.lastrowid or 0)
         logger.info("journal: job %d issued (%s %s)", job_id, kind, serial)
         return job_id
@@ -119,8 +125,10 @@ class PrintJournal:
     def mark_confirmed(self, job_id: int) -> None:
         """The printer reported a good state after the job: done; the content is dropped."""
         with self._lock:
-            self._db.execute("UPDATE print_jobs SET state = ?, doc_json = NULL, reason = NULL, updated_at = ? "
-                             "WHERE job_id = ?", (CONFIRMED, _now(), job_id))
+            self._db.execute(
+                "UPDATE print_jobs SET state = ?, doc_json = NULL, reason = NULL, updated_at = ? WHERE job_id = ?",
+                (CONFIRMED, _now(), job_id),
+            )
         logger.info("journal: job %d confirmed", job_id)
 
     def mark_failed(self, job_id: int, reason: str) -> None:
@@ -130,29 +138,38 @@ class PrintJournal:
     def mark_abandoned(self, job_id: int, reason: str = "abandoned") -> None:
         """Staff gave up on a job: it leaves ``pending()`` and its content is dropped."""
         with self._lock:
-            self._db.execute("UPDATE print_jobs SET state = ?, doc_json = NULL, reason = ?, updated_at = ? "
-                             "WHERE job_id = ?", (ABANDONED, reason[:200], _now(), job_id))
+            self._db.execute(
+                "UPDATE print_jobs SET state = ?, doc_json = NULL, reason = ?, updated_at = ? WHERE job_id = ?",
+                (ABANDONED, reason[:200], _now(), job_id),
+            )
 
     def _set(self, job_id: int, state: str, reason: str | None, bump: bool) -> None:
         with self._lock:
-            self._db.execute(f"UPDATE print_jobs SET state = ?, reason = ?, updated_at = ?"
-                             f"{', attempts = attempts + 1' if bump else ''} WHERE job_id = ?",
-                             (state, reason, _now(), job_id))
+            self._db.execute(
+                f"UPDATE print_jobs SET state = ?, reason = ?, updated_at = ?"
+                f"{', attempts = attempts + 1' if bump else ''} WHERE job_id = ?",
+                (state, reason, _now(), job_id),
+            )
         logger.info("journal: job %d %s%s", job_id, state, f" ({reason})" if reason else "")
 
     # ------------------------------------------------------------------ queries
     def get(self, job_id: int) -> Job | None:
         with self._lock:
-            row = self._db.execute("SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
-                                   "updated_at FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
+                "updated_at FROM print_jobs WHERE job_id = ?",
+                (job_id,),
+            ).fetchone()
         return Job(*row) if row else None
 
     def pending(self) -> list[Job]:
         """Jobs issued or sent (or failed) but not confirmed: to reprint, oldest first."""
         with self._lock:
-            rows = self._db.execute("SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
-                                    "updated_at FROM print_jobs WHERE state IN (?, ?, ?) ORDER BY job_id",
-                                    (ISSUED, SENT, FAILED)).fetchall()
+            rows = self._db.execute(
+                "SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
+                "updated_at FROM print_jobs WHERE state IN (?, ?, ?) ORDER BY job_id",
+                (ISSUED, SENT, FAILED),
+            ).fetchall()
         return [Job(*row) for row in rows]
 
     def counts(self) -> dict[str, int]:
@@ -163,11 +180,12 @@ class PrintJournal:
 
     def purge(self, days: int | None = None, now: dt.datetime | None = None) -> int:
         """Delete confirmed and abandoned jobs older than ``days`` (default ``retention_days``)."""
-        limit = (now or dt.datetime.now(dt.timezone.utc)) - dt.timedelta(days=self.retention_days if days is None
-                                                                         else days)
+        limit = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.retention_days if days is None else days)
         with self._lock:
-            cursor = self._db.execute("DELETE FROM print_jobs WHERE state IN (?, ?) AND updated_at < ?",
-                                      (CONFIRMED, ABANDONED, limit.isoformat(timespec="seconds")))
+            cursor = self._db.execute(
+                "DELETE FROM print_jobs WHERE state IN (?, ?) AND updated_at < ?",
+                (CONFIRMED, ABANDONED, limit.isoformat(timespec="seconds")),
+            )
         return int(cursor.rowcount)
 
 
@@ -175,8 +193,12 @@ class _Printer(Protocol):
     def print_document(self, doc: Any) -> None: ...
 
 
-def reprint_pending(journal: PrintJournal, printer: _Printer, lang: str = "zh_CN",
-                    fetch: Callable[[Job], dict[str, Any] | None] | None = None) -> list[int]:
+def reprint_pending(
+    journal: PrintJournal,
+    printer: _Printer,
+    lang: str = "zh_CN",
+    fetch: Callable[[Job], dict[str, Any] | None] | None = None,
+) -> list[int]:
     """Reprint every pending job as 补打 / REPRINT of its own serial; return the confirmed job ids.
 
     ``fetch(job)`` may return the server's reprint of the certificate (so the server counts it,

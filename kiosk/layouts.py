@@ -4,6 +4,7 @@ Written defensively: a missing or malformed key drops its line, never the docume
 社会保障号码 is printed whole only on documents a third party must be able to match to a person
 (参保证明, 缴费凭证, given to schools, employers, housing offices); everywhere else it is masked.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kiosk.documents import (Column, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text)
+from kiosk.documents import Column, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
 from kiosk.ssn import mask_name, mask_ssn
 
 logger = logging.getLogger(__name__)
@@ -21,26 +22,83 @@ DEFAULT_TITLES = {"insured": "社会保险参保证明", "payment": "社会保�
 
 _LABELS: dict[str, dict[str, str]] = {
     "zh_CN": {
-        "name": "姓名", "ssn": "社会保障号码", "gender": "性别", "region": "参保地", "unit": "单位名称",
-        "period": "查询期间", "type": "险种", "status": "参保状态", "start": "参保日期", "unit_col": "参保单位",
-        "month": "年月", "base": "缴费基数", "personal": "个人缴费", "unit_paid": "单位缴费", "total": "合计",
-        "serial": "证明编号", "issued_at": "出具时间", "terminal": "终端编号", "code": "验证码",
-        "verify": "扫描二维码或访问下列网址核验真伪", "reprint": "补打 / REPRINT", "unpaid": "* 标记的月份尚未足额到账",
-        "months": "缴费月数", "issuer": "出具机构", "male": "男", "female": "女", "enrolments": "参保情况",
-        "contributions": "缴费明细", "summary": "权益汇总", "receipt": "业务受理回执", "app_no": "受理编号",
-        "app_type": "业务类型", "submitted_at": "提交时间", "app_status": "办理状态", "submitted": "提交内容",
-        "next": "后续办理", "contact": "咨询电话", "balance": "个人账户余额",
+        "name": "姓名",
+        "ssn": "社会保障号码",
+        "gender": "性别",
+        "region": "参保地",
+        "unit": "单位名称",
+        "period": "查询期间",
+        "type": "险种",
+        "status": "参保状态",
+        "start": "参保日期",
+        "unit_col": "参保单位",
+        "month": "年月",
+        "base": "缴费基数",
+        "personal": "个人缴费",
+        "unit_paid": "单位缴费",
+        "total": "合计",
+        "serial": "证明编号",
+        "issued_at": "出具时间",
+        "terminal": "终端编号",
+        "code": "验证码",
+        "verify": "扫描二维码或访问下列网址核验真伪",
+        "reprint": "补打 / REPRINT",
+        "unpaid": "* 标记的月份尚未足额到账",
+        "months": "缴费月数",
+        "issuer": "出具机构",
+        "male": "男",
+        "female": "女",
+        "enrolments": "参保情况",
+        "contributions": "缴费明细",
+        "summary": "权益汇总",
+        "receipt": "业务受理回执",
+        "app_no": "受理编号",
+        "app_type": "业务类型",
+        "submitted_at": "提交时间",
+        "app_status": "办理状态",
+        "submitted": "提交内容",
+        "next": "后续办理",
+        "contact": "咨询电话",
+        "balance": "个人账户余额",
     },
     "en": {
-        "name": "Name", "ssn": "SSN", "gender": "Gender", "region": "Region", "unit": "Employer",
-        "period": "Period", "type": "Insurance", "status": "Status", "start": "Since", "unit_col": "Employer",
-        "month": "Month", "base": "Base", "personal": "Personal", "unit_paid": "Employer", "total": "Total",
-        "serial": "Serial", "issued_at": "Issued", "terminal": "Terminal", "code": "Code",
-        "verify": "Scan the QR code or visit this address to verify", "reprint": "补打 / REPRINT",
-        "unpaid": "* not yet fully received", "months": "Months paid", "issuer": "Issuer", "male": "Male",
-        "female": "Female", "enrolments": "Enrolments", "contributions": "Contributions", "summary": "Summary",
-        "receipt": "Application receipt", "app_no": "Number", "app_type": "Service", "submitted_at": "Submitted",
-        "app_status": "Status", "submitted": "Submitted data", "next": "Next steps", "contact": "Help line",
+        "name": "Name",
+        "ssn": "SSN",
+        "gender": "Gender",
+        "region": "Region",
+        "unit": "Employer",
+        "period": "Period",
+        "type": "Insurance",
+        "status": "Status",
+        "start": "Since",
+        "unit_col": "Employer",
+        "month": "Month",
+        "base": "Base",
+        "personal": "Personal",
+        "unit_paid": "Employer",
+        "total": "Total",
+        "serial": "Serial",
+        "issued_at": "Issued",
+        "terminal": "Terminal",
+        "code": "Code",
+        "verify": "Scan the QR code or visit this address to verify",
+        "reprint": "补打 / REPRINT",
+        "unpaid": "* not yet fully received",
+        "months": "Months paid",
+        "issuer": "Issuer",
+        "male": "Male",
+        "female": "Female",
+        "enrolments": "Enrolments",
+        "contributions": "Contributions",
+        "summary": "Summary",
+        "receipt": "Application receipt",
+        "app_no": "Number",
+        "app_type": "Service",
+        "submitted_at": "Submitted",
+        "app_status": "Status",
+        "submitted": "Submitted data",
+        "next": "Next steps",
+        "contact": "Help line",
         "balance": "Personal account",
     },
 }
@@ -91,25 +149,45 @@ def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in pairs if value]
 
 
-def _person_block(person: dict[str, Any], labels: dict[str, str], full_ssn: bool, masked_name: bool = False
-                  ) -> KeyValue:
+def _person_block(
+    person: dict[str, Any], labels: dict[str, str], full_ssn: bool, masked_name: bool = False
+) -> KeyValue:
     ssn = _s(person.get("ssn"))
     name = _s(person.get("name"))
-    return KeyValue(_rows([
-        (labels["name"], mask_name(name) if masked_name else name),
-        (labels["ssn"], ssn if full_ssn else mask_ssn(ssn)),
-        (labels["gender"], _gender(person.get("gender"), labels)),
-        (labels["region"], _s(person.get("region_name") or person.get("region"))),
-    ]))
+    return KeyValue(
+        _rows(
+            [
+                (labels["name"], mask_name(name) if masked_name else name),
+                (labels["ssn"], ssn if full_ssn else mask_ssn(ssn)),
+                (labels["gender"], _gender(person.get("gender"), labels)),
+                (labels["region"], _s(person.get("region_name") or person.get("region"))),
+            ]
+        )
+    )
 
 
 def _enrolment_table(enrolments: list[Any], labels: dict[str, str]) -> Table | None:
-    rows = [[_s(e.get("type_name") or e.get("type_code")), _s(e.get("status")), _s(e.get("start_date")),
-             _s(e.get("unit_name"))] for e in enrolments if isinstance(e, dict)]
+    rows = [
+        [
+            _s(e.get("type_name") or e.get("type_code")),
+            _s(e.get("status")),
+            _s(e.get("start_date")),
+            _s(e.get("unit_name")),
+        ]
+        for e in enrolments
+        if isinstance(e, dict)
+    ]
     if not rows:
         return None
-    return Table([Column(labels["type"], 1.4), Column(labels["status"], 1.2), Column(labels["start"], 1.6),
-                  Column(labels["unit_col"], 2.4)], rows)
+    return Table(
+        [
+            Column(labels["type"], 1.4),
+            Column(labels["status"], 1.2),
+            Column(labels["start"], 1.6),
+            Column(labels["unit_col"], 2.4),
+        ],
+        rows,
+    )
 
 
 def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str, str]) -> tuple[Table | None, bool]:
@@ -120,8 +198,15 @@ def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str,
             continue
         paid = row.get("paid", True) is not False
         unpaid = unpaid or not paid
-        rows.append([_s(row.get("period")) + ("" if paid else "*"), _s(row.get("type_name")),
-                     _money(row.get("base")), _money(row.get("personal")), _money(row.get("unit"))])
+        rows.append(
+            [
+                _s(row.get("period")) + ("" if paid else "*"),
+                _s(row.get("type_name")),
+                _money(row.get("base")),
+                _money(row.get("personal")),
+                _money(row.get("unit")),
+            ]
+        )
         try:
             personal_sum += Decimal(str(row.get("personal") or 0))
             unit_sum += Decimal(str(row.get("unit") or 0))
@@ -131,8 +216,13 @@ def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str,
         return None, False
     total_personal = totals.get("personal", personal_sum)
     total_unit = totals.get("unit", unit_sum)
-    columns = [Column(labels["month"], 1.5), Column(labels["type"], 1.5), Column(labels["base"], 1.7, "right"),
-               Column(labels["personal"], 1.5, "right"), Column(labels["unit_paid"], 1.5, "right")]
+    columns = [
+        Column(labels["month"], 1.5),
+        Column(labels["type"], 1.5),
+        Column(labels["base"], 1.7, "right"),
+        Column(labels["personal"], 1.5, "right"),
+        Column(labels["unit_paid"], 1.5, "right"),
+    ]
     return Table(columns, rows, [labels["total"], "", "", _money(total_personal), _money(total_unit)]), unpaid
 
 
@@ -143,10 +233,18 @@ def _footer(cert: dict[str, Any], labels: dict[str, str], seal_png: bytes | None
         blocks.append(Text(f"{labels['issuer']}：{issuer}", align="right"))
     if seal_png:
         blocks.append(Image("seal", seal_png))
-    blocks.append(KeyValue(_rows([
-        (labels["serial"], _s(cert.get("serial"))), (labels["issued_at"], _when(cert.get("issued_at"))),
-        (labels["terminal"], _s(cert.get("terminal_id"))), (labels["code"], _s(cert.get("verification_code"))),
-    ])))
+    blocks.append(
+        KeyValue(
+            _rows(
+                [
+                    (labels["serial"], _s(cert.get("serial"))),
+                    (labels["issued_at"], _when(cert.get("issued_at"))),
+                    (labels["terminal"], _s(cert.get("terminal_id"))),
+                    (labels["code"], _s(cert.get("verification_code"))),
+                ]
+            )
+        )
+    )
     url = _s(cert.get("verify_url"))
     if url and url.isascii():
         blocks += [Spacer(), QRCode(url), Text(labels["verify"], align="center"), Text(url, align="center")]
@@ -157,8 +255,9 @@ def _footer(cert: dict[str, Any], labels: dict[str, str], seal_png: bytes | None
     return blocks
 
 
-def build_certificate_document(cert: dict[str, Any], lang: str = "zh_CN", *, seal_png: bytes | None = None,
-                               logo_png: bytes | None = None) -> Document:
+def build_certificate_document(
+    cert: dict[str, Any], lang: str = "zh_CN", *, seal_png: bytes | None = None, logo_png: bytes | None = None
+) -> Document:
     """The printable 参保证明 ("insured"), 缴费凭证 ("payment") or 个人权益单 ("rights").
 
     Unknown kinds are laid out like "rights" (everything the content holds) rather than refused.
@@ -196,8 +295,12 @@ def build_certificate_document(cert: dict[str, Any], lang: str = "zh_CN", *, sea
         blocks.append(payments)
         if unpaid:
             blocks.append(Text(labels["unpaid"]))
-    summary = _rows([(labels["months"], _s(totals.get("months"))),
-                     (labels["balance"], _money(totals.get("account_balance") or totals.get("balance")))])
+    summary = _rows(
+        [
+            (labels["months"], _s(totals.get("months"))),
+            (labels["balance"], _money(totals.get("account_balance") or totals.get("balance"))),
+        ]
+    )
     if summary:
         blocks.append(KeyValue(summary))
     for note in _list(content.get("notes")):
@@ -219,15 +322,26 @@ def build_receipt_document(receipt: dict[str, Any], lang: str = "zh_CN") -> Docu
     number = _s(receipt.get("number") or receipt.get("application_no") or receipt.get("serial"))
     title = _s(receipt.get("title")) or labels["receipt"]
     blocks: list[Any] = [Heading(title)]
-    blocks.append(KeyValue(_rows([
-        (labels["app_no"], number), (labels["app_type"], _s(receipt.get("type_name") or receipt.get("type"))),
-        (labels["submitted_at"], _when(receipt.get("submitted_at") or receipt.get("issued_at"))),
-        (labels["app_status"], _s(receipt.get("status"))), (labels["terminal"], _s(receipt.get("terminal_id"))),
-    ])))
+    blocks.append(
+        KeyValue(
+            _rows(
+                [
+                    (labels["app_no"], number),
+                    (labels["app_type"], _s(receipt.get("type_name") or receipt.get("type"))),
+                    (labels["submitted_at"], _when(receipt.get("submitted_at") or receipt.get("issued_at"))),
+                    (labels["app_status"], _s(receipt.get("status"))),
+                    (labels["terminal"], _s(receipt.get("terminal_id"))),
+                ]
+            )
+        )
+    )
     blocks.append(_person_block(_dict(receipt.get("person")), labels, full_ssn=False, masked_name=True))
     fields = receipt.get("fields")
-    pairs = list(fields.items()) if isinstance(fields, dict) else [
-        tuple(item) for item in _list(fields) if isinstance(item, (list, tuple)) and len(item) == 2]
+    pairs = (
+        list(fields.items())
+        if isinstance(fields, dict)
+        else [tuple(item) for item in _list(fields) if isinstance(item, (list, tuple)) and len(item) == 2]
+    )
     pairs = [(_s(k), _s(v)) for k, v in pairs]
     if any(v for _, v in pairs):
         blocks += [Divider(), Heading(labels["submitted"], level=2), KeyValue(_rows(pairs))]

@@ -17,6 +17,7 @@ of these ratios, so a still photo never produces the open→closed→open or clo
 the challenges require. Each challenge is judged relative to what this face showed during the
 challenge (baselines), so small eyes or a beard do not fail a resident.
 """
+
 from __future__ import annotations
 
 import enum
@@ -48,8 +49,9 @@ class Challenge(enum.Enum):
 
     @property
     def instruction_zh(self) -> str:
-        return {"blink": "请眨眨眼", "open_mouth": "请张张嘴", "turn_left": "请向左转头",
-                "turn_right": "请向右转头"}[self.value]
+        return {"blink": "请眨眨眼", "open_mouth": "请张张嘴", "turn_left": "请向左转头", "turn_right": "请向右转头"}[
+            self.value
+        ]
 
 
 class LivenessState(enum.Enum):
@@ -67,6 +69,7 @@ class LivenessFailure(enum.Enum):
 
 
 # --------------------------------------------------------------------------- geometry
+
 
 def _dist(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*(a - b)))
@@ -123,21 +126,22 @@ def mouth_openness(pts: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------- state machine
 
+
 @dataclass(frozen=True)
 class LivenessConfig:
     """Thresholds. Ratios are relative to this face's own baseline during the challenge."""
 
     challenge_count: int = 2
     challenge_timeout_s: float = 8.0
-    blink_closed_ratio: float = 0.65   # eyes count as closed below this fraction of open level
-    blink_reopen_ratio: float = 0.85   # and as open again above this fraction
-    min_open_eye: float = 0.12         # an "open" baseline below this is not an open eye
-    mouth_closed_max: float = 0.28     # normalised MAR of a closed mouth
-    mouth_open_min: float = 0.45       # normalised MAR of a clearly open mouth
-    frontal_max_deg: float = 12.0      # a turn must start from a frontal pose
-    turn_min_deg: float = 22.0         # and reach at least this yaw
-    hold_frames: int = 2               # consecutive frames an open mouth / turn must be held
-    mirrored: bool = False             # set when the camera delivers mirrored frames
+    blink_closed_ratio: float = 0.65  # eyes count as closed below this fraction of open level
+    blink_reopen_ratio: float = 0.85  # and as open again above this fraction
+    min_open_eye: float = 0.12  # an "open" baseline below this is not an open eye
+    mouth_closed_max: float = 0.28  # normalised MAR of a closed mouth
+    mouth_open_min: float = 0.45  # normalised MAR of a clearly open mouth
+    frontal_max_deg: float = 12.0  # a turn must start from a frontal pose
+    turn_min_deg: float = 22.0  # and reach at least this yaw
+    hold_frames: int = 2  # consecutive frames an open mouth / turn must be held
+    mirrored: bool = False  # set when the camera delivers mirrored frames
 
 
 @dataclass
@@ -175,11 +179,16 @@ class LivenessSession:
     Timestamps are seconds from any monotonic clock; the first fed frame starts the clock.
     """
 
-    def __init__(self, challenges: Sequence[Challenge] | None = None,
-                 config: LivenessConfig | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        challenges: Sequence[Challenge] | None = None,
+        config: LivenessConfig | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.config = config or LivenessConfig()
-        self.challenges: list[Challenge] = (list(challenges) if challenges is not None
-                                            else random_challenges(self.config.challenge_count, rng))
+        self.challenges: list[Challenge] = (
+            list(challenges) if challenges is not None else random_challenges(self.config.challenge_count, rng)
+        )
         if not self.challenges:
             raise ValueError("a liveness session needs at least one challenge")
         self._index = 0
@@ -200,8 +209,9 @@ class LivenessSession:
             return self.status()
         if self._track is None:
             self._track = _Track(started=t)
-        if landmarks is not None and self._judge(self.challenges[self._index], self._track,
-                                                 np.asarray(landmarks, dtype=np.float64)):
+        if landmarks is not None and self._judge(
+            self.challenges[self._index], self._track, np.asarray(landmarks, dtype=np.float64)
+        ):
             logger.info("liveness: %s passed", self.challenges[self._index].value)
             self._index += 1
             self._track = _Track(started=t)

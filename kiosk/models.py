@@ -1,4 +1,5 @@
 """Plain data shared by the card layer, the flows and the screens."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,21 @@ class CardData:
     def to_json(self) -> dict[str, Any]:
         """The object printed by `main.py card read --json` (DESIGN.md §4)."""
         out: dict[str, Any] = {}
-        for key in ("ssn", "name", "gender", "ethnicity", "birth_date", "birth_place", "card_number",
-                    "card_id", "issuing_region", "card_type", "spec_version", "issued_on", "expires_on"):
+        for key in (
+            "ssn",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "birth_place",
+            "card_number",
+            "card_id",
+            "issuing_region",
+            "card_type",
+            "spec_version",
+            "issued_on",
+            "expires_on",
+        ):
             value = getattr(self, key)
             out[key] = value.isoformat() if isinstance(value, dt.date) else value
         return out

@@ -3,8 +3,11 @@
 drivers/ and kiosk/backend.py implement these; main.py wires them; tests pass fakes.
 Every method may block (device or network I/O) and is therefore only called on the worker.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.models import CardData, PinResult
@@ -47,7 +50,49 @@ class Backend(Protocol):
     def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict: ...
     def end_session(self, session_id: str) -> None: ...
     def insurance(self, session_id: str) -> dict: ...
-    def contributions(self, session_id: str, from_period: str | None = None, to_period: str | None = None,
-                      page: int = 1, page_size: int = 100) -> dict: ...
-    def issue_certificate(self, session_id: str, kind: str, from_period: str | None = None,
-                          to_period: str | None = None, idempotency_key: str | None = None) -> dict: ...
+    def contributions(
+        self,
+        session_id: str,
+        from_period: str | None = None,
+        to_period: str | None = None,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> dict: ...
+    def start_face_session(self, ssn: str, card_number: str, frames: list[bytes]) -> dict: ...
+
+    def issue_certificate(
+        self,
+        session_id: str,
+        kind: str,
+        from_period: str | None = None,
+        to_period: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict: ...
+
+
+@dataclass(frozen=True)
+class FaceProgress:
+    """One preview frame for the screen: RGB bytes (bottom row first, as Kivy textures want them),
+    its size, and what to tell the resident now (an i18n key)."""
+
+    rgb: bytes
+    width: int
+    height: int
+    message_key: str | None
+
+
+@dataclass(frozen=True)
+class FaceOutcome:
+    """``passed`` with the best live frames (JPEG) for the server's 1:1 check; else why not."""
+
+    passed: bool
+    message_key: str | None
+    frames: list[bytes]
+
+
+class FacePort(Protocol):
+    def start(self, on_progress: Callable[[FaceProgress], None], on_done: Callable[[FaceOutcome], None]) -> None:
+        """Begin one capture (quality gates + action liveness) on a worker thread; callbacks on that thread."""
+        ...
+
+    def cancel(self) -> None: ...

@@ -3,6 +3,7 @@
 Formatting lives here (not in screens) so every screen stays a dumb view of KioskState and the
 same words appear in every language.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,9 @@ CATALOGUE: dict[str, Service] = {
     "insurance_info": Service("insurance_info"),
     "contributions": Service("contributions", months=12),
     "print_insured_certificate": Service("print_insured_certificate", prints=True, certificate_kind="insured"),
-    "print_payment_certificate": Service("print_payment_certificate", prints=True, certificate_kind="payment",
-                                         months=12),
+    "print_payment_certificate": Service(
+        "print_payment_certificate", prints=True, certificate_kind="payment", months=12
+    ),
     "print_rights_statement": Service("print_rights_statement", prints=True, certificate_kind="rights", months=12),
 }
 
@@ -42,8 +44,12 @@ def period_back(months: int, today: dt.date | None = None) -> tuple[str, str]:
 def insurance_records(data: dict, lang: str) -> Records:
     """参保信息 from the gateway's /insurance answer."""
     rows = [
-        [str(item.get("type_name", item.get("type_code", ""))), str(item.get("status", "")),
-         str(item.get("start_date", "")), str(item.get("unit_name", ""))]
+        [
+            str(item.get("type_name", item.get("type_code", ""))),
+            str(item.get("status", "")),
+            str(item.get("start_date", "")),
+            str(item.get("unit_name", "")),
+        ]
         for item in data.get("enrolments", [])
     ]
     summary = []
@@ -62,8 +68,15 @@ def contribution_records(data: dict, lang: str) -> Records:
     """缴费明细 from the gateway's /contributions answer."""
     rows = []
     for item in data.get("items", []):
-        rows.append([str(item.get("period", "")), str(item.get("type_name", "")), _money(item.get("base")),
-                     _money(item.get("personal")), _money(item.get("unit"))])
+        rows.append(
+            [
+                str(item.get("period", "")),
+                str(item.get("type_name", "")),
+                _money(item.get("base")),
+                _money(item.get("personal")),
+                _money(item.get("unit")),
+            ]
+        )
     totals = data.get("totals") or {}
     summary = [f"{key}: {_money(value)}" for key, value in totals.items() if isinstance(value, (int, float))]
     return Records(

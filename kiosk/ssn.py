@@ -4,6 +4,7 @@ The 社会保障号码 of a resident is their 18-character citizen identity numb
 6-digit region code, 8-digit birth date, 3-digit sequence (odd = male) and an
 ISO 7064 MOD 11-2 check character (0-9 or X).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,7 +21,7 @@ def check_digit(first17: str) -> str:
     """Return the GB 11643 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit():
         raise InvalidSSN("need exactly 17 digits before the check character")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARS[total % 11]
 
 

@@ -4,6 +4,7 @@ Screens render a state and send intents back; they never read devices or the bac
 The resident's data lives only in ``resident``, ``records`` and ``preview_png`` and is wiped by
 :meth:`KioskState.clear_resident` at the end of every session.
 """
+
 from __future__ import annotations
 
 import copy
@@ -16,6 +17,7 @@ class Screen(enum.Enum):
     ATTRACT = "attract"
     READING = "reading"
     PIN = "pin"
+    FACE = "face"
     BUSY = "busy"
     MENU = "menu"
     RECORDS = "records"
@@ -62,18 +64,28 @@ class KioskState:
     records: Records | None = None
     preview_png: bytes | None = None
     countdown: int | None = None
+    face_available: bool = False
+    face_preview: Any = None  # kiosk.ports.FaceProgress while the camera runs
+    face_message: Message | None = None
     printer_status: str = "UNKNOWN"
     session_active: bool = False
 
-    def snapshot(self) -> "KioskState":
+    def snapshot(self) -> KioskState:
         return copy.deepcopy(self)
 
     def clear_resident(self) -> None:
         """Forget everything about the resident; keep only terminal-level settings."""
-        language, printer_status = self.language, self.printer_status
-        fresh = KioskState(language=language, printer_status=printer_status)
+        fresh = KioskState(
+            language=self.language, printer_status=self.printer_status, face_available=self.face_available
+        )
         self.__dict__.update(fresh.__dict__)
 
     def holds_resident_data(self) -> bool:
-        return bool(self.resident_name or self.records or self.preview_png or self.session_active
-                    or self.pin_length)
+        return bool(
+            self.face_preview
+            or self.resident_name
+            or self.records
+            or self.preview_png
+            or self.session_active
+            or self.pin_length
+        )

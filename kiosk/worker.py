@@ -4,12 +4,14 @@ The controller never blocks: it submits a job; the job runs on the worker thread
 error is handed to ``post`` — which the Kivy app sets to ``Clock.schedule_once`` so callbacks run
 on the UI thread. ``InlineWorker`` runs everything at once on the caller's thread for tests.
 """
+
 from __future__ import annotations
 
 import logging
 import queue
 import threading
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +56,9 @@ class ThreadWorker:
                 result = job()
             except BaseException as exc:  # every failure must reach the UI as a message, never kill the thread
                 logger.debug("job failed: %s", type(exc).__name__)
-                self._post(lambda exc=exc: on_error(exc))
+                self._post(lambda exc=exc, on_error=on_error: on_error(exc))
             else:
-                self._post(lambda result=result: on_done(result))
+                self._post(lambda result=result, on_done=on_done: on_done(result))
 
 
 class InlineWorker:

@@ -3,10 +3,12 @@ in demo mode the demo dock beside the kiosk area.
 
 The controller runs on the Kivy thread: the worker posts its results with Clock.schedule_once.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -28,6 +30,7 @@ VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
     Screen.READING: views.BusyView,
     Screen.BUSY: views.BusyView,
     Screen.PIN: views.PinView,
+    Screen.FACE: views.FaceView,
     Screen.MENU: views.MenuView,
     Screen.RECORDS: views.RecordsView,
     Screen.PRINT_PREVIEW: views.PreviewView,
@@ -75,8 +78,13 @@ class CountdownDialog(ModalView):
 class KioskApp(App):
     font_scale = NumericProperty(1.0)
 
-    def __init__(self, controller: Any, dock_factory: Callable[[], Any] | None = None,
-                 on_started: Callable[["KioskApp"], None] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        controller: Any,
+        dock_factory: Callable[[], Any] | None = None,
+        on_started: Callable[[KioskApp], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.controller = controller
         self.font_scale = controller.config.ui.font_scale

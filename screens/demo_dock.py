@@ -5,11 +5,13 @@ out of paper or open its cover, take the server down or make it slow. Every butt
 DemoWorld, which drives the simulated devices exactly as hardware would; the kiosk screens learn
 about it only through their normal device events. Slow device calls run off the UI thread.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kivy.graphics import Color, Rectangle
 from kivy.metrics import dp
@@ -24,32 +26,42 @@ logger = logging.getLogger(__name__)
 
 class DemoDock(BoxLayout):
     def __init__(self, world: Any, width: int, **kwargs: Any) -> None:
-        super().__init__(orientation="vertical", size_hint_x=None, width=width, padding=dp(10), spacing=dp(8),
-                         **kwargs)
+        super().__init__(orientation="vertical", size_hint_x=None, width=width, padding=dp(10), spacing=dp(8), **kwargs)
         self.world = world
         self.controls: dict[str, Any] = {}
         with self.canvas.before:  # a dark panel, clearly not part of the kiosk screen
             Color(0.16, 0.18, 0.22, 1)
             self._background = Rectangle(pos=self.pos, size=self.size)
-        self.bind(pos=lambda *_: setattr(self._background, "pos", self.pos),
-                  size=lambda *_: setattr(self._background, "size", self.size))
+        self.bind(
+            pos=lambda *_: setattr(self._background, "pos", self.pos),
+            size=lambda *_: setattr(self._background, "size", self.size),
+        )
         self.add_widget(Label(text="演示控制台 Demo dock", size_hint_y=None, height=dp(40), font_size=dp(20)))
         labels = [f"{i + 1}. {world.person_label(i)}" for i in range(len(world.people))]
-        self.person = Spinner(text=labels[0] if labels else "", values=labels, size_hint_y=None, height=dp(56),
-                              font_size=dp(18))
+        self.person = Spinner(
+            text=labels[0] if labels else "", values=labels, size_hint_y=None, height=dp(56), font_size=dp(18)
+        )
         self.controls["person"] = self.person
         self.add_widget(self.person)
         self._button("insert", "插入所选居民的社保卡", lambda: world.insert_person(self.selected_person()))
         self._button("insert_foreign", "插入银行卡（非社保卡）", world.insert_foreign_card)
         self._button("insert_broken", "插入损坏的卡", world.insert_broken_card)
         self._button("pull", "拔卡", world.pull_card)
+        self._section("摄像头 Camera")
+        self._toggle_row(
+            "camera", [("none", "无人"), ("match", "本人"), ("other", "他人"), ("still_photo", "照片")], world.show_face
+        )
         self._section("打印机 Printer")
         self._toggle_row("paper", [("ok", "有纸"), ("near_end", "将尽"), ("out", "缺纸")], world.set_paper)
-        self._toggle_row("cover", [("closed", "盖好"), ("open", "开盖")],
-                         lambda value: world.set_cover_open(value == "open"))
+        self._toggle_row(
+            "cover", [("closed", "盖好"), ("open", "开盖")], lambda value: world.set_cover_open(value == "open")
+        )
         self._section("服务器 Server")
-        self._toggle_row("server", [("up", "正常"), ("slow", "缓慢"), ("down", "宕机")],
-                         lambda value: world.set_server_fault(None if value == "up" else value))
+        self._toggle_row(
+            "server",
+            [("up", "正常"), ("slow", "缓慢"), ("down", "宕机")],
+            lambda value: world.set_server_fault(None if value == "up" else value),
+        )
         self.status = Label(text="", size_hint_y=None, height=dp(60), font_size=dp(16))
         self.add_widget(self.status)
         self.add_widget(BoxLayout())
@@ -80,8 +92,13 @@ class DemoDock(BoxLayout):
     def _toggle_row(self, group: str, options: list[tuple[str, str]], action: Callable[[str], None]) -> None:
         row = BoxLayout(size_hint_y=None, height=dp(56), spacing=dp(6))
         for index, (value, text) in enumerate(options):
-            toggle = ToggleButton(text=text, group=f"dock-{group}", state="down" if index == 0 else "normal",
-                                  allow_no_selection=False, font_size=dp(18))
+            toggle = ToggleButton(
+                text=text,
+                group=f"dock-{group}",
+                state="down" if index == 0 else "normal",
+                allow_no_selection=False,
+                font_size=dp(18),
+            )
             toggle.bind(on_release=lambda _w, value=value: self._run(f"{group}:{value}", lambda: action(value)))
             self.controls[f"{group}:{value}"] = toggle
             row.add_widget(toggle)

@@ -3,12 +3,11 @@
 Noto CJK .ttc files open their Japanese face first in Kivy (wrong glyph shapes for Chinese),
 so the Chinese-first WenQuanYi fonts come first in the search list.
 """
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-from kivy.core.text import DEFAULT_FONT, LabelBase
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +30,14 @@ def find_cjk_font(configured: str = "") -> Path:
             return path
     raise FontNotFound(
         f"no Chinese font found (tried {', '.join(candidates)}); install fonts-wqy-microhei "
-        "(apt-get install fonts-wqy-microhei) or set ui.font_path")
+        "(apt-get install fonts-wqy-microhei) or set ui.font_path"
+    )
 
 
 def install_default_font(configured: str = "") -> Path:
     """Register the CJK font under Kivy's default font name so every widget uses it."""
+    from kivy.core.text import DEFAULT_FONT, LabelBase  # here, so the doctor can search fonts without Kivy
+
     path = find_cjk_font(configured)
     LabelBase.register(DEFAULT_FONT, str(path))
     logger.info("UI font: %s", path)

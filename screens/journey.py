@@ -7,14 +7,16 @@ does not reach its expected screen in time fails the run (exit code 1) and says 
 
 Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from kivy.base import EventLoop
 from kivy.clock import Clock
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 Step = tuple[str, Any]
 _touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
+FACE_TIMEOUT = 90.0  # a capture: framing, two liveness challenges, then the server's 1:1 check
 
 
 class _Tap(MotionEvent):
@@ -35,8 +38,13 @@ class _Tap(MotionEvent):
 
     def __init__(self, x: float, y: float) -> None:
         win = EventLoop.window
-        super().__init__("journey", next(_touch_ids), {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
-                         is_touch=True, type_id="touch")
+        super().__init__(
+            "journey",
+            next(_touch_ids),
+            {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+            is_touch=True,
+            type_id="touch",
+        )
         self.profile = ["pos"]
 
     def depack(self, args: dict[str, float]) -> None:
@@ -60,8 +68,15 @@ class JourneyScript:
         self.script = script
         self.person = world.people[0]
         self.shots: list[str] = []
-        scripts = {"journey": self._journey, "paper-out": self._paper_out, "foreign-card": self._foreign_card,
-                   "idle-timeout": self._idle_timeout}
+        scripts = {
+            "journey": self._journey,
+            "paper-out": self._paper_out,
+            "foreign-card": self._foreign_card,
+            "idle-timeout": self._idle_timeout,
+            "face-match": self._face_match,
+            "face-photo": self._face_photo,
+            "face-other": self._face_other,
+        }
         self._steps: Iterator[Step] = scripts[script]()
         self._waiting: tuple[Callable[[], bool], float, str] | None = None
         self._event: Any = None
@@ -78,8 +93,12 @@ class JourneyScript:
     def showing(self, screen: Screen) -> bool:
         """The state is on ``screen`` and Kivy has finished switching to its view (touches reach it)."""
         manager = self.app.kiosk_area
-        return (self.screen() is screen and manager.current == screen.value
-                and not manager.transition.is_active and manager.current_screen is self.app.views[screen])
+        return (
+            self.screen() is screen
+            and manager.current == screen.value
+            and not manager.transition.is_active
+            and manager.current_screen is self.app.views[screen]
+        )
 
     def press(self, intent: str) -> None:
         tap(self.app.current_view().intents[intent])
@@ -180,6 +199,54 @@ class JourneyScript:
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self._check_nothing_left()
 
+    def _face_match(self) -> Iterator[Step]:
+        """The resident chooses face verification; the camera sees them, live: straight to the menu."""
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        self.world.insert_person(0)
+        yield "screen", (Screen.PIN, "PIN screen after inserting the card")
+        self.world.show_face("match")
+        self.press("face")
+        yield "screen", (Screen.FACE, "face capture screen")
+        yield "wait", (lambda: self.app.controller.state.face_preview is not None, "camera preview")
+        yield "settle", None
+        self.shot("face-capture")
+        yield "screen", (Screen.MENU, "menu after face verification", FACE_TIMEOUT)
+        self.shot("menu")
+        self.world.show_face("none")
+        yield from self._leave()
+
+    def _face_photo(self) -> Iterator[Step]:
+        """A still photo held to the camera fails liveness; the PIN stays the way in."""
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        self.world.insert_person(0)
+        yield "screen", (Screen.PIN, "PIN screen after inserting the card")
+        self.world.show_face("still_photo")
+        self.press("face")
+        yield "screen", (Screen.FACE, "face capture screen")
+        yield "screen", (Screen.PIN, "back to the PIN after the liveness check", FACE_TIMEOUT)
+        self.shot("face-refused")
+        message = self.app.controller.state.pin_message
+        if message is None or not message.key.startswith(("face.liveness", "face.capture")):
+            raise JourneyFailed(f"expected a liveness failure, got {message.key if message else 'nothing'}")
+        self.world.show_face("none")
+        yield from self._leave()
+
+    def _face_other(self) -> Iterator[Step]:
+        """Someone else, live, with this card: liveness passes but the server says it is not them."""
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        self.world.insert_person(0)
+        yield "screen", (Screen.PIN, "PIN screen after inserting the card")
+        self.world.show_face("other")
+        self.press("face")
+        yield "screen", (Screen.FACE, "face capture screen")
+        yield "screen", (Screen.PIN, "back to the PIN after the server's refusal", FACE_TIMEOUT)
+        self.shot("face-mismatch")
+        message = self.app.controller.state.pin_message
+        if message is None or message.key != "backend.rejected":
+            raise JourneyFailed(f"expected the server's refusal, got {message.key if message else 'nothing'}")
+        self.world.show_face("none")
+        yield from self._leave()
+
     def _service_disabled(self, service: str) -> bool:
         return any(item.service == service and not item.enabled for item in self.app.controller.state.menu)
 
@@ -212,8 +279,9 @@ class JourneyScript:
                 predicate, what = arg
                 self._waiting = (predicate, time.monotonic() + STEP_TIMEOUT, what)
             elif kind == "screen":
-                screen, what = arg
-                self._waiting = (lambda: self.showing(screen), time.monotonic() + STEP_TIMEOUT, what)
+                screen, what, *limit = arg
+                deadline = time.monotonic() + (limit[0] if limit else STEP_TIMEOUT)
+                self._waiting = (lambda: self.showing(screen), deadline, what)
                 self._steps = itertools.chain([("settle", None)], self._steps)
             elif kind == "settle":
                 settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot

@@ -3,11 +3,13 @@
 Screens hold no resident data of their own beyond the widgets' text, and every render replaces
 all of it, so a cleared state leaves nothing on screen.
 """
+
 from __future__ import annotations
 
 import io
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kivy.core.image import Image as CoreImage
 from kivy.metrics import dp
@@ -86,8 +88,14 @@ class AttractView(BaseView):
         self.body.add_widget(Widget())
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         for lang in LANGUAGES:
-            row.add_widget(self.button(f"language:{lang}", lambda lang=lang: self.controller.set_language(lang),
-                                       rule="SecondaryButton", text=LANGUAGE_NAMES[lang]))
+            row.add_widget(
+                self.button(
+                    f"language:{lang}",
+                    lambda lang=lang: self.controller.set_language(lang),
+                    rule="SecondaryButton",
+                    text=LANGUAGE_NAMES[lang],
+                )
+            )
         self.body.add_widget(row)
 
     def update(self, state: KioskState) -> None:
@@ -123,13 +131,21 @@ class PinView(BaseView):
             left.add_widget(widget)
         left.add_widget(Widget())
         left.add_widget(self.button("pin:ok", self.controller.pin_submit))
+        left.add_widget(self.button("face", self.controller.choose_face, rule="SecondaryButton"))
         left.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
         self.body.add_widget(left)
         pad = GridLayout(cols=3, spacing=dp(12), size_hint_x=None, width=dp(480))
         for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]:
             if key.isdigit():
-                pad.add_widget(self.button(f"pin:{key}", lambda key=key: self.controller.pin_digit(key),
-                                           rule="PinKey", text=key, size_hint_y=1))
+                pad.add_widget(
+                    self.button(
+                        f"pin:{key}",
+                        lambda key=key: self.controller.pin_digit(key),
+                        rule="PinKey",
+                        text=key,
+                        size_hint_y=1,
+                    )
+                )
             else:
                 action = self.controller.pin_clear if key == "clear" else self.controller.pin_delete
                 pad.add_widget(self.button(f"pin:{key}", action, rule="PinKey", size_hint_y=1))
@@ -144,7 +160,62 @@ class PinView(BaseView):
         self.intents["pin:clear"].text = tr("key.clear", lang)
         self.intents["pin:delete"].text = tr("key.delete", lang)
         self.intents["pin:ok"].text = tr("key.ok", lang)
+        face = self.intents["face"]
+        face.text = tr("key.face", lang)
+        face.opacity = 1 if state.face_available else 0
+        face.disabled = not state.face_available
         self.intents["exit"].text = tr("key.exit", lang)
+
+
+class FaceView(BaseView):
+    """The live camera picture (mirrored) inside a guide oval, and the current instruction in big type."""
+
+    def build(self) -> None:
+        self.body.orientation = "horizontal"
+        self.preview = Image(fit_mode="contain")
+        self.preview.bind(pos=self._draw_oval, size=self._draw_oval)
+        self.body.add_widget(self.preview)
+        right = BoxLayout(orientation="vertical", spacing=dp(16), size_hint_x=0.42)
+        self.title = make("TitleLabel")
+        self.instruction = make("TitleLabel", color=(0.04, 0.36, 0.66, 1))
+        right.add_widget(self.title)
+        right.add_widget(Widget())
+        right.add_widget(self.instruction)
+        right.add_widget(Widget())
+        right.add_widget(self.button("cancel", self.controller.cancel_face, rule="SecondaryButton"))
+        self.body.add_widget(right)
+        self._texture = None
+
+    def _draw_oval(self, *_: Any) -> None:
+        from kivy.graphics import Color, Line
+
+        self.preview.canvas.after.clear()
+        width, height = self.preview.size
+        oval_w, oval_h = min(width * 0.55, height * 0.5), height * 0.72
+        with self.preview.canvas.after:
+            Color(1, 1, 1, 0.9)
+            Line(
+                ellipse=(self.preview.center_x - oval_w / 2, self.preview.center_y - oval_h / 2, oval_w, oval_h),
+                width=dp(3),
+            )
+
+    def update(self, state: KioskState) -> None:
+        lang = state.language
+        self.title.text = tr("face.title", lang)
+        self.instruction.text = message_text(state.face_message, lang)
+        self.intents["cancel"].text = tr("key.cancel", lang)
+        frame = state.face_preview
+        if frame is None:
+            self.preview.texture = None
+            self._texture = None
+            return
+        from kivy.graphics.texture import Texture
+
+        if self._texture is None or self._texture.size != (frame.width, frame.height):
+            self._texture = Texture.create(size=(frame.width, frame.height), colorfmt="rgb")
+        self._texture.blit_buffer(frame.rgb, colorfmt="rgb", bufferfmt="ubyte")
+        self.preview.texture = self._texture
+        self.preview.canvas.ask_update()
 
 
 class MenuView(BaseView):
@@ -157,8 +228,14 @@ class MenuView(BaseView):
         self.body.add_widget(Widget())
         self.footer = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         for lang in LANGUAGES:
-            self.footer.add_widget(self.button(f"language:{lang}", lambda lang=lang: self.controller.set_language(lang),
-                                               rule="SecondaryButton", text=LANGUAGE_NAMES[lang]))
+            self.footer.add_widget(
+                self.button(
+                    f"language:{lang}",
+                    lambda lang=lang: self.controller.set_language(lang),
+                    rule="SecondaryButton",
+                    text=LANGUAGE_NAMES[lang],
+                )
+            )
         self.footer.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
         self.body.add_widget(self.footer)
         self._services: list[str] = []
@@ -173,8 +250,9 @@ class MenuView(BaseView):
                 self.intents.pop(f"service:{name}", None)
             self.grid.clear_widgets()
             for name in services:
-                self.grid.add_widget(self.button(f"service:{name}",
-                                                 lambda name=name: self.controller.choose_service(name)))
+                self.grid.add_widget(
+                    self.button(f"service:{name}", lambda name=name: self.controller.choose_service(name))
+                )
             self._services = services
         for item in state.menu:
             widget = self.intents[f"service:{item.service}"]

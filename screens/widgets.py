@@ -1,4 +1,5 @@
 """Reusable widgets and the rule files that style them."""
+
 from __future__ import annotations
 
 from pathlib import Path

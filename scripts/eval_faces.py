@@ -11,6 +11,7 @@ the project never ships or needs it at run time).
    and measured by the real detector and landmarks): live person, still image, still image moved
    around, eyes closed for a few frames, a photo with closed eyes, for every challenge.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ if str(REPO) not in sys.path:
 
 from drivers.camera.face_engine import FaceEngine  # noqa: E402
 from drivers.camera.quality import FrameAnalyzer  # noqa: E402
-from drivers.camera.synth import (FaceSynth, Pose, astronaut_bgr, eyes_closed_script, lfw_face_bgr,  # noqa: E402
-                                  live_script, still_photo_script)
+from drivers.camera.synth import (
+    FaceSynth,
+    Pose,
+    astronaut_bgr,
+    eyes_closed_script,
+    lfw_face_bgr,  # noqa: E402
+    live_script,
+    still_photo_script,
+)
 from kiosk.liveness import Challenge, LivenessSession, LivenessState  # noqa: E402
 from server.face.verifier import DEFAULT_THRESHOLD, FaceImageError, FaceVerifier  # noqa: E402
 
@@ -59,9 +67,13 @@ def detection(faces_dir: Path, identities: dict[str, str]) -> None:
     haar = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
     print("## 1. Detection")
     print(f"{len(expected)} images, {sum(expected.values())} faces expected")
-    for label, detect in (("dlib HOG (used)", lambda img: len(hog.detect(img))),
-                          ("OpenCV Haar frontalface_default", lambda img: len(haar.detectMultiScale(
-                              cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(60, 60))))):
+    for label, detect in (
+        ("dlib HOG (used)", lambda img: len(hog.detect(img))),
+        (
+            "OpenCV Haar frontalface_default",
+            lambda img: len(haar.detectMultiScale(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), 1.1, 5, minSize=(60, 60))),
+        ),
+    ):
         found = missed = extra = 0
         started = time.perf_counter()
         wrong = []
@@ -74,8 +86,10 @@ def detection(faces_dir: Path, identities: dict[str, str]) -> None:
                 wrong.append(f"{name}:{got}/{want}")
         elapsed = (time.perf_counter() - started) / len(expected) * 1000
         total = sum(expected.values())
-        print(f"- {label}: detection rate {found}/{total} = {found / total:.1%}, missed {missed}, "
-              f"false detections {extra}, {elapsed:.0f} ms/image; wrong counts: {', '.join(wrong) or 'none'}")
+        print(
+            f"- {label}: detection rate {found}/{total} = {found / total:.1%}, missed {missed}, "
+            f"false detections {extra}, {elapsed:.0f} ms/image; wrong counts: {', '.join(wrong) or 'none'}"
+        )
     print()
 
 
@@ -84,8 +98,9 @@ def pairs(faces_dir: Path, identities: dict[str, str]) -> list[tuple[str, str, b
     with open(faces_dir / "pairs.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             out.append((row["file_x"], row["file_y"], row["same_person"].strip() == "1"))
-    people = {name: person.replace(" (partial face)", "") for name, person in identities.items()
-              if not person.startswith("(")}
+    people = {
+        name: person.replace(" (partial face)", "") for name, person in identities.items() if not person.startswith("(")
+    }
     for a, b in itertools.combinations(sorted(people), 2):
         out.append((a, b, people[a] == people[b]))
     return out
@@ -108,21 +123,33 @@ def verification(faces_dir: Path, identities: dict[str, str], threshold: float) 
     fa = sum(s >= threshold for s in impostor)
     fr = sum(s < threshold for s in genuine)
     print("## 2. Verification (dlib ResNet embedding, score = 1 - distance)")
-    print(f"{len(all_pairs)} pairs ({len(genuine)} same, {len(impostor)} different), "
-          f"{len(all_pairs) - len(usable)} unusable (no face)")
-    print(f"threshold {threshold}: FAR {fa}/{len(impostor)} = {fa / len(impostor):.2%}, "
-          f"FRR {fr}/{len(genuine)} = {fr / len(genuine):.2%}")
+    print(
+        f"{len(all_pairs)} pairs ({len(genuine)} same, {len(impostor)} different), "
+        f"{len(all_pairs) - len(usable)} unusable (no face)"
+    )
+    print(
+        f"threshold {threshold}: FAR {fa}/{len(impostor)} = {fa / len(impostor):.2%}, "
+        f"FRR {fr}/{len(genuine)} = {fr / len(genuine):.2%}"
+    )
     if fa == 0:
-        print(f"  (0 false accepts in {len(impostor)} trials: 95% upper bound on FAR = 3/{len(impostor)} = "
-              f"{3 / len(impostor):.1%}; this set cannot show FAR <= 0.1%, which needs >= 3000 impostor pairs)")
-    print(f"same-person scores: min {min(genuine):.3f}, median {np.median(genuine):.3f}; "
-          f"different-person scores: max {max(impostor):.3f}, median {np.median(impostor):.3f}")
+        print(
+            f"  (0 false accepts in {len(impostor)} trials: 95% upper bound on FAR = 3/{len(impostor)} = "
+            f"{3 / len(impostor):.1%}; this set cannot show FAR <= 0.1%, which needs >= 3000 impostor pairs)"
+        )
+    print(
+        f"same-person scores: min {min(genuine):.3f}, median {np.median(genuine):.3f}; "
+        f"different-person scores: max {max(impostor):.3f}, median {np.median(impostor):.3f}"
+    )
     for s, same, a, b in sorted(scores, key=lambda item: item[0]):
         if same and s < threshold + 0.05:
             print(f"  weakest genuine pair: {a} / {b}: {s:.3f}")
-    print("threshold sweep: " + "; ".join(
-        f"{t:.2f}: FAR {sum(s >= t for s in impostor)}/{len(impostor)} FRR {sum(s < t for s in genuine)}/{len(genuine)}"
-        for t in (0.30, 0.35, 0.40, 0.45, 0.50, 0.55)))
+    print(
+        "threshold sweep: "
+        + "; ".join(
+            f"{t:.2f}: FAR {sum(s >= t for s in impostor)}/{len(impostor)} FRR {sum(s < t for s in genuine)}/{len(genuine)}"
+            for t in (0.30, 0.35, 0.40, 0.45, 0.50, 0.55)
+        )
+    )
     print()
 
 
@@ -150,8 +177,9 @@ def liveness() -> None:
         ("photo with eyes closed", [person.render(Pose(eyes=1.0))], False),
     ]
     for k in (1, 2, 4, 8):
-        scenarios.append((f"eyes closed for {k} frame(s), then open", [person.render(p) for p in
-                                                                         eyes_closed_script(FPS, k)], None))
+        scenarios.append(
+            (f"eyes closed for {k} frame(s), then open", [person.render(p) for p in eyes_closed_script(FPS, k)], None)
+        )
     print("## 3. Liveness on generated frame sequences (one challenge at a time, 8 s limit, 25 fps)")
     print("scenario | " + " | ".join(c.value for c in Challenge) + " | expected")
     for label, frames, expected in scenarios:

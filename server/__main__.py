@@ -1,9 +1,10 @@
 """``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (DESIGN.md §4).
 
-    python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
-    python -m server seed [--persons N] [--seed S] [--json]
-    python -m server create-terminal ID [--region CODE]
+python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+python -m server seed [--persons N] [--seed S] [--json]
+python -m server create-terminal ID [--region CODE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,29 +24,36 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: accepted before or after the sub-command without the sub-parser resetting it to None.
     common.add_argument("--database-url", default=argparse.SUPPRESS, help="SQLAlchemy URL (env RENSHE_DATABASE_URL)")
-    common.add_argument("--data-dir", default=argparse.SUPPRESS,
-                        help="data directory (env RENSHE_DATA_DIR, default data/server)")
-    parser = argparse.ArgumentParser(prog="python -m server", parents=[common],
-                                     description="Renshe terminal gateway")
+    common.add_argument(
+        "--data-dir", default=argparse.SUPPRESS, help="data directory (env RENSHE_DATA_DIR, default data/server)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m server",
+        parents=[common],
+        description="Renshe terminal gateway",
+        epilog="also: create-terminal ID [--region CODE] [--site S] [--address A], "
+        "create-staff USER --role admin|operator|viewer (password on stdin), face-compare IMAGE_A IMAGE_B [--json]",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8600)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--public-base-url", default=None, help="base of verification URLs (env RENSHE_PUBLIC_BASE_URL)")
+    parser.add_argument(
+        "--public-base-url", default=None, help="base of verification URLs (env RENSHE_PUBLIC_BASE_URL)"
+    )
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", parents=[common], help="create deterministic demo data")
     seed.add_argument("--persons", type=int, default=20)
     seed.add_argument("--seed", type=int, default=2024)
     seed.add_argument("--json", action="store_true", help="print the demo persons as JSON")
-    term = sub.add_parser("create-terminal", parents=[common], help="register a terminal, print its enrolment code")
-    term.add_argument("terminal_id")
-    term.add_argument("--region", default="000000")
     return parser
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
-    return ServerSettings.from_env(data_dir=getattr(args, "data_dir", None),
-                                   database_url=getattr(args, "database_url", None),
-                                   public_base_url=getattr(args, "public_base_url", None))
+    return ServerSettings.from_env(
+        data_dir=getattr(args, "data_dir", None),
+        database_url=getattr(args, "database_url", None),
+        public_base_url=getattr(args, "public_base_url", None),
+    )
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -66,27 +74,21 @@ def cmd_seed(args: argparse.Namespace) -> int:
             return 1
         people = seed_database(db, args.persons, args.seed)
     if args.json:
-        print(json.dumps([{**p.card_json(), "card": {k: v for k, v in p.card_json().items()
-                                                      if k not in ("pin", "card_status")}}
-                          for p in people], ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                [
+                    {
+                        **p.card_json(),
+                        "card": {k: v for k, v in p.card_json().items() if k not in ("pin", "card_status")},
+                    }
+                    for p in people
+                ],
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         print(f"seeded {len(people)} persons (seed {args.seed})")
-    return 0
-
-
-def cmd_create_terminal(args: argparse.Namespace) -> int:
-    from server.auth import create_terminal
-    from server.db import make_engine, make_session_factory, migrate
-
-    engine = make_engine(_settings(args).database_url)
-    migrate(engine)
-    try:
-        with make_session_factory(engine).begin() as db:
-            code = create_terminal(db, args.terminal_id, args.region)
-    except ValueError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(code)
     return 0
 
 
@@ -152,13 +154,26 @@ def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int)
     return 0
 
 
+# Sub-commands owned by other packages keep their own argument parsers.
+DELEGATED = {
+    "create-staff": ("server.fleet.cli", "create_staff_main"),
+    "create-terminal": ("server.fleet.cli", "create_terminal_main"),
+    "face-compare": ("server.face.cli", "main"),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        configure_logging(logging.WARNING)
+        module, function = DELEGATED[argv[0]]
+        return getattr(importlib.import_module(module), function)(argv[1:])
     args = _parser().parse_args(argv)
     configure_logging(logging.INFO if args.command is None else logging.WARNING)
     if args.command == "seed":
         return cmd_seed(args)
-    if args.command == "create-terminal":
-        return cmd_create_terminal(args)
     return cmd_serve(args)
 
 

@@ -4,6 +4,7 @@ Every call but enrolment carries ``Authorization: Bearer <terminal token>``. A s
 opened after the kiosk read the card (SSN + card number) and verified the PIN on the card or
 the face; a terminal has at most one open session and reads only its resident.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,26 @@ from server.auth import enroll, utcnow
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
 from server.models import Certificate, Person, ResidentSession, Terminal
-from server.schemas import (PERIOD_PATTERN, BenefitOut, BenefitsResponse, CardOut, CardsResponse, CertificateRequest,
-                            CertificateResponse, ContributionOut, ContributionsResponse, EnrolmentOut, EnrollRequest,
-                            EnrollResponse, InsuranceResponse, InsuranceSummary, PersonOut, SessionRequest,
-                            SessionResponse)
-from server.store.base import (CARD_STATUS_ZH, ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PRODUCTION_STAGE_ZH,
-                               PersonRecord)
+from server.schemas import (
+    PERIOD_PATTERN,
+    BenefitOut,
+    BenefitsResponse,
+    CardOut,
+    CardsResponse,
+    CertificateRequest,
+    CertificateResponse,
+    ContributionOut,
+    ContributionsResponse,
+    EnrollRequest,
+    EnrollResponse,
+    EnrolmentOut,
+    InsuranceResponse,
+    InsuranceSummary,
+    PersonOut,
+    SessionRequest,
+    SessionResponse,
+)
+from server.store.base import CARD_STATUS_ZH, ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PRODUCTION_STAGE_ZH, PersonRecord
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +56,18 @@ _SEEN_WRITE_INTERVAL = dt.timedelta(seconds=30)
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
     # SQLite hands timezone-aware columns back naive; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def person_out(p: PersonRecord) -> PersonOut:
-    return PersonOut(name=p.name, gender=p.gender, birth_date=p.birth_date.isoformat(), region=p.region,
-                     region_name=certs.region_name(p.region), ssn_masked=mask_ssn(p.ssn))
+    return PersonOut(
+        name=p.name,
+        gender=p.gender,
+        birth_date=p.birth_date.isoformat(),
+        region=p.region,
+        region_name=certs.region_name(p.region),
+        ssn_masked=mask_ssn(p.ssn),
+    )
 
 
 @router.post("/terminals/enroll", response_model=EnrollResponse, tags=["terminals"])
@@ -58,41 +79,90 @@ def enroll_terminal(body: EnrollRequest, db: Session = Depends(get_db)) -> Enrol
 
 
 @router.post("/sessions", response_model=SessionResponse, status_code=201, tags=["sessions"])
-def start_session(body: SessionRequest, terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-                  ctx: GatewayContext = Depends(get_ctx)) -> SessionResponse:
+def start_session(
+    body: SessionRequest,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> SessionResponse:
     """Open a resident session after the card read and PIN/face check; ends the terminal's previous one."""
-    person = ctx.source.find_person(body.ssn)
-    if person is None:
-        raise ApiError(404, "person_not_found", "未找到该社会保障号码的参保记录",
-                       "No insured person with this social security number")
-    card = next((c for c in ctx.source.cards(body.ssn) if c.card_number == body.card_number), None)
-    if card is None or not card.is_current or card.status == "cancelled":
-        raise ApiError(409, "card_mismatch", "该卡不是本人当前有效的社保卡，请使用最新领取的社保卡",
-                       "This card is not the holder's current social security card")
-    if card.status in ("temp_lost", "lost"):
-        raise ApiError(409, "card_lost", f"该社保卡已{CARD_STATUS_ZH[card.status]}，请到服务窗口办理解挂或补卡",
-                       "This card has been reported lost")
-    now = utcnow()
-    db.execute(update(ResidentSession).where(ResidentSession.terminal_id == terminal.id,
-                                             ResidentSession.ended_at.is_(None)).values(ended_at=now))
-    session_id = secrets.token_hex(16)
-    db.add(ResidentSession(id=session_id, terminal_id=terminal.id, person_id=person.person_id,
-                           auth_method=body.auth_method, started_at=now, last_seen_at=now))
-    db.commit()
-    logger.info("session started", extra={"terminal_id": terminal.id, "ssn": mask_ssn(person.ssn),
-                                          "auth_method": body.auth_method})
+    person = check_card_holder(ctx, body.ssn, body.card_number)
+    session_id = open_resident_session(db, terminal, person, body.auth_method)
     return SessionResponse(session_id=session_id, person=person_out(person))
+
+
+def check_card_holder(ctx: GatewayContext, ssn: str, card_number: str) -> PersonRecord:
+    """The insured person whose current, usable card this is; 404 ``person_not_found``, 409
+    ``card_mismatch`` / ``card_lost`` otherwise (shared by the PIN and the face session start)."""
+    person = ctx.source.find_person(ssn)
+    if person is None:
+        raise ApiError(
+            404,
+            "person_not_found",
+            "未找到该社会保障号码的参保记录",
+            "No insured person with this social security number",
+        )
+    card = next((c for c in ctx.source.cards(ssn) if c.card_number == card_number), None)
+    if card is None or not card.is_current or card.status == "cancelled":
+        raise ApiError(
+            409,
+            "card_mismatch",
+            "该卡不是本人当前有效的社保卡，请使用最新领取的社保卡",
+            "This card is not the holder's current social security card",
+        )
+    if card.status in ("temp_lost", "lost"):
+        raise ApiError(
+            409,
+            "card_lost",
+            f"该社保卡已{CARD_STATUS_ZH[card.status]}，请到服务窗口办理解挂或补卡",
+            "This card has been reported lost",
+        )
+    return person
+
+
+def open_resident_session(db: Session, terminal: Terminal, person: PersonRecord, auth_method: str) -> str:
+    """End the terminal's open session, open one for ``person`` and commit; returns its id."""
+    now = utcnow()
+    db.execute(
+        update(ResidentSession)
+        .where(ResidentSession.terminal_id == terminal.id, ResidentSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    session_id = secrets.token_hex(16)
+    db.add(
+        ResidentSession(
+            id=session_id,
+            terminal_id=terminal.id,
+            person_id=person.person_id,
+            auth_method=auth_method,
+            started_at=now,
+            last_seen_at=now,
+        )
+    )
+    db.commit()
+    logger.info(
+        "session started",
+        extra={"terminal_id": terminal.id, "ssn": mask_ssn(person.ssn), "auth_method": auth_method},
+    )
+    return session_id
 
 
 def _open_session(db: Session, ctx: GatewayContext, terminal: Terminal, session_id: str) -> PersonRecord:
     """The person of this terminal's open session, or 404 (also for another terminal's session)."""
-    found = db.execute(select(ResidentSession, Person.ssn).join(Person, Person.id == ResidentSession.person_id)
-                       .where(ResidentSession.id == session_id)).first()
+    found = db.execute(
+        select(ResidentSession, Person.ssn)
+        .join(Person, Person.id == ResidentSession.person_id)
+        .where(ResidentSession.id == session_id)
+    ).first()
     now = utcnow()
     idle = dt.timedelta(seconds=ctx.settings.session_idle_seconds)
     row, ssn = (found[0], found[1]) if found else (None, None)
-    if (row is None or row.terminal_id != terminal.id or row.ended_at is not None
-            or now - _as_utc(row.last_seen_at) > idle):
+    if (
+        row is None
+        or row.terminal_id != terminal.id
+        or row.ended_at is not None
+        or now - _as_utc(row.last_seen_at) > idle
+    ):
         raise ApiError(404, "session_not_found", "会话不存在或已结束，请重新插卡", "No such open session")
     if now - _as_utc(row.last_seen_at) > _SEEN_WRITE_INTERVAL:
         row.last_seen_at = now
@@ -104,8 +174,9 @@ def _open_session(db: Session, ctx: GatewayContext, terminal: Terminal, session_
 
 
 @router.delete("/sessions/{session_id}", status_code=204, tags=["sessions"])
-def end_session(session_id: str = SessionId, terminal: Terminal = Depends(get_terminal),
-                db: Session = Depends(get_db)) -> None:
+def end_session(
+    session_id: str = SessionId, terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db)
+) -> None:
     """End the session (card pulled, resident finished, timeout). Ending an ended session is a no-op."""
     row = db.get(ResidentSession, session_id)
     if row is None or row.terminal_id != terminal.id:
@@ -116,74 +187,137 @@ def end_session(session_id: str = SessionId, terminal: Terminal = Depends(get_te
 
 
 @router.get("/sessions/{session_id}/insurance", response_model=InsuranceResponse, tags=["queries"])
-def insurance(session_id: str = SessionId, terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-              ctx: GatewayContext = Depends(get_ctx)) -> InsuranceResponse:
+def insurance(
+    session_id: str = SessionId,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> InsuranceResponse:
     """参保信息: enrolment per insurance type and the 养老 months paid."""
     person = _open_session(db, ctx, terminal, session_id)
     months, first = ctx.source.paid_months(person.ssn)
     return InsuranceResponse(
         person=person_out(person),
-        enrolments=[EnrolmentOut(type_code=e.type_code, type_name=INSURANCE_TYPES.get(e.type_code, e.type_code),
-                                 status=ENROLMENT_STATUS_ZH.get(e.status, e.status), status_code=e.status,
-                                 start_date=e.start_date.isoformat(), unit_name=e.unit_name, region=e.region)
-                    for e in ctx.source.enrolments(person.ssn)],
-        summary=InsuranceSummary(months_paid_total=months, first_paid_period=first))
+        enrolments=[
+            EnrolmentOut(
+                type_code=e.type_code,
+                type_name=INSURANCE_TYPES.get(e.type_code, e.type_code),
+                status=ENROLMENT_STATUS_ZH.get(e.status, e.status),
+                status_code=e.status,
+                start_date=e.start_date.isoformat(),
+                unit_name=e.unit_name,
+                region=e.region,
+            )
+            for e in ctx.source.enrolments(person.ssn)
+        ],
+        summary=InsuranceSummary(months_paid_total=months, first_paid_period=first),
+    )
 
 
 @router.get("/sessions/{session_id}/contributions", response_model=ContributionsResponse, tags=["queries"])
-def contributions(session_id: str = SessionId,
-                  from_: str | None = Query(default=None, alias="from", pattern=PERIOD_PATTERN),
-                  to: str | None = Query(default=None, pattern=PERIOD_PATTERN),
-                  type: str | None = Query(default=None, pattern=r"^(110|210|310|410|510)$"),
-                  page: int = Query(default=1, ge=1, le=10_000), page_size: int = Query(default=100, ge=1, le=500),
-                  terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-                  ctx: GatewayContext = Depends(get_ctx)) -> ContributionsResponse:
+def contributions(
+    session_id: str = SessionId,
+    from_: str | None = Query(default=None, alias="from", pattern=PERIOD_PATTERN),
+    to: str | None = Query(default=None, pattern=PERIOD_PATTERN),
+    type: str | None = Query(default=None, pattern=r"^(110|210|310|410|510)$"),
+    page: int = Query(default=1, ge=1, le=10_000),
+    page_size: int = Query(default=100, ge=1, le=500),
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> ContributionsResponse:
     """缴费明细 in a period range (inclusive), newest first, paged, with totals of the whole range."""
     certs.check_range(from_, to)
     person = _open_session(db, ctx, terminal, session_id)
     result = ctx.source.contributions(person.ssn, from_, to, type, page, page_size)
-    items = [ContributionOut(period=c.period, type_code=c.type_code,
-                             type_name=INSURANCE_TYPES.get(c.type_code, c.type_code), base=str(c.base),
-                             personal=str(c.personal_amount), unit=str(c.unit_amount), paid=c.paid,
-                             unit_name=c.unit_name, region=c.region) for c in result.items]
-    totals: dict[str, Any] = {"months_paid": result.months, "personal": str(result.personal_total),
-                              "unit": str(result.unit_total), "total": str(result.personal_total + result.unit_total)}
-    return ContributionsResponse(items=items, page=page, page_size=page_size, total_items=result.total_items,
-                                 totals=totals)
+    items = [
+        ContributionOut(
+            period=c.period,
+            type_code=c.type_code,
+            type_name=INSURANCE_TYPES.get(c.type_code, c.type_code),
+            base=str(c.base),
+            personal=str(c.personal_amount),
+            unit=str(c.unit_amount),
+            paid=c.paid,
+            unit_name=c.unit_name,
+            region=c.region,
+        )
+        for c in result.items
+    ]
+    totals: dict[str, Any] = {
+        "months_paid": result.months,
+        "personal": str(result.personal_total),
+        "unit": str(result.unit_total),
+        "total": str(result.personal_total + result.unit_total),
+    }
+    return ContributionsResponse(
+        items=items, page=page, page_size=page_size, total_items=result.total_items, totals=totals
+    )
 
 
 @router.get("/sessions/{session_id}/benefits", response_model=BenefitsResponse, tags=["queries"])
-def benefits(session_id: str = SessionId,
-             kind: str | None = Query(default=None, pattern=r"^(pension|unemployment)$"),
-             terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-             ctx: GatewayContext = Depends(get_ctx)) -> BenefitsResponse:
+def benefits(
+    session_id: str = SessionId,
+    kind: str | None = Query(default=None, pattern=r"^(pension|unemployment)$"),
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> BenefitsResponse:
     """养老金 / 失业金 发放记录, newest first."""
     person = _open_session(db, ctx, terminal, session_id)
     rows = ctx.source.benefit_payments(person.ssn, kind)
     names = {"pension": "基本养老金", "unemployment": "失业保险金"}
     return BenefitsResponse(
-        items=[BenefitOut(kind=b.kind, kind_name=names.get(b.kind, b.kind), period=b.period, amount=str(b.amount),
-                          paid_on=b.paid_on.isoformat() if b.paid_on else None, status=b.status) for b in rows],
-        total_amount=str(sum((b.amount for b in rows), start=Decimal(0))))
+        items=[
+            BenefitOut(
+                kind=b.kind,
+                kind_name=names.get(b.kind, b.kind),
+                period=b.period,
+                amount=str(b.amount),
+                paid_on=b.paid_on.isoformat() if b.paid_on else None,
+                status=b.status,
+            )
+            for b in rows
+        ],
+        total_amount=str(sum((b.amount for b in rows), start=Decimal(0))),
+    )
 
 
 @router.get("/sessions/{session_id}/cards", response_model=CardsResponse, tags=["queries"])
-def cards(session_id: str = SessionId, terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-          ctx: GatewayContext = Depends(get_ctx)) -> CardsResponse:
+def cards(
+    session_id: str = SessionId,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> CardsResponse:
     """社保卡 status and 制卡进度 of all the resident's cards."""
     person = _open_session(db, ctx, terminal, session_id)
-    return CardsResponse(cards=[
-        CardOut(card_number_masked=mask_card_number(c.card_number), status=c.status,
-                status_name=CARD_STATUS_ZH.get(c.status, c.status), production_stage=c.production_stage,
+    return CardsResponse(
+        cards=[
+            CardOut(
+                card_number_masked=mask_card_number(c.card_number),
+                status=c.status,
+                status_name=CARD_STATUS_ZH.get(c.status, c.status),
+                production_stage=c.production_stage,
                 production_stage_name=PRODUCTION_STAGE_ZH.get(c.production_stage, c.production_stage),
-                is_current=c.is_current, issued_on=c.issued_on.isoformat(), expires_on=c.expires_on.isoformat())
-        for c in ctx.source.cards(person.ssn)])
+                is_current=c.is_current,
+                issued_on=c.issued_on.isoformat(),
+                expires_on=c.expires_on.isoformat(),
+            )
+            for c in ctx.source.cards(person.ssn)
+        ]
+    )
 
 
 @router.get("/sessions/{session_id}/rights", tags=["queries"])
-def rights(session_id: str = SessionId, from_year: int | None = Query(default=None, ge=1990, le=2100),
-           to_year: int | None = Query(default=None, ge=1990, le=2100), terminal: Terminal = Depends(get_terminal),
-           db: Session = Depends(get_db), ctx: GatewayContext = Depends(get_ctx)) -> dict[str, Any]:
+def rights(
+    session_id: str = SessionId,
+    from_year: int | None = Query(default=None, ge=1990, le=2100),
+    to_year: int | None = Query(default=None, ge=1990, le=2100),
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> dict[str, Any]:
     """个人权益单: per year months paid, average base, personal/unit amounts, 养老 account balance."""
     this_year = int(certs.current_period()[:4])
     to_y = to_year or this_year
@@ -194,30 +328,58 @@ def rights(session_id: str = SessionId, from_year: int | None = Query(default=No
         raise ApiError(422, "period_range_invalid", "起始年份晚于结束年份", "from_year is after to_year")
     person = _open_session(db, ctx, terminal, session_id)
     years = ctx.source.yearly_summary(person.ssn, from_y, to_y)
-    return {"person": person_out(person).model_dump(), "from_year": from_y, "to_year": to_y,
-            "years": [{"year": y.year, "months_paid": y.months_paid, "average_base": str(y.average_base),
-                       "personal": str(y.personal_total), "unit": str(y.unit_total),
-                       "pension_account_balance": str(y.account_balance),
-                       "by_type": [{"type_code": code, "type_name": INSURANCE_TYPES.get(code, code), **v}
-                                   for code, v in y.by_type.items()]} for y in years]}
+    return {
+        "person": person_out(person).model_dump(),
+        "from_year": from_y,
+        "to_year": to_y,
+        "years": [
+            {
+                "year": y.year,
+                "months_paid": y.months_paid,
+                "average_base": str(y.average_base),
+                "personal": str(y.personal_total),
+                "unit": str(y.unit_total),
+                "pension_account_balance": str(y.account_balance),
+                "by_type": [
+                    {"type_code": code, "type_name": INSURANCE_TYPES.get(code, code), **v}
+                    for code, v in y.by_type.items()
+                ],
+            }
+            for y in years
+        ],
+    }
 
 
 def certificate_out(cert: Certificate, settings_base: str, reprint: bool) -> CertificateResponse:
     return CertificateResponse(
-        serial=cert.serial, kind=cert.kind, issued_at=_as_utc(cert.issued_at).isoformat(),
-        terminal_id=cert.terminal_id, verification_code=cert.verification_code, content_hash=cert.content_hash,
-        verify_url=f"{settings_base}/verify/{cert.serial}?code={cert.verification_code}", reprint=reprint,
-        reprint_count=cert.reprint_count, content=cert.content)
+        serial=cert.serial,
+        kind=cert.kind,
+        issued_at=_as_utc(cert.issued_at).isoformat(),
+        terminal_id=cert.terminal_id,
+        verification_code=cert.verification_code,
+        content_hash=cert.content_hash,
+        verify_url=f"{settings_base}/verify/{cert.serial}?code={cert.verification_code}",
+        reprint=reprint,
+        reprint_count=cert.reprint_count,
+        content=cert.content,
+    )
 
 
 @router.post("/sessions/{session_id}/certificates", response_model=CertificateResponse, tags=["certificates"])
-def issue_certificate(body: CertificateRequest, session_id: str = SessionId,
-                      terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-                      ctx: GatewayContext = Depends(get_ctx)) -> CertificateResponse:
+def issue_certificate(
+    body: CertificateRequest,
+    session_id: str = SessionId,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> CertificateResponse:
     """Issue 参保证明 / 缴费凭证 / 个人权益单. The same idempotency_key returns the same certificate."""
     person = _open_session(db, ctx, terminal, session_id)
-    existing = db.scalar(select(Certificate).where(Certificate.terminal_id == terminal.id,
-                                                   Certificate.idempotency_key == body.idempotency_key))
+    existing = db.scalar(
+        select(Certificate).where(
+            Certificate.terminal_id == terminal.id, Certificate.idempotency_key == body.idempotency_key
+        )
+    )
     if existing is not None:
         return _replay(existing, body, person, ctx)
     from_p, to_p = certs.resolve_periods(body.kind, body.from_, body.to, ctx.source, person.ssn)
@@ -225,46 +387,68 @@ def issue_certificate(body: CertificateRequest, session_id: str = SessionId,
     now = utcnow().replace(microsecond=0)
     serial = certs.new_serial(body.kind, now)
     issued_at = now.isoformat()
-    cert = Certificate(serial=serial, kind=body.kind, ssn=person.ssn, period_from=from_p, period_to=to_p,
-                       issued_at=now, terminal_id=terminal.id, session_id=session_id,
-                       idempotency_key=body.idempotency_key, content=content,
-                       content_hash=certs.content_hash(serial, body.kind, issued_at, terminal.id, content),
-                       verification_code=certs.new_verification_code(), reprint_count=0)
+    cert = Certificate(
+        serial=serial,
+        kind=body.kind,
+        ssn=person.ssn,
+        period_from=from_p,
+        period_to=to_p,
+        issued_at=now,
+        terminal_id=terminal.id,
+        session_id=session_id,
+        idempotency_key=body.idempotency_key,
+        content=content,
+        content_hash=certs.content_hash(serial, body.kind, issued_at, terminal.id, content),
+        verification_code=certs.new_verification_code(),
+        reprint_count=0,
+    )
     db.add(cert)
     try:
         db.commit()
     except IntegrityError:
         # A concurrent retry with the same key won the race: answer with its certificate.
         db.rollback()
-        existing = db.scalar(select(Certificate).where(Certificate.terminal_id == terminal.id,
-                                                       Certificate.idempotency_key == body.idempotency_key))
+        existing = db.scalar(
+            select(Certificate).where(
+                Certificate.terminal_id == terminal.id, Certificate.idempotency_key == body.idempotency_key
+            )
+        )
         if existing is None:
             raise
         return _replay(existing, body, person, ctx)
-    logger.info("certificate issued", extra={"terminal_id": terminal.id, "serial": serial, "kind": body.kind,
-                                             "ssn": mask_ssn(person.ssn)})
+    logger.info(
+        "certificate issued",
+        extra={"terminal_id": terminal.id, "serial": serial, "kind": body.kind, "ssn": mask_ssn(person.ssn)},
+    )
     return certificate_out(cert, ctx.settings.public_base_url, reprint=False)
 
 
-def _replay(existing: Certificate, body: CertificateRequest, person: PersonRecord,
-            ctx: GatewayContext) -> CertificateResponse:
+def _replay(
+    existing: Certificate, body: CertificateRequest, person: PersonRecord, ctx: GatewayContext
+) -> CertificateResponse:
     if existing.ssn != person.ssn or existing.kind != body.kind:
         raise ApiError(409, "idempotency_conflict", "重复的请求编号", "Idempotency key reused for another request")
     return certificate_out(existing, ctx.settings.public_base_url, reprint=False)
 
 
-@router.post("/sessions/{session_id}/certificates/{serial}/reprint", response_model=CertificateResponse,
-             tags=["certificates"])
-def reprint_certificate(session_id: str = SessionId, serial: str = Path(pattern=SERIAL_PATTERN),
-                        terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db),
-                        ctx: GatewayContext = Depends(get_ctx)) -> CertificateResponse:
+@router.post(
+    "/sessions/{session_id}/certificates/{serial}/reprint", response_model=CertificateResponse, tags=["certificates"]
+)
+def reprint_certificate(
+    session_id: str = SessionId,
+    serial: str = Path(pattern=SERIAL_PATTERN),
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> CertificateResponse:
     """The same certificate again, marked as a reprint and counted (never a second issue)."""
     person = _open_session(db, ctx, terminal, session_id)
     cert = db.get(Certificate, serial)
     if cert is None or cert.ssn != person.ssn:
         raise ApiError(404, "certificate_not_found", "未找到该证明", "No such certificate for this resident")
-    db.execute(update(Certificate).where(Certificate.serial == serial)
-               .values(reprint_count=Certificate.reprint_count + 1))
+    db.execute(
+        update(Certificate).where(Certificate.serial == serial).values(reprint_count=Certificate.reprint_count + 1)
+    )
     db.commit()
     db.refresh(cert)
     logger.info("certificate reprinted", extra={"terminal_id": terminal.id, "serial": serial})

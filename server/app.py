@@ -1,4 +1,5 @@
 """``create_app(settings)``: the FastAPI gateway, wired to its database and data source."""
+
 from __future__ import annotations
 
 import logging
@@ -9,11 +10,13 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
-from server import api, applications, verify
+from server import api, applications, face_sessions, verify
 from server.context import GatewayContext, get_ctx
 from server.db import WORKER_THREADS, make_engine, make_session_factory, migrate, ping
 from server.errors import COMMON_ERROR_RESPONSES, error_body, install_error_handlers
-from server.middleware import FaultState, GatewayMiddleware
+from server.fleet.router import install_fleet
+from server.fleet.router import router as fleet_router
+from server.middleware import FaultState
 from server.schemas import HealthResponse
 from server.settings import ServerSettings
 from server.store.base import ResidentDataSource
@@ -37,22 +40,35 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         yield
 
-    app = FastAPI(lifespan=lifespan, title="人社自助终端网关 Renshe terminal gateway", version="1.0.0",
-                  description="Resident-data API for self-service terminals, certificate issue and verification.")
-    app.state.ctx = GatewayContext(settings=settings, engine=engine, sessions=sessions,
-                                   source=source or SqlResidentDataSource(sessions), faults=faults)
+    app = FastAPI(
+        lifespan=lifespan,
+        title="人社自助终端网关 Renshe terminal gateway",
+        version="1.0.0",
+        description="Resident-data API for self-service terminals, certificate issue and verification.",
+    )
+    app.state.ctx = GatewayContext(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        source=source or SqlResidentDataSource(sessions),
+        faults=faults,
+    )
     install_error_handlers(app)
-    app.add_middleware(GatewayMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)
+    app.add_middleware(face_sessions.FaceUploadMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)
+    app.include_router(face_sessions.router)
     app.include_router(api.router)
     app.include_router(applications.router)
     app.include_router(verify.router)
+    install_fleet(app, settings.data_dir)
+    app.include_router(fleet_router)
 
     @app.get("/healthz", response_model=HealthResponse, tags=["health"], responses=COMMON_ERROR_RESPONSES)
     def healthz(ctx: GatewayContext = Depends(get_ctx)) -> HealthResponse | JSONResponse:
         """200 when the database answers, 503 otherwise."""
         if not ping(ctx.engine):
-            return JSONResponse(error_body("database_unreachable", "数据库暂时不可用", "Database unreachable"),
-                                status_code=503)
+            return JSONResponse(
+                error_body("database_unreachable", "数据库暂时不可用", "Database unreachable"), status_code=503
+            )
         return HealthResponse(status="ok", database=ctx.engine.url.get_backend_name())
 
     return app

@@ -5,11 +5,12 @@ months of 失业保险 and registered unemployed), 社保卡临时挂失/解挂 
 个人资料修改 ``contact_update``, 异地就医备案 ``medical_filing``, 社保关系转移 ``transfer``.
 Submissions carry a client-chosen idempotency key: a retried POST returns the first application.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -32,9 +33,15 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", responses=TERMINAL_ERROR_RESPONSES, tags=["applications"])
 
-KIND_NAMES = {"unemployment_registration": "失业登记", "unemployment_benefit": "失业保险金申领",
-              "card_suspend": "社保卡临时挂失", "card_resume": "社保卡解挂", "contact_update": "个人资料修改",
-              "medical_filing": "异地就医备案", "transfer": "社保关系转移申请"}
+KIND_NAMES = {
+    "unemployment_registration": "失业登记",
+    "unemployment_benefit": "失业保险金申领",
+    "card_suspend": "社保卡临时挂失",
+    "card_resume": "社保卡解挂",
+    "contact_update": "个人资料修改",
+    "medical_filing": "异地就医备案",
+    "transfer": "社保关系转移申请",
+}
 STATUS_NAMES = {"submitted": "已提交", "accepted": "已受理", "completed": "已办结", "rejected": "未通过"}
 NEXT_STEPS = {
     "unemployment_registration": ["请在 30 日内到户籍或参保地公共就业服务机构确认就业意向"],
@@ -112,8 +119,16 @@ class Transfer(_Base):
     form: TransferForm
 
 
-ApplicationRequest = Annotated[Union[UnemploymentRegistration, UnemploymentBenefit, CardSuspend, CardResume,
-                                     ContactUpdate, MedicalFiling, Transfer], Field(discriminator="kind")]
+ApplicationRequest = Annotated[
+    UnemploymentRegistration
+    | UnemploymentBenefit
+    | CardSuspend
+    | CardResume
+    | ContactUpdate
+    | MedicalFiling
+    | Transfer,
+    Field(discriminator="kind"),
+]
 
 
 class StatusEvent(BaseModel):
@@ -148,13 +163,26 @@ def _number(app: Application) -> str:
 def _out(app: Application, person: PersonRecord) -> ApplicationOut:
     fields = [[k, str(v)] for k, v in app.form.items()]
     return ApplicationOut(
-        number=_number(app), kind=app.kind, type_name=KIND_NAMES.get(app.kind, app.kind), status=app.status,
-        status_name=STATUS_NAMES.get(app.status, app.status), submitted_at=_as_utc(app.created_at).isoformat(),
-        terminal_id=app.terminal_id, person={"name": mask_name(person.name), "ssn": mask_ssn(person.ssn)},
+        number=_number(app),
+        kind=app.kind,
+        type_name=KIND_NAMES.get(app.kind, app.kind),
+        status=app.status,
+        status_name=STATUS_NAMES.get(app.status, app.status),
+        submitted_at=_as_utc(app.created_at).isoformat(),
+        terminal_id=app.terminal_id,
+        person={"name": mask_name(person.name), "ssn": mask_ssn(person.ssn)},
         fields=fields,
-        history=[StatusEvent(status=e.status, status_name=STATUS_NAMES.get(e.status, e.status), note=e.note,
-                             at=_as_utc(e.at).isoformat()) for e in app.events],
-        next_steps=NEXT_STEPS.get(app.kind, []))
+        history=[
+            StatusEvent(
+                status=e.status,
+                status_name=STATUS_NAMES.get(e.status, e.status),
+                note=e.note,
+                at=_as_utc(e.at).isoformat(),
+            )
+            for e in app.events
+        ],
+        next_steps=NEXT_STEPS.get(app.kind, []),
+    )
 
 
 def _refuse(code: str, zh: str, en: str) -> ApiError:
@@ -162,8 +190,11 @@ def _refuse(code: str, zh: str, en: str) -> ApiError:
 
 
 def _open_of_kind(db: Session, person_id: int, *kinds: str) -> Application | None:
-    return db.scalar(select(Application).where(Application.person_id == person_id, Application.kind.in_(kinds),
-                                               Application.status != "rejected").order_by(Application.id.desc()))
+    return db.scalar(
+        select(Application)
+        .where(Application.person_id == person_id, Application.kind.in_(kinds), Application.status != "rejected")
+        .order_by(Application.id.desc())
+    )
 
 
 def _check_and_apply(db: Session, ctx: GatewayContext, person: PersonRecord, req: Any) -> tuple[str, str]:
@@ -177,14 +208,19 @@ def _check_and_apply(db: Session, ctx: GatewayContext, person: PersonRecord, req
             raise _refuse("already_registered", "您已办理失业登记", "Already registered as unemployed")
         return "accepted", "失业登记已受理"
     if req.kind == "unemployment_benefit":
-        registered = person.employment_status == "unemployed" or _open_of_kind(
-            db, person.person_id, "unemployment_registration") is not None
+        registered = (
+            person.employment_status == "unemployed"
+            or _open_of_kind(db, person.person_id, "unemployment_registration") is not None
+        )
         months, _ = source.paid_months(person.ssn, "210")
         if not registered:
             raise _refuse("not_registered_unemployed", "请先办理失业登记", "Register as unemployed first")
         if months < MIN_UNEMPLOYMENT_MONTHS:
-            raise _refuse("not_eligible", f"失业保险累计缴费 {months} 个月，不满 {MIN_UNEMPLOYMENT_MONTHS} 个月",
-                          f"Only {months} months of unemployment insurance paid (need {MIN_UNEMPLOYMENT_MONTHS})")
+            raise _refuse(
+                "not_eligible",
+                f"失业保险累计缴费 {months} 个月，不满 {MIN_UNEMPLOYMENT_MONTHS} 个月",
+                f"Only {months} months of unemployment insurance paid (need {MIN_UNEMPLOYMENT_MONTHS})",
+            )
         if _open_of_kind(db, person.person_id, "unemployment_benefit"):
             raise _refuse("already_applied", "您已申领失业保险金", "Benefit already applied for")
         return "submitted", "等待审核"
@@ -212,8 +248,11 @@ def _check_and_apply(db: Session, ctx: GatewayContext, person: PersonRecord, req
     if req.form.from_region == req.form.to_region or req.form.to_region not in REGION_NAMES:
         raise ApiError(422, "invalid_region", "转入地不正确", "Invalid target region")
     if not _has_region(source, person.ssn, req.form.from_region):
-        raise _refuse("no_records_in_region", f"您在{region_name(req.form.from_region)}没有参保记录",
-                      "No insurance records in the source region")
+        raise _refuse(
+            "no_records_in_region",
+            f"您在{region_name(req.form.from_region)}没有参保记录",
+            "No insurance records in the source region",
+        )
     return "submitted", "等待转出地审核"
 
 
@@ -223,8 +262,13 @@ def _has_region(source: ResidentDataSource, ssn: str, region: str) -> bool:
 
 
 @router.post("/sessions/{session_id}/applications", response_model=ApplicationOut, status_code=201)
-def submit(body: ApplicationRequest, session_id: str = SessionId, terminal: Terminal = Depends(get_terminal),
-           db: Session = Depends(get_db), ctx: GatewayContext = Depends(get_ctx)) -> ApplicationOut:
+def submit(
+    body: ApplicationRequest,
+    session_id: str = SessionId,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> ApplicationOut:
     """Submit an application. The same idempotency_key returns the first submission, unchanged."""
     person = _open_session(db, ctx, terminal, session_id)
     key_filter = (Application.terminal_id == terminal.id, Application.idempotency_key == body.idempotency_key)
@@ -235,8 +279,15 @@ def submit(body: ApplicationRequest, session_id: str = SessionId, terminal: Term
         return _out(existing, person)
     status, note = _check_and_apply(db, ctx, person, body)
     now = utcnow()
-    app = Application(person_id=person.person_id, kind=body.kind, form=body.form.model_dump(mode="json"),
-                      status=status, terminal_id=terminal.id, idempotency_key=body.idempotency_key, created_at=now)
+    app = Application(
+        person_id=person.person_id,
+        kind=body.kind,
+        form=body.form.model_dump(mode="json"),
+        status=status,
+        terminal_id=terminal.id,
+        idempotency_key=body.idempotency_key,
+        created_at=now,
+    )
     app.events.append(ApplicationEvent(status="submitted", note="终端提交", at=now))
     if status != "submitted":
         app.events.append(ApplicationEvent(status=status, note=note, at=now))
@@ -249,16 +300,23 @@ def submit(body: ApplicationRequest, session_id: str = SessionId, terminal: Term
         if existing is None:
             raise
         return _out(existing, person)
-    logger.info("application submitted", extra={"terminal_id": terminal.id, "kind": body.kind,
-                                                "ssn": mask_ssn(person.ssn), "status": status})
+    logger.info(
+        "application submitted",
+        extra={"terminal_id": terminal.id, "kind": body.kind, "ssn": mask_ssn(person.ssn), "status": status},
+    )
     return _out(app, person)
 
 
 @router.get("/sessions/{session_id}/applications", response_model=ApplicationList)
-def list_applications(session_id: str = SessionId, terminal: Terminal = Depends(get_terminal),
-                      db: Session = Depends(get_db), ctx: GatewayContext = Depends(get_ctx)) -> ApplicationList:
+def list_applications(
+    session_id: str = SessionId,
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> ApplicationList:
     """办事进度: the resident's applications, newest first."""
     person = _open_session(db, ctx, terminal, session_id)
-    rows = db.scalars(select(Application).where(Application.person_id == person.person_id)
-                      .order_by(Application.id.desc()).limit(100))
+    rows = db.scalars(
+        select(Application).where(Application.person_id == person.person_id).order_by(Application.id.desc()).limit(100)
+    )
     return ApplicationList(items=[_out(a, person) for a in rows])

@@ -3,6 +3,7 @@
 ``create_terminal`` (CLI, embedded demo) returns a fresh code; ``enroll`` exchanges it once for a
 token; ``terminal_for_token`` resolves the ``Authorization: Bearer`` header of every call.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,7 @@ def short_code(length: int = 8) -> str:
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def create_terminal(db: Session, terminal_id: str, region: str = "000000") -> str:

@@ -4,6 +4,7 @@ The content is everything the kiosk's document layout needs, frozen at issue tim
 stored; ``content_hash`` is the SHA-256 of the canonical JSON of (serial, kind, issued_at,
 terminal_id, content), so a reprint is byte-for-byte the same document.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,7 +35,7 @@ def region_name(code: str) -> str:
 
 
 def current_period(now: dt.datetime | None = None) -> str:
-    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(CHINA_TZ)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(CHINA_TZ)
     return f"{now.year:04d}-{now.month:02d}"
 
 
@@ -70,8 +71,12 @@ def new_verification_code() -> str:
 
 
 def content_hash(serial: str, kind: str, issued_at: str, terminal_id: str, content: dict[str, Any]) -> str:
-    canonical = json.dumps({"serial": serial, "kind": kind, "issued_at": issued_at, "terminal_id": terminal_id,
-                            "content": content}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    canonical = json.dumps(
+        {"serial": serial, "kind": kind, "issued_at": issued_at, "terminal_id": terminal_id, "content": content},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -82,13 +87,25 @@ def _money(value: Decimal) -> str:
 def _person_block(person: PersonRecord) -> dict[str, Any]:
     # The printed certificate identifies its holder: it carries the full number; the verification
     # page and the logs only ever show the masked forms.
-    return {"name": person.name, "name_masked": mask_name(person.name), "ssn": person.ssn,
-            "ssn_masked": mask_ssn(person.ssn), "gender": "男" if person.gender == "1" else "女",
-            "region": person.region, "region_name": region_name(person.region)}
+    return {
+        "name": person.name,
+        "name_masked": mask_name(person.name),
+        "ssn": person.ssn,
+        "ssn_masked": mask_ssn(person.ssn),
+        "gender": "男" if person.gender == "1" else "女",
+        "region": person.region,
+        "region_name": region_name(person.region),
+    }
 
 
-def resolve_periods(kind: str, from_period: str | None, to_period: str | None, source: ResidentDataSource,
-                    ssn: str, now: dt.datetime | None = None) -> tuple[str, str]:
+def resolve_periods(
+    kind: str,
+    from_period: str | None,
+    to_period: str | None,
+    source: ResidentDataSource,
+    ssn: str,
+    now: dt.datetime | None = None,
+) -> tuple[str, str]:
     """Default ranges: insured → whole history; payment → the last 12 months; rights → the last full year."""
     last = shift_period(current_period(now), -1)
     if kind == "rights" and not from_period and not to_period:
@@ -106,15 +123,22 @@ def resolve_periods(kind: str, from_period: str | None, to_period: str | None, s
             from_p = f"{to_p[:4]}-01"
     check_range(from_p, to_p, now)
     if kind == "payment" and months_between(from_p, to_p) > MAX_PAYMENT_MONTHS:
-        raise ApiError(422, "period_range_too_long", f"缴费凭证一次最多打印 {MAX_PAYMENT_MONTHS} 个月",
-                       f"A payment certificate covers at most {MAX_PAYMENT_MONTHS} months")
+        raise ApiError(
+            422,
+            "period_range_too_long",
+            f"缴费凭证一次最多打印 {MAX_PAYMENT_MONTHS} 个月",
+            f"A payment certificate covers at most {MAX_PAYMENT_MONTHS} months",
+        )
     return from_p, to_p
 
 
-def build_content(kind: str, person: PersonRecord, source: ResidentDataSource, from_p: str, to_p: str,
-                  issuing_body: str) -> dict[str, Any]:
+def build_content(
+    kind: str, person: PersonRecord, source: ResidentDataSource, from_p: str, to_p: str, issuing_body: str
+) -> dict[str, Any]:
     content: dict[str, Any] = {
-        "title": KIND_TITLES[kind], "person": _person_block(person), "period": {"from": from_p, "to": to_p},
+        "title": KIND_TITLES[kind],
+        "person": _person_block(person),
+        "period": {"from": from_p, "to": to_p},
         "issuing_body": f"{region_name(person.region)}{issuing_body}",
     }
     content["issuer"] = content["issuing_body"]  # the key the kiosk's document layout reads
@@ -122,51 +146,95 @@ def build_content(kind: str, person: PersonRecord, source: ResidentDataSource, f
         months, first = source.paid_months(person.ssn)
         page = source.contributions(person.ssn, from_p, to_p, "110", 1, 1)
         content["enrolments"] = [
-            {"type_code": e.type_code, "type_name": INSURANCE_TYPES.get(e.type_code, e.type_code),
-             "status": ENROLMENT_STATUS_ZH.get(e.status, e.status), "start_date": e.start_date.isoformat(),
-             "unit_name": e.unit_name or "", "region_name": region_name(e.region)}
-            for e in source.enrolments(person.ssn)]
-        content["summary"] = {"months_paid_total": months, "first_paid_period": first,
-                              "months_paid_in_period": page.months}
+            {
+                "type_code": e.type_code,
+                "type_name": INSURANCE_TYPES.get(e.type_code, e.type_code),
+                "status": ENROLMENT_STATUS_ZH.get(e.status, e.status),
+                "start_date": e.start_date.isoformat(),
+                "unit_name": e.unit_name or "",
+                "region_name": region_name(e.region),
+            }
+            for e in source.enrolments(person.ssn)
+        ]
+        content["summary"] = {
+            "months_paid_total": months,
+            "first_paid_period": first,
+            "months_paid_in_period": page.months,
+        }
         content["totals"] = {"months": months}
-        content["statement"] = (f"兹证明 {person.name} 在 {from_p} 至 {to_p} 期间参加社会保险情况如上，"
-                                f"养老保险累计缴费 {months} 个月。")
+        content["statement"] = (
+            f"兹证明 {person.name} 在 {from_p} 至 {to_p} 期间参加社会保险情况如上，养老保险累计缴费 {months} 个月。"
+        )
     elif kind == "payment":
         page = source.contributions(person.ssn, from_p, to_p, None, 1, 10_000)
         by_month: dict[str, dict[str, Any]] = {}
         by_type: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
         for c in sorted(page.items, key=lambda c: (c.period, c.type_code)):
-            row = by_month.setdefault(c.period, {"period": c.period, "base": _money(c.base), "personal": Decimal(0),
-                                               "unit": Decimal(0), "paid": True, "unit_name": c.unit_name or "",
-                                               "type_name": "各险种合计",
-                                               "region_name": region_name(c.region)})
+            row = by_month.setdefault(
+                c.period,
+                {
+                    "period": c.period,
+                    "base": _money(c.base),
+                    "personal": Decimal(0),
+                    "unit": Decimal(0),
+                    "paid": True,
+                    "unit_name": c.unit_name or "",
+                    "type_name": "各险种合计",
+                    "region_name": region_name(c.region),
+                },
+            )
             row["personal"] += c.personal_amount
             row["unit"] += c.unit_amount
             row["paid"] = row["paid"] and c.paid
             by_type[c.type_code][0] += c.personal_amount
             by_type[c.type_code][1] += c.unit_amount
-        content["rows"] = [{**r, "personal": _money(r["personal"]), "unit": _money(r["unit"])}
-                           for r in by_month.values()]
-        content["totals_by_type"] = [{"type_code": code, "type_name": INSURANCE_TYPES.get(code, code),
-                                      "personal": _money(v[0]), "unit": _money(v[1])}
-                                     for code, v in sorted(by_type.items())]
-        content["totals"] = {"months": len(by_month), "months_paid": page.months,
-                             "personal": _money(page.personal_total), "unit": _money(page.unit_total),
-                             "total": _money(page.personal_total + page.unit_total)}
+        content["rows"] = [
+            {**r, "personal": _money(r["personal"]), "unit": _money(r["unit"])} for r in by_month.values()
+        ]
+        content["totals_by_type"] = [
+            {
+                "type_code": code,
+                "type_name": INSURANCE_TYPES.get(code, code),
+                "personal": _money(v[0]),
+                "unit": _money(v[1]),
+            }
+            for code, v in sorted(by_type.items())
+        ]
+        content["totals"] = {
+            "months": len(by_month),
+            "months_paid": page.months,
+            "personal": _money(page.personal_total),
+            "unit": _money(page.unit_total),
+            "total": _money(page.personal_total + page.unit_total),
+        }
     else:
         years = source.yearly_summary(person.ssn, int(from_p[:4]), int(to_p[:4]))
-        content["years"] = [{"year": y.year, "months_paid": y.months_paid, "average_base": _money(y.average_base),
-                             "personal": _money(y.personal_total), "unit": _money(y.unit_total),
-                             "pension_account_balance": _money(y.account_balance),
-                             "by_type": [{"type_code": code, "type_name": INSURANCE_TYPES.get(code, code), **v}
-                                         for code, v in y.by_type.items()]}
-                            for y in years]
+        content["years"] = [
+            {
+                "year": y.year,
+                "months_paid": y.months_paid,
+                "average_base": _money(y.average_base),
+                "personal": _money(y.personal_total),
+                "unit": _money(y.unit_total),
+                "pension_account_balance": _money(y.account_balance),
+                "by_type": [
+                    {"type_code": code, "type_name": INSURANCE_TYPES.get(code, code), **v}
+                    for code, v in y.by_type.items()
+                ],
+            }
+            for y in years
+        ]
         months, first = source.paid_months(person.ssn)
         balance = content["years"][-1]["pension_account_balance"] if content["years"] else "0.00"
-        content["summary"] = {"months_paid_total": months, "first_paid_period": first,
-                              "pension_account_balance": balance}
-        content["totals"] = {"months": sum(y["months_paid"] for y in content["years"]),
-                             "personal": _money(sum((Decimal(y["personal"]) for y in content["years"]), Decimal(0))),
-                             "unit": _money(sum((Decimal(y["unit"]) for y in content["years"]), Decimal(0))),
-                             "account_balance": balance}
+        content["summary"] = {
+            "months_paid_total": months,
+            "first_paid_period": first,
+            "pension_account_balance": balance,
+        }
+        content["totals"] = {
+            "months": sum(y["months_paid"] for y in content["years"]),
+            "personal": _money(sum((Decimal(y["personal"]) for y in content["years"]), Decimal(0))),
+            "unit": _money(sum((Decimal(y["unit"]) for y in content["years"]), Decimal(0))),
+            "account_balance": balance,
+        }
     return content

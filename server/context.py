@@ -1,4 +1,5 @@
 """The per-app context handlers reach through ``request.app.state.ctx`` (no globals)."""
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ def get_db(ctx: GatewayContext = Depends(get_ctx)) -> Iterator[Session]:
 _bearer = HTTPBearer(auto_error=False, description="Terminal token from /api/v1/terminals/enroll")
 
 
-def get_terminal(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
-                 db: Session = Depends(get_db)) -> Terminal:
+def get_terminal(
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer), db: Session = Depends(get_db)
+) -> Terminal:
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
     terminal = terminal_for_token(db, header)
     db.commit()  # end the read transaction: hand the connection back before the handler's own work

@@ -4,6 +4,7 @@
 ``migrate`` runs the package's Alembic migrations (``upgrade head``) programmatically so
 a fresh data directory or an empty PostgreSQL database is usable on first start.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,12 @@ def make_engine(database_url: str) -> Engine:
         # Many threads (uvicorn's thread pool) share the pool; WAL lets readers run beside one writer.
         # Pool bigger than twice the worker threads (a request may hold two connections: its own
         # session and one inside the data source), so checkouts can never deadlock.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=8, max_overflow=2 * WORKER_THREADS + 8)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=2 * WORKER_THREADS + 8,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ so the same seed gives the same people on any day. Each person draws from its ow
 Demo PINs are not stored: ``demo_pin(seed, ssn)`` derives them, and the seed is kept in
 ``server_meta`` so ``demo_card_profiles`` can rebuild virtual cards for seeded persons.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,27 +30,66 @@ logger = logging.getLogger(__name__)
 
 # code, name, average monthly wage used as the typical contribution base in the reference year 2024.
 REGIONS: list[tuple[str, str, int]] = [
-    ("320583", "江苏省昆山市", 8600), ("441900", "广东省东莞市", 7200), ("330106", "浙江省杭州市西湖区", 9800),
-    ("110105", "北京市朝阳区", 12000), ("440305", "广东省深圳市南山区", 12500), ("310115", "上海市浦东新区", 12300),
-    ("510107", "四川省成都市武侯区", 7600), ("420106", "湖北省武汉市武昌区", 7900),
+    ("320583", "江苏省昆山市", 8600),
+    ("441900", "广东省东莞市", 7200),
+    ("330106", "浙江省杭州市西湖区", 9800),
+    ("110105", "北京市朝阳区", 12000),
+    ("440305", "广东省深圳市南山区", 12500),
+    ("310115", "上海市浦东新区", 12300),
+    ("510107", "四川省成都市武侯区", 7600),
+    ("420106", "湖北省武汉市武昌区", 7900),
 ]
 REGION_NAMES = {code: name for code, name, _ in REGIONS}
-BIRTH_PLACES = ["320583", "441900", "330106", "110105", "440305", "310115", "510107", "420106", "411302",
-                "430104", "360102", "512501", "341202", "370102", "130102", "450103"]
-FAMILY = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+BIRTH_PLACES = [
+    "320583",
+    "441900",
+    "330106",
+    "110105",
+    "440305",
+    "310115",
+    "510107",
+    "420106",
+    "411302",
+    "430104",
+    "360102",
+    "512501",
+    "341202",
+    "370102",
+    "130102",
+    "450103",
+]
+FAMILY = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 COMPOUND_FAMILY = ["欧阳", "司马", "诸葛", "上官"]
 GIVEN_MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林洋峰建国志文博晨阳"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲燕红梅琳颖婷雪慧莹晶倩琴云洁婧瑶佳欣怡萍丹璐薇蓉悦"
-UNIT_WORDS = ["精密机械", "电子科技", "纺织", "物流", "食品", "光电", "新材料", "软件", "医疗器械", "建设工程",
-              "商贸", "汽车零部件", "餐饮管理", "家具", "模具", "网络科技"]
+UNIT_WORDS = [
+    "精密机械",
+    "电子科技",
+    "纺织",
+    "物流",
+    "食品",
+    "光电",
+    "新材料",
+    "软件",
+    "医疗器械",
+    "建设工程",
+    "商贸",
+    "汽车零部件",
+    "餐饮管理",
+    "家具",
+    "模具",
+    "网络科技",
+]
 UNIT_FORMS = ["有限公司", "股份有限公司", "有限责任公司"]
 STREETS = ["人民路", "长江路", "中山路", "解放大道", "建设路", "文化路", "新华街", "青年路", "朝阳路", "湖滨路"]
 ETHNICITIES = ["01"] * 18 + ["03", "04", "08", "02", "06", "05"]
 
 # (personal rate, unit rate) per insurance type; 工伤 and 生育 are paid by the unit only.
 RATES: dict[str, tuple[Decimal, Decimal]] = {
-    "110": (Decimal("0.08"), Decimal("0.16")), "310": (Decimal("0.02"), Decimal("0.08")),
-    "210": (Decimal("0.005"), Decimal("0.005")), "410": (Decimal("0"), Decimal("0.004")),
+    "110": (Decimal("0.08"), Decimal("0.16")),
+    "310": (Decimal("0.02"), Decimal("0.08")),
+    "210": (Decimal("0.005"), Decimal("0.005")),
+    "410": (Decimal("0"), Decimal("0.004")),
     "510": (Decimal("0"), Decimal("0.008")),
 }
 CENT = Decimal("0.01")
@@ -102,22 +142,47 @@ class DemoPerson:
 
     def card_json(self) -> dict[str, Any]:
         """CardData JSON fields (kiosk.models.CardData.to_json) of the current card, plus ``pin``."""
-        return card_profile(self.ssn, self.name, self.gender, self.ethnicity, self.birth_date, self.birth_place,
-                            self.current_card, self.pin)
+        return card_profile(
+            self.ssn,
+            self.name,
+            self.gender,
+            self.ethnicity,
+            self.birth_date,
+            self.birth_place,
+            self.current_card,
+            self.pin,
+        )
 
     def __repr__(self) -> str:
         return f"DemoPerson({self.ssn[:4]}…)"
 
 
-def card_profile(ssn: str, name: str, gender: str, ethnicity: str, birth_date: dt.date, birth_place: str,
-                 card: dict[str, Any], pin: str) -> dict[str, Any]:
+def card_profile(
+    ssn: str,
+    name: str,
+    gender: str,
+    ethnicity: str,
+    birth_date: dt.date,
+    birth_place: str,
+    card: dict[str, Any],
+    pin: str,
+) -> dict[str, Any]:
     return {
-        "ssn": ssn, "name": name, "gender": gender, "ethnicity": ethnicity,
-        "birth_date": birth_date.isoformat(), "birth_place": birth_place,
-        "card_number": card["card_number"], "card_id": card["card_id"], "issuing_region": card["issuing_region"],
-        "card_type": card["card_type"], "spec_version": card["spec_version"],
-        "issued_on": card["issued_on"].isoformat(), "expires_on": card["expires_on"].isoformat(),
-        "pin": pin, "card_status": card["status"],
+        "ssn": ssn,
+        "name": name,
+        "gender": gender,
+        "ethnicity": ethnicity,
+        "birth_date": birth_date.isoformat(),
+        "birth_place": birth_place,
+        "card_number": card["card_number"],
+        "card_id": card["card_id"],
+        "issuing_region": card["issuing_region"],
+        "card_type": card["card_type"],
+        "spec_version": card["spec_version"],
+        "issued_on": card["issued_on"].isoformat(),
+        "expires_on": card["expires_on"].isoformat(),
+        "pin": pin,
+        "card_status": card["status"],
     }
 
 
@@ -135,14 +200,23 @@ def _unit(rng: random.Random, region: str) -> tuple[str, str, str]:
     return code, name, region
 
 
-def _card(rng: random.Random, region: str, status: str, stage: str, is_current: bool,
-          issued: dt.date) -> dict[str, Any]:
+def _card(
+    rng: random.Random, region: str, status: str, stage: str, is_current: bool, issued: dt.date
+) -> dict[str, Any]:
     number = rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") + f"{rng.randrange(10**8):08d}"
     version = "3.00" if issued.year >= 2018 else "2.00"
-    return {"card_number": number, "status": status, "production_stage": stage, "is_current": is_current,
-            "card_id": (region + "D15600000" + "5" + f"{rng.getrandbits(64):016X}").upper(),
-            "issuing_region": region, "card_type": "3", "spec_version": version,
-            "issued_on": issued, "expires_on": issued.replace(year=issued.year + 10)}
+    return {
+        "card_number": number,
+        "status": status,
+        "production_stage": stage,
+        "is_current": is_current,
+        "card_id": (region + "D15600000" + "5" + f"{rng.getrandbits(64):016X}").upper(),
+        "issuing_region": region,
+        "card_type": "3",
+        "spec_version": version,
+        "issued_on": issued,
+        "expires_on": issued.replace(year=issued.year + 10),
+    }
 
 
 def _person(i: int, seed: int, as_of: dt.date) -> DemoPerson:
@@ -153,19 +227,34 @@ def _person(i: int, seed: int, as_of: dt.date) -> DemoPerson:
     sequence = rng.randrange(0, 500) * 2 + (1 if gender == "1" else 0)
     ssn = make_ssn(rng.choice(BIRTH_PLACES) if rng.random() < 0.3 else region, birth, sequence)
     person = DemoPerson(
-        ssn=ssn, name=_name(rng, gender), gender=gender, birth_date=birth, ethnicity=rng.choice(ETHNICITIES),
-        birth_place=ssn[:6], region=region, phone="1" + rng.choice("3456789") + f"{rng.randrange(10**9):09d}",
+        ssn=ssn,
+        name=_name(rng, gender),
+        gender=gender,
+        birth_date=birth,
+        ethnicity=rng.choice(ETHNICITIES),
+        birth_place=ssn[:6],
+        region=region,
+        phone="1" + rng.choice("3456789") + f"{rng.randrange(10**9):09d}",
         address=f"{REGION_NAMES[region]}{rng.choice(STREETS)}{rng.randint(1, 999)}号{rng.randint(1, 30)}栋"
-                f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}室",
-        employment_status=EMPLOYED, pin=demo_pin(seed, ssn))
+        f"{rng.randint(1, 30)}{rng.randint(1, 4):02d}室",
+        employment_status=EMPLOYED,
+        pin=demo_pin(seed, ssn),
+    )
     # Cards: every status appears in any run of ten persons (demo and tests rely on that).
     issued = dt.date(rng.randint(2017, 2024), rng.randint(1, 12), rng.randint(1, 28))
     slot = i % 10
     if slot == 5:  # lost card replaced; the new card is still being produced (制卡进度)
         person.cards.append(_card(rng, region, "lost", "issued", False, issued))
-        person.cards.append(_card(rng, region, "normal", rng.choice(["applied", "photo_checked", "bank_produced",
-                                                                      "city_received"]), True,
-                                  as_of - dt.timedelta(days=rng.randint(5, 40))))
+        person.cards.append(
+            _card(
+                rng,
+                region,
+                "normal",
+                rng.choice(["applied", "photo_checked", "bank_produced", "city_received"]),
+                True,
+                as_of - dt.timedelta(days=rng.randint(5, 40)),
+            )
+        )
     else:
         status = {3: "temp_lost", 7: "lost"}.get(slot, "normal")
         person.cards.append(_card(rng, region, status, "issued", True, issued))
@@ -199,7 +288,9 @@ def _history(p: DemoPerson, rng: random.Random, as_of: dt.date) -> None:
     p.units.append(unit)
     first_date: dict[str, dt.date] = {}
     months_total = (stop_y * 12 + stop_m) - (y * 12 + m) + 1
-    switch_at = rng.randint(months_total // 3, max(months_total // 3, 2 * months_total // 3)) if len(regions) > 1 else -1
+    switch_at = (
+        rng.randint(months_total // 3, max(months_total // 3, 2 * months_total // 3)) if len(regions) > 1 else -1
+    )
     base = Decimal(0)
     k = 0
     while (y, m) <= (stop_y, stop_m):
@@ -225,29 +316,58 @@ def _history(p: DemoPerson, rng: random.Random, as_of: dt.date) -> None:
         paid = not ((y, m) == (end_y, end_m) and rng.random() < 0.3) and rng.random() > 0.01
         for code, (pr, ur) in RATES.items():
             first_date.setdefault(code, dt.date(y, m, 1))
-            p.contributions.append({"type_code": code, "period": _period(y, m), "base": base,
-                                    "personal_amount": _money(base * pr), "unit_amount": _money(base * ur),
-                                    "paid": paid, "unit_code": unit[0], "region": spell_region})
+            p.contributions.append(
+                {
+                    "type_code": code,
+                    "period": _period(y, m),
+                    "base": base,
+                    "personal_amount": _money(base * pr),
+                    "unit_amount": _money(base * ur),
+                    "paid": paid,
+                    "unit_code": unit[0],
+                    "region": spell_region,
+                }
+            )
         y, m = _add_months(y, m, 1)
         k += 1
     status = "terminated" if retired else ("suspended" if p.employment_status == UNEMPLOYED else "active")
     for code, start in first_date.items():
         enrol_status = "active" if code == "310" and retired else status  # retirees keep 医疗
-        p.enrolments.append({"type_code": code, "status": enrol_status, "start_date": start,
-                             "unit_code": None if retired else unit[0], "region": p.region})
+        p.enrolments.append(
+            {
+                "type_code": code,
+                "status": enrol_status,
+                "start_date": start,
+                "unit_code": None if retired else unit[0],
+                "region": p.region,
+            }
+        )
     _benefits(p, rng, retired, (retire_y, retire_m), (stop_y, stop_m), (end_y, end_m))
 
 
-def _benefits(p: DemoPerson, rng: random.Random, retired: bool, retire: tuple[int, int],
-              stop: tuple[int, int], end: tuple[int, int]) -> None:
+def _benefits(
+    p: DemoPerson,
+    rng: random.Random,
+    retired: bool,
+    retire: tuple[int, int],
+    stop: tuple[int, int],
+    end: tuple[int, int],
+) -> None:
     if retired:
         amount = _money(Decimal(rng.randint(2800, 6500)))
         y, m = _add_months(*retire, 1)
         while (y, m) <= end:
             if m == 1:  # yearly pension adjustment
                 amount = _money(amount * Decimal("1.03"))
-            p.benefits.append({"kind": "pension", "period": _period(y, m), "amount": amount,
-                               "paid_on": dt.date(y, m, 15), "status": "paid"})
+            p.benefits.append(
+                {
+                    "kind": "pension",
+                    "period": _period(y, m),
+                    "amount": amount,
+                    "paid_on": dt.date(y, m, 15),
+                    "status": "paid",
+                }
+            )
             y, m = _add_months(y, m, 1)
     elif p.employment_status == UNEMPLOYED:
         amount = _money(Decimal(rng.randint(1700, 2500)))
@@ -255,8 +375,15 @@ def _benefits(p: DemoPerson, rng: random.Random, retired: bool, retire: tuple[in
         for _ in range(24):
             if (y, m) > end:
                 break
-            p.benefits.append({"kind": "unemployment", "period": _period(y, m), "amount": amount,
-                               "paid_on": dt.date(y, m, 10), "status": "paid"})
+            p.benefits.append(
+                {
+                    "kind": "unemployment",
+                    "period": _period(y, m),
+                    "amount": amount,
+                    "paid_on": dt.date(y, m, 10),
+                    "status": "paid",
+                }
+            )
             y, m = _add_months(y, m, 1)
 
 
@@ -291,24 +418,62 @@ def seed_database(session: Session, n: int, seed: int, as_of: dt.date | None = N
                 session.add(unit)
                 session.flush()
                 unit_ids[code] = unit.id
-    persons = [Person(ssn=p.ssn, name=p.name, gender=p.gender, birth_date=p.birth_date, ethnicity=p.ethnicity,
-                      birth_place=p.birth_place, region=p.region, phone=p.phone, address=p.address,
-                      employment_status=p.employment_status) for p in people]
+    persons = [
+        Person(
+            ssn=p.ssn,
+            name=p.name,
+            gender=p.gender,
+            birth_date=p.birth_date,
+            ethnicity=p.ethnicity,
+            birth_place=p.birth_place,
+            region=p.region,
+            phone=p.phone,
+            address=p.address,
+            employment_status=p.employment_status,
+        )
+        for p in people
+    ]
+    if persons:
+        # Only the first demo person gets an enrolled photo: the astronaut portrait is the only
+        # real face shipped in a registry package that the simulated camera can also show live.
+        from server.face.demo import demo_photo_jpeg  # cv2 + scikit-image: only when seeding
+
+        persons[0].photo = demo_photo_jpeg("astronaut")
     session.add_all(persons)
     session.flush()
     contributions: list[dict[str, Any]] = []
-    for row, p in zip(persons, people):
+    for row, p in zip(persons, people, strict=False):
         session.execute(insert(Card), [{**c, "person_id": row.id} for c in p.cards])
-        session.execute(insert(Enrolment), [
-            {"person_id": row.id, "type_code": e["type_code"], "status": e["status"], "start_date": e["start_date"],
-             "unit_id": unit_ids.get(e["unit_code"]) if e["unit_code"] else None, "region": e["region"]}
-            for e in p.enrolments])
+        session.execute(
+            insert(Enrolment),
+            [
+                {
+                    "person_id": row.id,
+                    "type_code": e["type_code"],
+                    "status": e["status"],
+                    "start_date": e["start_date"],
+                    "unit_id": unit_ids.get(e["unit_code"]) if e["unit_code"] else None,
+                    "region": e["region"],
+                }
+                for e in p.enrolments
+            ],
+        )
         if p.benefits:
             session.execute(insert(BenefitPayment), [{**b, "person_id": row.id} for b in p.benefits])
-        contributions.extend({"person_id": row.id, "type_code": c["type_code"], "period": c["period"],
-                              "base": c["base"], "personal_amount": c["personal_amount"],
-                              "unit_amount": c["unit_amount"], "paid": c["paid"],
-                              "unit_id": unit_ids[c["unit_code"]], "region": c["region"]} for c in p.contributions)
+        contributions.extend(
+            {
+                "person_id": row.id,
+                "type_code": c["type_code"],
+                "period": c["period"],
+                "base": c["base"],
+                "personal_amount": c["personal_amount"],
+                "unit_amount": c["unit_amount"],
+                "paid": c["paid"],
+                "unit_id": unit_ids[c["unit_code"]],
+                "region": c["region"],
+            }
+            for c in p.contributions
+        )
         if len(contributions) > 20_000:
             session.execute(insert(Contribution), contributions)
             contributions = []
@@ -319,16 +484,30 @@ def seed_database(session: Session, n: int, seed: int, as_of: dt.date | None = N
 
 
 def demo_card_profiles(session: Session) -> list[dict[str, Any]]:
-    """Virtual-card data for the seeded persons: CardData JSON fields + ``pin`` + ``card_status``."""
+    """Virtual-card data for the seeded persons: CardData JSON fields + ``pin`` + ``card_status``
+    + ``has_photo`` (an enrolled photo exists, so face verification can be offered)."""
     seed_value = session.scalar(select(ServerMeta.value).where(ServerMeta.key == "demo_seed"))
     if seed_value is None:
         return []
     seed = int(seed_value)
     out: list[dict[str, Any]] = []
-    rows = session.execute(select(Person, Card).join(Card, Card.person_id == Person.id)
-                           .where(Card.is_current.is_(True)).order_by(Person.id)).all()
+    rows = session.execute(
+        select(Person, Card)
+        .join(Card, Card.person_id == Person.id)
+        .where(Card.is_current.is_(True))
+        .order_by(Person.id)
+    ).all()
+    with_photo = set(session.scalars(select(Person.id).where(Person.photo.is_not(None))))
     for person, card in rows:
-        out.append(card_profile(person.ssn, person.name, person.gender, person.ethnicity, person.birth_date,
-                                person.birth_place, {c.key: getattr(card, c.key) for c in Card.__table__.columns},
-                                demo_pin(seed, person.ssn)))
+        profile = card_profile(
+            person.ssn,
+            person.name,
+            person.gender,
+            person.ethnicity,
+            person.birth_date,
+            person.birth_place,
+            {c.key: getattr(card, c.key) for c in Card.__table__.columns},
+            demo_pin(seed, person.ssn),
+        )
+        out.append({**profile, "has_photo": person.id in with_photo})
     return out

@@ -4,6 +4,7 @@
 free loopback port (as the ``postgres`` user when run as root: PostgreSQL refuses root), and
 ``create_database(name)`` returns a ``postgresql+psycopg://`` URL. ``stop()`` removes everything.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,11 +41,12 @@ class ThrowawayPostgres:
         self.host = "127.0.0.1"
         self.base: Path | None = None
 
-    def start(self, extra_options: str = "") -> "ThrowawayPostgres":
+    def start(self, extra_options: str = "") -> ThrowawayPostgres:
         for tool in ("initdb", "pg_ctl", "createdb"):
             if not (self.pg_bin / tool).exists():
-                raise PostgresUnavailable(f"PostgreSQL binary missing: {self.pg_bin / tool} "
-                                          "(apt-get install postgresql-15)")
+                raise PostgresUnavailable(
+                    f"PostgreSQL binary missing: {self.pg_bin / tool} (apt-get install postgresql-15)"
+                )
         # Not under pytest's tmp_path: its parents are 0700 root, unreadable by the postgres user.
         self.base = Path(tempfile.mkdtemp(prefix="renshe-pg-"))
         data, sock_dir = self.base / "data", self.base / "sock"
@@ -53,14 +55,46 @@ class ThrowawayPostgres:
             shutil.chown(self.base, "postgres")
             shutil.chown(sock_dir, "postgres")
         self.port = _free_port()
-        options = (f"-p {self.port} -k {sock_dir} -c listen_addresses=127.0.0.1 -F -c max_connections=200 "
-                   f"{extra_options}")
+        options = (
+            f"-p {self.port} -k {sock_dir} -c listen_addresses=127.0.0.1 -F -c max_connections=200 {extra_options}"
+        )
         try:
-            subprocess.run(_as_pg_user([str(self.pg_bin / "initdb"), "-D", str(data), "-U", "postgres",
-                                        "--auth=trust", "-E", "UTF8", "--no-locale"]), check=True,
-                           capture_output=True, timeout=120)
-            subprocess.run(_as_pg_user([str(self.pg_bin / "pg_ctl"), "-D", str(data), "-l", str(self.base / "log"),
-                                        "-w", "-o", options, "start"]), check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                _as_pg_user(
+                    [
+                        str(self.pg_bin / "initdb"),
+                        "-D",
+                        str(data),
+                        "-U",
+                        "postgres",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--no-locale",
+                    ]
+                ),
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            subprocess.run(
+                _as_pg_user(
+                    [
+                        str(self.pg_bin / "pg_ctl"),
+                        "-D",
+                        str(data),
+                        "-l",
+                        str(self.base / "log"),
+                        "-w",
+                        "-o",
+                        options,
+                        "start",
+                    ]
+                ),
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log_file = self.base / "log"
             log = log_file.read_text(errors="replace") if log_file.exists() else ""
@@ -71,15 +105,22 @@ class ThrowawayPostgres:
         return self
 
     def create_database(self, name: str) -> str:
-        subprocess.run(_as_pg_user([str(self.pg_bin / "createdb"), "-h", self.host, "-p", str(self.port),
-                                    "-U", "postgres", name]), check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            _as_pg_user([str(self.pg_bin / "createdb"), "-h", self.host, "-p", str(self.port), "-U", "postgres", name]),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         return f"postgresql+psycopg://postgres@{self.host}:{self.port}/{name}"
 
     def stop(self) -> None:
         if self.base is None:
             return
         if (self.base / "data" / "postmaster.pid").exists():
-            subprocess.run(_as_pg_user([str(self.pg_bin / "pg_ctl"), "-D", str(self.base / "data"), "-m",
-                                        "immediate", "stop"]), capture_output=True, timeout=60)
+            subprocess.run(
+                _as_pg_user([str(self.pg_bin / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate", "stop"]),
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(self.base, ignore_errors=True)
         self.base = None

@@ -5,6 +5,7 @@ empty, registers and enrols a demo terminal, serves the app with uvicorn on 127.
 port, bound before the thread starts so there is no race) in a daemon thread and waits for
 ``/healthz``. ``set_fault`` drives the demo dock's "server down / slow" switches.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,16 @@ DEMO_REGION = "320583"
 class EmbeddedServer:
     """A running gateway. ``url``, ``terminal_id``, ``terminal_token``; ``stop()`` when done."""
 
-    def __init__(self, server: uvicorn.Server, thread: threading.Thread, sock: socket.socket, ctx: GatewayContext,
-                 url: str, terminal_id: str, terminal_token: str) -> None:
+    def __init__(
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        sock: socket.socket,
+        ctx: GatewayContext,
+        url: str,
+        terminal_id: str,
+        terminal_token: str,
+    ) -> None:
         self._server = server
         self._thread = thread
         self._sock = sock
@@ -46,9 +55,17 @@ class EmbeddedServer:
         self.terminal_token = terminal_token
 
     def demo_people(self) -> list[dict[str, Any]]:
-        """Seeded persons as virtual-card data: CardData JSON fields + ``pin`` + ``card_status``."""
+        """Seeded persons as virtual-card data: CardData JSON fields + ``pin`` + ``card_status`` +
+        ``has_photo`` (True only for the first seeded person, the one face verification works for)."""
         with self._ctx.sessions() as db:
             return demo_card_profiles(db)
+
+    def create_staff(self, username: str, role: str, password: str) -> None:
+        """A staff account for the console (demo mode creates an admin so the console can be shown)."""
+        from server.fleet.staff import create_staff
+
+        with self._ctx.sessions.begin() as db:
+            create_staff(db, username, role, password)
 
     def set_fault(self, mode: str | None, slow_seconds: float | None = None) -> None:
         """None (healthy), 'down' (503 for everything) or 'slow' (each answer delayed ``slow_seconds``,
@@ -66,7 +83,7 @@ class EmbeddedServer:
         self._sock.close()
         self._ctx.engine.dispose()
 
-    def __enter__(self) -> "EmbeddedServer":
+    def __enter__(self) -> EmbeddedServer:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -87,9 +104,15 @@ def _wait_healthy(url: str, thread: threading.Thread, deadline: float) -> None:
     raise RuntimeError(f"embedded server at {url} did not become healthy")
 
 
-def start_embedded_server(data_dir: Path, persons: int = 20, seed: int = 2024, *,
-                          database_url: str | None = None, terminal_id: str = DEMO_TERMINAL_ID,
-                          start_timeout: float = 30.0) -> EmbeddedServer:
+def start_embedded_server(
+    data_dir: Path,
+    persons: int = 20,
+    seed: int = 2024,
+    *,
+    database_url: str | None = None,
+    terminal_id: str = DEMO_TERMINAL_ID,
+    start_timeout: float = 30.0,
+) -> EmbeddedServer:
     """Start a seeded gateway on 127.0.0.1 and return once ``/healthz`` answers."""
     data_dir = Path(data_dir)
     # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so, and without it
@@ -98,8 +121,7 @@ def start_embedded_server(data_dir: Path, persons: int = 20, seed: int = 2024, *
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = ServerSettings(data_dir=data_dir, database_url=database_url or sqlite_url(data_dir),
-                              public_base_url=url)
+    settings = ServerSettings(data_dir=data_dir, database_url=database_url or sqlite_url(data_dir), public_base_url=url)
     app = create_app(settings)
     ctx: GatewayContext = app.state.ctx
     with ctx.sessions.begin() as db:

@@ -4,6 +4,7 @@
 errors (422, or 400 for malformed JSON), Starlette's HTTP errors (404/405) and anything
 unexpected (500, logged with its traceback, no details leaked) onto that body.
 """
+
 from __future__ import annotations
 
 import logging
@@ -81,8 +82,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return JSONResponse(error_body("malformed_json", "请求内容不是有效的 JSON", "The body is not valid JSON"),
-                                status_code=400)
+            return JSONResponse(
+                error_body("malformed_json", "请求内容不是有效的 JSON", "The body is not valid JSON"), status_code=400
+            )
         first = errors[0] if errors else {}
         field = _field_name(first.get("loc", ()))
         reason = str(first.get("msg", "invalid"))
@@ -91,8 +93,9 @@ def install_error_handlers(app: FastAPI) -> None:
         ctx_error = (first.get("ctx") or {}).get("error")
         if isinstance(ctx_error, ValueError) and len(ctx_error.args) == 2:
             zh, reason = f"{field}：{ctx_error.args[0]}", str(ctx_error.args[1])
-        return JSONResponse(error_body("invalid_request", zh, f"{field}: {reason}" if field else reason),
-                            status_code=422)
+        return JSONResponse(
+            error_body("invalid_request", zh, f"{field}: {reason}" if field else reason), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -102,5 +105,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error", exc_info=exc)
-        return JSONResponse(error_body("internal_error", "服务内部错误，请稍后再试", "Internal server error"),
-                            status_code=500)
+        return JSONResponse(
+            error_body("internal_error", "服务内部错误，请稍后再试", "Internal server error"), status_code=500
+        )

@@ -4,6 +4,7 @@ Every record becomes one JSON object per line: time, level, logger, message, req
 any ``extra=`` fields. Personal data never goes in: callers log masked values only
 (kiosk.ssn.mask_ssn) and the access log records the path without its query string.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -31,7 +32,7 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),

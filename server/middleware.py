@@ -7,6 +7,7 @@
   ``slow_seconds`` before serving;
 - access log: method, path (never the query string: it may carry a verification code), status, ms.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,8 @@ import logging
 import re
 import time
 import uuid
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from server.errors import error_body
 from server.logs import request_id_var
@@ -50,9 +52,17 @@ class FaultState:
 
 async def _send_json(send: Send, status: int, body: dict[str, Any], request_id: str) -> None:
     payload = json.dumps(body, ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            (b"x-request-id", request_id.encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", request_id.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -75,16 +85,21 @@ class GatewayMiddleware:
         try:
             if self.faults.mode == "down":
                 status_holder["status"] = 503
-                await _send_json(send, 503, error_body("service_down", "服务暂时不可用，请稍后再试",
-                                                       "Service temporarily unavailable"), request_id)
+                await _send_json(
+                    send,
+                    503,
+                    error_body("service_down", "服务暂时不可用，请稍后再试", "Service temporarily unavailable"),
+                    request_id,
+                )
                 return
             if self.faults.mode == "slow":
                 await asyncio.sleep(self.faults.slow_seconds)
             declared = headers.get(b"content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
                 status_holder["status"] = 413
-                await _send_json(send, 413, error_body("body_too_large", "请求内容过大", "Request body too large"),
-                                 request_id)
+                await _send_json(
+                    send, 413, error_body("body_too_large", "请求内容过大", "Request body too large"), request_id
+                )
                 return
             # Read the (small, bounded) body up front so an oversized chunked upload is refused
             # here rather than surfacing as a parse error deep inside FastAPI.
@@ -99,8 +114,9 @@ class GatewayMiddleware:
                 received += len(chunk)
                 if received > self.max_body_bytes:
                     status_holder["status"] = 413
-                    await _send_json(send, 413, error_body("body_too_large", "请求内容过大", "Request body too large"),
-                                     request_id)
+                    await _send_json(
+                        send, 413, error_body("body_too_large", "请求内容过大", "Request body too large"), request_id
+                    )
                     return
                 chunks.append(chunk)
                 more = message.get("more_body", False)
@@ -121,7 +137,13 @@ class GatewayMiddleware:
 
             await self.app(scope, replay_receive, tracking_send)
         finally:
-            logger.info("request", extra={"method": scope.get("method"), "path": scope.get("path"),
-                                          "status": status_holder["status"],
-                                          "ms": round((time.perf_counter() - started) * 1000, 2)})
+            logger.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": scope.get("path"),
+                    "status": status_holder["status"],
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
             request_id_var.reset(token)

@@ -5,6 +5,7 @@ contributions, benefit payments, cards. Gateway records: terminals, resident ses
 certificates, applications, server metadata. Money is ``Numeric(12, 2)`` in yuan; periods
 are ``YYYY-MM`` strings (sortable, the way core systems key them).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,20 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        Numeric, String, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 logger = logging.getLogger(__name__)
@@ -182,8 +195,9 @@ class Application(Base):
     terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    events: Mapped[list["ApplicationEvent"]] = relationship(
-        order_by="ApplicationEvent.id", cascade="all, delete-orphan", lazy="selectin")
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        order_by="ApplicationEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
 
 
 class ApplicationEvent(Base):

@@ -1,4 +1,5 @@
 """Request and response models of the terminal API (they make the OpenAPI document)."""
+
 from __future__ import annotations
 
 import logging

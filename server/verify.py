@@ -3,6 +3,7 @@
 Both need the verification code printed on the certificate; without the right code nothing
 about the certificate is revealed. Names and numbers are shown masked.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,18 +33,25 @@ def verify(db: Session, serial: str, code: str) -> VerificationResponse:
     cert = db.get(Certificate, serial) if serial.isascii() and serial.isalnum() else None
     if cert is None or not hmac.compare_digest(cert.verification_code, code.strip().upper()):
         return VerificationResponse(genuine=False, serial=serial)
-    issued = cert.issued_at if cert.issued_at.tzinfo else cert.issued_at.replace(tzinfo=dt.timezone.utc)
+    issued = cert.issued_at if cert.issued_at.tzinfo else cert.issued_at.replace(tzinfo=dt.UTC)
     return VerificationResponse(
-        genuine=True, serial=cert.serial, kind=cert.kind, title=KIND_TITLES.get(cert.kind),
-        issued_at=issued.isoformat(), terminal_id=cert.terminal_id,
-        name_masked=mask_name(cert.content.get("person", {}).get("name")), ssn_masked=mask_ssn(cert.ssn),
-        period_from=cert.period_from, period_to=cert.period_to, content_hash=cert.content_hash,
-        reprint_count=cert.reprint_count)
+        genuine=True,
+        serial=cert.serial,
+        kind=cert.kind,
+        title=KIND_TITLES.get(cert.kind),
+        issued_at=issued.isoformat(),
+        terminal_id=cert.terminal_id,
+        name_masked=mask_name(cert.content.get("person", {}).get("name")),
+        ssn_masked=mask_ssn(cert.ssn),
+        period_from=cert.period_from,
+        period_to=cert.period_to,
+        content_hash=cert.content_hash,
+        reprint_count=cert.reprint_count,
+    )
 
 
 @router.get("/api/v1/certificates/{serial}", response_model=VerificationResponse)
-def verify_json(serial: str = SerialPath, code: str = CodeQuery,
-                db: Session = Depends(get_db)) -> VerificationResponse:
+def verify_json(serial: str = SerialPath, code: str = CodeQuery, db: Session = Depends(get_db)) -> VerificationResponse:
     """Is this a certificate the gateway issued? ``genuine: false`` for unknown serials or wrong codes."""
     return verify(db, serial, code)
 
@@ -61,14 +69,23 @@ def verify_page(serial: str = SerialPath, code: str = CodeQuery, db: Session = D
     """The page the certificate's QR code opens: genuine or not, and what it certified."""
     result = verify(db, serial, code)
     if not result.genuine:
-        body = (f'<p class="bad"><strong>未能验证</strong>：编号 {html.escape(serial)} 的证明不存在或验证码不正确。'
-                "请核对证明上的编号和验证码。</p>")
+        body = (
+            f'<p class="bad"><strong>未能验证</strong>：编号 {html.escape(serial)} 的证明不存在或验证码不正确。'
+            "请核对证明上的编号和验证码。</p>"
+        )
         return HTMLResponse(_PAGE.format(body=body), status_code=404)
     issued = dt.datetime.fromisoformat(result.issued_at or "").astimezone(CHINA_TZ)
-    rows = [("证明类型", result.title or ""), ("证明编号", result.serial), ("姓名", result.name_masked or ""),
-            ("社会保障号码", result.ssn_masked or ""), ("证明期间", f"{result.period_from} 至 {result.period_to}"),
-            ("出具时间", f"{issued:%Y年%m月%d日 %H:%M}"), ("出具终端", result.terminal_id or ""),
-            ("补打次数", str(result.reprint_count)), ("内容摘要 (SHA-256)", result.content_hash or "")]
+    rows = [
+        ("证明类型", result.title or ""),
+        ("证明编号", result.serial),
+        ("姓名", result.name_masked or ""),
+        ("社会保障号码", result.ssn_masked or ""),
+        ("证明期间", f"{result.period_from} 至 {result.period_to}"),
+        ("出具时间", f"{issued:%Y年%m月%d日 %H:%M}"),
+        ("出具终端", result.terminal_id or ""),
+        ("补打次数", str(result.reprint_count)),
+        ("内容摘要 (SHA-256)", result.content_hash or ""),
+    ]
     table = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     body = f'<p class="ok"><strong>真实有效</strong>：此证明由社会保险经办机构自助终端出具。</p><table>{table}</table>'
     return HTMLResponse(_PAGE.format(body=body))

@@ -4,6 +4,7 @@ A frame is a numpy ``uint8`` array of shape (height, width, 3) in BGR order (Ope
 ``read()`` never returns None: a source that cannot deliver raises :class:`CameraError` whose
 ``status`` says why, so a camera pulled out mid-capture is reported to the flow, not a crash.
 """
+
 from __future__ import annotations
 
 import enum
@@ -19,9 +20,9 @@ logger = logging.getLogger(__name__)
 
 class CameraStatus(enum.Enum):
     READY = "ready"
-    NO_DEVICE = "no_device"        # nothing at the configured source when opening
+    NO_DEVICE = "no_device"  # nothing at the configured source when opening
     DISCONNECTED = "disconnected"  # the device went away while capturing
-    ERROR = "error"                # opened but unusable (no frames, bad format, closed)
+    ERROR = "error"  # opened but unusable (no frames, bad format, closed)
 
 
 class CameraError(KioskError):

@@ -13,6 +13,7 @@ its place), liveness starts over with new challenges, so a photo cannot be frame
 swapped for a live accomplice (or the reverse). Best frames are the sharpest, most frontal
 frames that passed every gate during liveness, so the frames verified are the live ones.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,12 +59,20 @@ class CaptureResult:
 class FaceCapture:
     """One capture attempt. ``clock`` is injectable so tests can replay recorded timestamps."""
 
-    def __init__(self, camera: Camera, analyzer: FrameAnalyzer,
-                 liveness_factory: Callable[[], LivenessSession] = LivenessSession,
-                 on_update: Callable[[CaptureUpdate], None] | None = None,
-                 best_count: int = 2, settle_frames: int = 3, framing_timeout_s: float = 30.0,
-                 max_seconds: float = 90.0, max_gap_frames: int = 5, after_pass_s: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        camera: Camera,
+        analyzer: FrameAnalyzer,
+        liveness_factory: Callable[[], LivenessSession] = LivenessSession,
+        on_update: Callable[[CaptureUpdate], None] | None = None,
+        best_count: int = 2,
+        settle_frames: int = 3,
+        framing_timeout_s: float = 30.0,
+        max_seconds: float = 90.0,
+        max_gap_frames: int = 5,
+        after_pass_s: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.camera = camera
         self.analyzer = analyzer
         self.liveness_factory = liveness_factory
@@ -163,7 +172,7 @@ class FaceCapture:
         score = analysis.metrics.sharpness * max(0.1, 1.0 - yaw / 30.0)
         best.append((score, frame))
         best.sort(key=lambda item: -item[0])
-        del best[self.best_count:]
+        del best[self.best_count :]
 
     def _report(self, frame: np.ndarray, analysis: FrameAnalysis, status: LivenessStatus | None, fps: float) -> None:
         if self.on_update is None:

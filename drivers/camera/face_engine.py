@@ -9,6 +9,7 @@ liveness needs, and the embedding the server verifies with; HOG also has far few
 positives than the Haar cascade on the evaluation set (see scripts/eval_faces.py).
 The embedding network is loaded lazily: the per-frame path (detect + landmarks) does not need it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,9 +81,16 @@ class FaceEngine:
             scale = self.max_detect_width / gray.shape[1]
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         rects, scores, _ = self._detector.run(gray, self.upsample, 0.0)
-        boxes = [FaceBox(int(round(r.left() / scale)), int(round(r.top() / scale)),
-                         int(round(r.width() / scale)), int(round(r.height() / scale)), float(s))
-                 for r, s in zip(rects, scores, strict=True)]
+        boxes = [
+            FaceBox(
+                int(round(r.left() / scale)),
+                int(round(r.top() / scale)),
+                int(round(r.width() / scale)),
+                int(round(r.height() / scale)),
+                float(s),
+            )
+            for r, s in zip(rects, scores, strict=True)
+        ]
         return sorted(boxes, key=lambda b: b.area, reverse=True)
 
     def landmarks(self, frame: np.ndarray, box: FaceBox) -> np.ndarray:

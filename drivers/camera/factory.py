@@ -1,4 +1,5 @@
 """Build the configured camera (``[camera]`` section of config/default.toml)."""
+
 from __future__ import annotations
 
 import logging

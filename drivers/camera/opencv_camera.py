@@ -1,4 +1,5 @@
 """A real camera (or video file / stream URL) through ``cv2.VideoCapture``."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,9 @@ class OpenCvCamera(Camera):
     DISCONNECTED, anything else ERROR. ``max_failed_reads`` absorbs the odd dropped frame.
     """
 
-    def __init__(self, source: int | str = 0, width: int = 640, height: int = 480, fps: int = 25,
-                 max_failed_reads: int = 5) -> None:
+    def __init__(
+        self, source: int | str = 0, width: int = 640, height: int = 480, fps: int = 25, max_failed_reads: int = 5
+    ) -> None:
         self.source: int | str = int(source) if isinstance(source, str) and source.isdigit() else source
         self.width, self.height, self.fps = width, height, fps
         self.max_failed_reads = max_failed_reads

@@ -4,6 +4,7 @@ This is the whole per-frame pipeline the capture worker runs (and ``main.py face
 ``FrameAnalyzer.analyze(frame) -> FrameAnalysis``. Measuring needs cv2, judging does not, so the
 numbers are computed here and the decisions stay in plain-Python ``kiosk.face_quality``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,13 +56,15 @@ def sharpness(gray: np.ndarray, box: FaceBox) -> float:
     if region.size == 0 or region.shape[1] < 8 or region.shape[0] < 8:
         return 0.0
     scale = SHARPNESS_FACE_WIDTH / region.shape[1]
-    region = cv2.resize(region, None, fx=scale, fy=scale,
-                        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    region = cv2.resize(
+        region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
     return float(cv2.Laplacian(region, cv2.CV_64F).var())
 
 
-def measure(frame: np.ndarray, boxes: list[FaceBox], landmarks: np.ndarray | None,
-            mirrored: bool = False) -> FaceMetrics:
+def measure(
+    frame: np.ndarray, boxes: list[FaceBox], landmarks: np.ndarray | None, mirrored: bool = False
+) -> FaceMetrics:
     """Numbers for the gates from a frame, its boxes (largest first) and the main face's landmarks."""
     height, width = frame.shape[:2]
     if not boxes:
@@ -82,8 +85,9 @@ def measure(frame: np.ndarray, boxes: list[FaceBox], landmarks: np.ndarray | Non
 class FrameAnalyzer:
     """Detect + landmarks + gates on one frame. Safe to share across threads (engine is)."""
 
-    def __init__(self, engine: FaceEngine | None = None, thresholds: QualityThresholds | None = None,
-                 mirrored: bool = False) -> None:
+    def __init__(
+        self, engine: FaceEngine | None = None, thresholds: QualityThresholds | None = None, mirrored: bool = False
+    ) -> None:
         self.engine = engine or FaceEngine()
         self.thresholds = thresholds or QualityThresholds()
         self.mirrored = mirrored

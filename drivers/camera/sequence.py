@@ -4,6 +4,7 @@ Paced at ``fps`` when ``realtime`` is set (the demo), as fast as asked otherwise
 ``unplug()`` injects the fault of a camera pulled out: the next ``read()`` raises
 ``CameraError(DISCONNECTED)`` exactly like the real source.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,8 +37,14 @@ def load_frame(item: np.ndarray | str | Path) -> np.ndarray:
 class ImageSequenceCamera(Camera):
     """Plays ``frames`` in order; at the end loops (``loop``) or reports ERROR (end of stream)."""
 
-    def __init__(self, frames: Sequence[np.ndarray | str | Path], fps: float = 25.0, loop: bool = True,
-                 realtime: bool = False, name: str = "sequence") -> None:
+    def __init__(
+        self,
+        frames: Sequence[np.ndarray | str | Path],
+        fps: float = 25.0,
+        loop: bool = True,
+        realtime: bool = False,
+        name: str = "sequence",
+    ) -> None:
         self.name = name
         self.fps = fps
         self.loop = loop

@@ -13,6 +13,7 @@ Fault injection: ``unplug()`` (next ``read()`` raises ``CameraError(DISCONNECTED
 ``replug()``. Frames are rendered on demand by :class:`drivers.camera.synth.FaceSynth` from
 images shipped by scikit-image, paced at ``fps`` when ``realtime``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,16 @@ import numpy as np
 
 from drivers.camera.base import Camera, CameraError, CameraStatus
 from drivers.camera.face_engine import FaceEngine
-from drivers.camera.synth import (FRAME_H, FRAME_W, FaceSynth, Pose, astronaut_bgr, lfw_face_bgr, live_script,
-                                  still_photo_script)
+from drivers.camera.synth import (
+    FRAME_H,
+    FRAME_W,
+    FaceSynth,
+    Pose,
+    astronaut_bgr,
+    lfw_face_bgr,
+    live_script,
+    still_photo_script,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +48,9 @@ SCENES = ("none", "match:<key>", "other", "still_photo")
 class SimulatedCamera(Camera):
     """A camera whose scene the demo dock sets; thread-safe ``show``/``unplug``."""
 
-    def __init__(self, fps: float = 25.0, realtime: bool = True, scene: str = "none",
-                 engine: FaceEngine | None = None) -> None:
+    def __init__(
+        self, fps: float = 25.0, realtime: bool = True, scene: str = "none", engine: FaceEngine | None = None
+    ) -> None:
         self.name = "simulated"
         self.fps = fps
         self.realtime = realtime

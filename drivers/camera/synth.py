@@ -12,6 +12,7 @@ down with a dark opening between the lips (open mouth), and a cylindrical re-pro
 head (yaw: the nose moves towards one cheek while the jaw outline stays). The real detector and
 landmark predictor then measure these frames, so liveness is exercised end to end.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,25 +33,27 @@ FRAME_W, FRAME_H = 640, 480
 class Pose:
     """One rendered frame's state. ``eyes``/``mouth`` 0 = neutral .. 1 = closed / wide open."""
 
-    dx: float = 0.0          # shift in frame pixels
+    dx: float = 0.0  # shift in frame pixels
     dy: float = 0.0
-    scale: float = 1.0       # relative to the default framing
-    roll_deg: float = 0.0    # in-plane rotation
-    light: float = 1.0       # multiplies the pixel values
+    scale: float = 1.0  # relative to the default framing
+    roll_deg: float = 0.0  # in-plane rotation
+    light: float = 1.0  # multiplies the pixel values
     eyes: float = 0.0
     mouth: float = 0.0
-    yaw_deg: float = 0.0     # positive = the person turns to their own left (image right)
-    noise: float = 2.0       # sensor noise sigma
+    yaw_deg: float = 0.0  # positive = the person turns to their own left (image right)
+    noise: float = 2.0  # sensor noise sigma
 
 
 def astronaut_bgr() -> np.ndarray:
     from skimage import data  # imported here: only the demo and the evaluation need scikit-image
+
     return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
 
 
 def lfw_face_bgr(index: int = 93) -> np.ndarray:
     """An LFW face (one of the first 100 of ``lfw_subset``) upscaled to a usable portrait."""
     from skimage import data
+
     small = data.lfw_subset()[index]
     small = (small * 255).astype(np.uint8) if small.dtype != np.uint8 else small
     big = cv2.resize(small, (220, 220), interpolation=cv2.INTER_CUBIC)
@@ -63,8 +66,9 @@ def lfw_face_bgr(index: int = 93) -> np.ndarray:
 class FaceSynth:
     """Renders posed 640×480 frames of the single face in ``image`` (BGR)."""
 
-    def __init__(self, image: np.ndarray, engine: FaceEngine | None = None, face_fraction: float = 0.34,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, image: np.ndarray, engine: FaceEngine | None = None, face_fraction: float = 0.34, seed: int = 0
+    ) -> None:
         engine = engine or FaceEngine(upsample=1)
         boxes = engine.detect(image)
         if not boxes:
@@ -74,7 +78,7 @@ class FaceSynth:
         self.pts = engine.landmarks(image, self.box).astype(np.float64)
         self.face_fraction = face_fraction
         self._rng = np.random.default_rng(seed)
-        self._grid = np.mgrid[0:image.shape[0], 0:image.shape[1]].astype(np.float32)
+        self._grid = np.mgrid[0 : image.shape[0], 0 : image.shape[1]].astype(np.float32)
 
     # ------------------------------------------------------------------ local warps (source space)
     def _blink(self, img: np.ndarray, amount: float) -> np.ndarray:
@@ -104,8 +108,9 @@ class FaceSynth:
         drop = amount * (chin_y - split) * 0.45
         wx = np.clip(1.0 - ((xs - cx) / half_w) ** 2, 0.0, 1.0)
         # Below the lips everything moves down by `drop`, fading out past the chin.
-        below = np.clip((ys - split) / 3.0, 0.0, 1.0) * np.clip(1.0 - (ys - chin_y) / (0.6 * (chin_y - split) + 1),
-                                                                   0.0, 1.0)
+        below = np.clip((ys - split) / 3.0, 0.0, 1.0) * np.clip(
+            1.0 - (ys - chin_y) / (0.6 * (chin_y - split) + 1), 0.0, 1.0
+        )
         map_y = (ys - drop * wx * below).astype(np.float32)
         out = cv2.remap(img, self._grid[1], map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         if drop >= 2:
@@ -158,6 +163,7 @@ class FaceSynth:
 
 # ---------------------------------------------------------------------- pose scripts
 
+
 def _ramp(n: int, **peak: float) -> list[dict[str, float]]:
     """n poses going 0 → peak → 0 (a raised cosine)."""
     return [{k: v * math.sin(math.pi * (i + 1) / (n + 1)) for k, v in peak.items()} for i in range(n)]
@@ -173,6 +179,7 @@ def live_script(fps: float = 25.0) -> list[Pose]:
 
     Every challenge occurs within one loop, so any random pair completes within its time limit.
     """
+
     def idle(n: int) -> list[dict[str, float]]:
         return [{} for _ in range(n)]
 
@@ -189,8 +196,13 @@ def live_script(fps: float = 25.0) -> list[Pose]:
     poses = []
     for i, delta in enumerate(segments):
         t = i / fps
-        sway = Pose(dx=6 * math.sin(t * 1.3), dy=4 * math.sin(t * 0.9 + 1), scale=1 + 0.02 * math.sin(t * 0.7),
-                    roll_deg=2 * math.sin(t * 0.5), light=1 + 0.04 * math.sin(t * 0.4))
+        sway = Pose(
+            dx=6 * math.sin(t * 1.3),
+            dy=4 * math.sin(t * 0.9 + 1),
+            scale=1 + 0.02 * math.sin(t * 0.7),
+            roll_deg=2 * math.sin(t * 0.5),
+            light=1 + 0.04 * math.sin(t * 0.4),
+        )
         poses.append(replace(sway, **delta))
     return poses
 
@@ -200,8 +212,16 @@ def still_photo_script(fps: float = 25.0, seconds: float = 6.0) -> list[Pose]:
     poses = []
     for i in range(int(fps * seconds)):
         t = i / fps
-        poses.append(Pose(dx=25 * math.sin(t * 1.1), dy=15 * math.sin(t * 0.8), scale=1 + 0.08 * math.sin(t * 0.6),
-                          roll_deg=6 * math.sin(t * 0.9), light=1.05, noise=2.0))
+        poses.append(
+            Pose(
+                dx=25 * math.sin(t * 1.1),
+                dy=15 * math.sin(t * 0.8),
+                scale=1 + 0.08 * math.sin(t * 0.6),
+                roll_deg=6 * math.sin(t * 0.9),
+                light=1.05,
+                noise=2.0,
+            )
+        )
     return poses
 
 

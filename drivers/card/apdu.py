@@ -8,6 +8,7 @@ so the protocol code above never sees those status words.
 The codecs (BCD dates, F-padded BCD codes, 00-padded GBK text, TLV records) are pure functions;
 the simulator uses the encoders, the reader the decoders.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -66,7 +67,7 @@ def _with_le(apdu: bytes, le: int) -> bytes:
     if len(apdu) == 5:  # case 2: header + Le
         return header + bytes((le,))
     lc = apdu[4]
-    body = apdu[5:5 + lc]
+    body = apdu[5 : 5 + lc]
     return header + bytes((lc,)) + body + bytes((le,))
 
 
@@ -96,6 +97,7 @@ def exchange(conn: CardConnection, apdu: bytes) -> Response:
 
 # --- TLV records -------------------------------------------------------------------------------
 
+
 def parse_record(data: bytes, tag: int) -> bytes:
     """Value of a READ RECORD answer ``tag len value``; BAD_DATA if tag or length disagree."""
     if len(data) < 2:
@@ -105,7 +107,7 @@ def parse_record(data: bytes, tag: int) -> bytes:
     length = data[1]
     if length > len(data) - 2:
         raise CardError(CardErrorKind.BAD_DATA, f"record {tag:02X}: length {length} > {len(data) - 2} bytes")
-    return bytes(data[2:2 + length])
+    return bytes(data[2 : 2 + length])
 
 
 def encode_record(tag: int, value: bytes) -> bytes:
@@ -115,6 +117,7 @@ def encode_record(tag: int, value: bytes) -> bytes:
 
 
 # --- field codecs ------------------------------------------------------------------------------
+
 
 def decode_bcd(value: bytes, field: str) -> str:
     """Packed BCD digits; trailing F nibbles are padding. Any other non-digit nibble → BAD_DATA."""

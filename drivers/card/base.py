@@ -12,6 +12,7 @@ Contract for every implementation:
 - ``transmit`` returns the full response APDU (data + SW1 SW2) and raises REMOVED / MUTE when the
   transport is lost.
 """
+
 from __future__ import annotations
 
 import logging

@@ -10,11 +10,12 @@ present, ``on_removed`` fires, and polling goes on until the reader is back.  A 
 present at ``start()`` is reported as inserted.  Callbacks run on the worker thread; an
 exception in a callback is logged and never stops the monitor.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from drivers.card.base import CardReader
 from kiosk.errors import CardError
@@ -23,8 +24,13 @@ logger = logging.getLogger(__name__)
 
 
 class CardMonitor:
-    def __init__(self, reader: CardReader, on_inserted: Callable[[], None], on_removed: Callable[[], None],
-                 poll_interval: float = 0.1) -> None:
+    def __init__(
+        self,
+        reader: CardReader,
+        on_inserted: Callable[[], None],
+        on_removed: Callable[[], None],
+        poll_interval: float = 0.1,
+    ) -> None:
         self.reader = reader
         self.on_inserted = on_inserted
         self.on_removed = on_removed

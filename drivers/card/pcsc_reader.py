@@ -11,6 +11,7 @@ Robustness rules (pcscd restarts, readers unplugged):
 - errors: service unreachable → SERVICE; reader gone → NO_READER; no card → NO_CARD;
   unresponsive card → MUTE; transmit failure with the card gone → REMOVED, card still there → MUTE.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,13 +29,22 @@ logger = logging.getLogger(__name__)
 # pcscd polls vpcd/serial readers every 0.4 s.
 LOSS_SETTLE_TIME = 0.6
 
-_SERVICE = {scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_F_INTERNAL_ERROR,
-            scard.SCARD_E_INVALID_HANDLE, scard.SCARD_E_NO_MEMORY}
-_NO_READER = {scard.SCARD_E_NO_READERS_AVAILABLE, scard.SCARD_E_UNKNOWN_READER,
-              scard.SCARD_E_READER_UNAVAILABLE}
+_SERVICE = {
+    scard.SCARD_E_NO_SERVICE,
+    scard.SCARD_E_SERVICE_STOPPED,
+    scard.SCARD_F_INTERNAL_ERROR,
+    scard.SCARD_E_INVALID_HANDLE,
+    scard.SCARD_E_NO_MEMORY,
+}
+_NO_READER = {scard.SCARD_E_NO_READERS_AVAILABLE, scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE}
 _NO_CARD = {scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_REMOVED_CARD}
-_MUTE = {scard.SCARD_W_UNRESPONSIVE_CARD, scard.SCARD_W_UNPOWERED_CARD, scard.SCARD_E_TIMEOUT,
-         scard.SCARD_W_UNSUPPORTED_CARD, scard.SCARD_E_PROTO_MISMATCH}
+_MUTE = {
+    scard.SCARD_W_UNRESPONSIVE_CARD,
+    scard.SCARD_W_UNPOWERED_CARD,
+    scard.SCARD_E_TIMEOUT,
+    scard.SCARD_W_UNSUPPORTED_CARD,
+    scard.SCARD_E_PROTO_MISMATCH,
+}
 
 
 def _code(hresult: int) -> int:
@@ -125,8 +135,9 @@ class PcscCardReader(CardReader):
         start = time.monotonic()
         try:
             with _Context() as hcontext:
-                scard.SCardGetStatusChange(hcontext, max(int(timeout * 1000), 1),
-                                           [(self.name, self._last_state & ~scard.SCARD_STATE_CHANGED)])
+                scard.SCardGetStatusChange(
+                    hcontext, max(int(timeout * 1000), 1), [(self.name, self._last_state & ~scard.SCARD_STATE_CHANGED)]
+                )
         except CardError:
             pass  # the next card_present() reports it; here we only pace the loop
         except Exception:  # noqa: BLE001 - never let a pacing call kill the monitor thread
@@ -143,15 +154,15 @@ class PcscCardReader(CardReader):
         ctx = _Context()
         hcontext = ctx.__enter__()
         try:
-            hresult, hcard, protocol = scard.SCardConnect(hcontext, self.name, scard.SCARD_SHARE_SHARED,
-                                                          self.protocol)
+            hresult, hcard, protocol = scard.SCardConnect(hcontext, self.name, scard.SCARD_SHARE_SHARED, self.protocol)
             if hresult != scard.SCARD_S_SUCCESS:
                 raise _error(hresult, f"Connect {self.name}", CardErrorKind.MUTE)
         except BaseException:
             ctx.__exit__(None, None, None)
             raise
-        logger.info("connected to card in %s (protocol T=%d)", self.name,
-                    0 if protocol == scard.SCARD_PROTOCOL_T0 else 1)
+        logger.info(
+            "connected to card in %s (protocol T=%d)", self.name, 0 if protocol == scard.SCARD_PROTOCOL_T0 else 1
+        )
         return PcscConnection(ctx, hcontext, hcard, protocol, self.name)
 
 
@@ -206,8 +217,9 @@ class PcscConnection(CardConnection):
                     return True
                 if left <= 0:
                     return False
-                scard.SCardGetStatusChange(self._hcontext, max(int(left * 1000), 1),
-                                           [(self.reader, state & ~scard.SCARD_STATE_CHANGED)])
+                scard.SCardGetStatusChange(
+                    self._hcontext, max(int(left * 1000), 1), [(self.reader, state & ~scard.SCARD_STATE_CHANGED)]
+                )
         except CardError:
             return True
 

@@ -24,6 +24,7 @@ libpcsclite reads PCSCLITE_CSOCK_NAME once per process (the first SCardEstablish
 pyscard client in this process must have ``os.environ`` set (``export_env()``) before its first
 context; restarting pcscd on the same ``run_dir`` keeps the same socket path.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,7 +53,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-_RUNNING: dict[int, "IsolatedPcscd"] = {}
+_RUNNING: dict[int, IsolatedPcscd] = {}
 
 
 def running_on_port(port: int) -> IsolatedPcscd | None:
@@ -63,8 +64,13 @@ def running_on_port(port: int) -> IsolatedPcscd | None:
 class IsolatedPcscd:
     """Start/stop a private pcscd serving vpcd slots; clients use ``.env`` / ``.socket_path``."""
 
-    def __init__(self, run_dir: Path | str | None = None, vpcd_port: int | None = None,
-                 private_network: bool = True, debug: bool = False) -> None:
+    def __init__(
+        self,
+        run_dir: Path | str | None = None,
+        vpcd_port: int | None = None,
+        private_network: bool = True,
+        debug: bool = False,
+    ) -> None:
         self._own_dir = run_dir is None
         self.run_dir = Path(run_dir) if run_dir else Path(tempfile.mkdtemp(prefix="renshe-pcscd-"))
         self.vpcd_port = vpcd_port or _free_port()
@@ -108,8 +114,11 @@ class IsolatedPcscd:
 
     def _write_config(self) -> Path:
         conf = self.run_dir / "reader.conf"
-        conf.write_text(f'FRIENDLYNAME "{FRIENDLY_NAME}"\nDEVICENAME   /dev/null:{self.vpcd_port}\n'
-                        f"LIBPATH      {VPCD_DRIVER}\nCHANNELID    {self.vpcd_port}\n", encoding="ascii")
+        conf.write_text(
+            f'FRIENDLYNAME "{FRIENDLY_NAME}"\nDEVICENAME   /dev/null:{self.vpcd_port}\n'
+            f"LIBPATH      {VPCD_DRIVER}\nCHANNELID    {self.vpcd_port}\n",
+            encoding="ascii",
+        )
         return conf
 
     def start(self, timeout: float = 10.0, export_env: bool | None = None) -> None:
@@ -130,9 +139,11 @@ class IsolatedPcscd:
         flags = " -d" if self.debug else ""
         # pcscd runs as a child of a small sh that holds our stdin pipe: when this process ends
         # (even killed), the pipe closes, the watcher kills pcscd, so no orphan daemon survives.
-        inner = (f"mkdir -p /run/pcscd && mount --bind '{self.run_dir}' /run/pcscd && exec 3<&0 && "
-                 f"{{ pcscd --foreground --config '{conf}'{flags} </dev/null & p=$!; "
-                 "(read _eof <&3; kill $p 2>/dev/null) & w=$!; wait $p; st=$?; kill $w 2>/dev/null; exit $st; }")
+        inner = (
+            f"mkdir -p /run/pcscd && mount --bind '{self.run_dir}' /run/pcscd && exec 3<&0 && "
+            f"{{ pcscd --foreground --config '{conf}'{flags} </dev/null & p=$!; "
+            "(read _eof <&3; kill $p 2>/dev/null) & w=$!; wait $p; st=$?; kill $w 2>/dev/null; exit $st; }"
+        )
         if self.private_network:
             # lo starts down in a fresh network namespace; vpcd is reached through it.
             inner = "ip link set lo up && " + inner
@@ -142,23 +153,32 @@ class IsolatedPcscd:
         if self.private_network and shutil.which("ip") is None:
             raise PcscdUnavailable("'ip' missing: apt-get install iproute2")
         with open(self.log_path, "ab") as log:
-            self._proc = subprocess.Popen(cmd + ["sh", "-c", inner], stdout=log, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.PIPE, start_new_session=True)
+            self._proc = subprocess.Popen(
+                cmd + ["sh", "-c", inner],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 self._proc = None
                 tail = self.log_path.read_text(errors="replace")[-800:]
                 if self.private_network and ("unshare" in tail or "Operation not permitted" in tail):
-                    logger.warning("no network namespace here; vpcd will listen on all interfaces "
-                                   "(port %d) while this test pcscd runs", self.vpcd_port)
+                    logger.warning(
+                        "no network namespace here; vpcd will listen on all interfaces "
+                        "(port %d) while this test pcscd runs",
+                        self.vpcd_port,
+                    )
                     self.private_network = False
                     return self.start(timeout, export_env=False)
                 raise PcscdUnavailable(f"pcscd exited: {tail}")
             if self.socket_path.exists() and self._answers():
                 _RUNNING[self.vpcd_port] = self
-                logger.info("isolated pcscd up (pid %s, vpcd port %d, socket %s)",
-                            self.pid, self.vpcd_port, self.socket_path)
+                logger.info(
+                    "isolated pcscd up (pid %s, vpcd port %d, socket %s)", self.pid, self.vpcd_port, self.socket_path
+                )
                 return
             time.sleep(0.02)
         self.stop()

@@ -8,6 +8,7 @@ Besides insert/remove, the slot can simulate the reader being unplugged (``unplu
 and the PC/SC service being down (``service_down``), so monitors and flows are tested against
 the same error kinds the PC/SC reader produces.
 """
+
 from __future__ import annotations
 
 import logging

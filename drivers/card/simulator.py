@@ -19,6 +19,7 @@ outside GBK (e.g. 李㛃, U+36C3) cannot be personalised: ``CardProfile`` refuse
 Rare characters inside GBK (喆, 堃, 甦) work.  Spec-version differences simulated: 1.00 cards
 store 出生地 F-padded in 4 bytes (``110105FF``) instead of 3; the reader copes via 6Cxx + TLV.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -150,7 +151,7 @@ class CardProfile:
         """EF id → tag → value, as personalised."""
         birth_place = encode_bcd(self.birth_place, 4 if self.spec_version == "1.00" else 3)
         return {
-            b"\xEF\x05": {
+            b"\xef\x05": {
                 0x01: bytes.fromhex(self.card_id),
                 0x02: self.card_type.encode("ascii"),
                 0x03: self.spec_version.encode("ascii"),
@@ -159,7 +160,7 @@ class CardProfile:
                 0x06: encode_date(self.expires_on),
                 0x07: self.card_number.encode("ascii"),
             },
-            b"\xEF\x06": {
+            b"\xef\x06": {
                 0x08: self.ssn.encode("ascii"),
                 0x09: encode_text(self.name, 30),
                 0x0A: self.gender.encode("ascii"),
@@ -183,13 +184,26 @@ class VirtualSocialSecurityCard(VirtualCard):
         self._pending: bytes = b""  # T=0: response data waiting for GET RESPONSE
 
     @classmethod
-    def from_card_data(cls, card: CardData, pin: str, *, t0: bool = False, pin_tries: int = 3,
-                       faults: CardFaults | None = None) -> VirtualSocialSecurityCard:
+    def from_card_data(
+        cls, card: CardData, pin: str, *, t0: bool = False, pin_tries: int = 3, faults: CardFaults | None = None
+    ) -> VirtualSocialSecurityCard:
         profile = CardProfile(
-            ssn=card.ssn, name=card.name, gender=card.gender, ethnicity=card.ethnicity,
-            birth_date=card.birth_date, birth_place=card.birth_place, card_number=card.card_number,
-            card_id=card.card_id, card_type=card.card_type, spec_version=card.spec_version,
-            issued_on=card.issued_on, expires_on=card.expires_on, pin=pin, pin_tries=pin_tries, t0=t0)
+            ssn=card.ssn,
+            name=card.name,
+            gender=card.gender,
+            ethnicity=card.ethnicity,
+            birth_date=card.birth_date,
+            birth_place=card.birth_place,
+            card_number=card.card_number,
+            card_id=card.card_id,
+            card_type=card.card_type,
+            spec_version=card.spec_version,
+            issued_on=card.issued_on,
+            expires_on=card.expires_on,
+            pin=pin,
+            pin_tries=pin_tries,
+            t0=t0,
+        )
         return cls(profile, faults)
 
     def __repr__(self) -> str:
@@ -295,7 +309,7 @@ def _parse_body(apdu: bytes) -> tuple[bytes, int | None, int]:
     if lc == 0 or len(apdu) not in (5 + lc, 6 + lc):
         return b"", None, 0x6700
     le = (apdu[5 + lc] or 256) if len(apdu) == 6 + lc else None
-    return apdu[5:5 + lc], le, 0
+    return apdu[5 : 5 + lc], le, 0
 
 
 class NonSocialSecurityCard(VirtualCard):
@@ -318,7 +332,7 @@ class BrokenCard(VirtualCard):
         self.dead = not garbage
 
     def _answer(self, apdu: bytes) -> bytes:
-        return b"\x6F"
+        return b"\x6f"
 
 
 def replace_profile(profile: CardProfile, **changes: object) -> CardProfile:

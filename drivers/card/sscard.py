@@ -11,13 +11,22 @@ cards whose record is longer or shorter (older spec versions, F-padded codes) an
 short record, which apdu.exchange/parse_record absorb, so 1.00, 2.00 and 3.00 cards all read.
 The ATR is never looked at: a card is a 社保卡 when its SSSE DF can be selected.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
-from drivers.card.apdu import (Response, build_apdu, decode_ascii, decode_bcd, decode_date, decode_text,
-                               exchange, parse_record)
+from drivers.card.apdu import (
+    Response,
+    build_apdu,
+    decode_ascii,
+    decode_bcd,
+    decode_date,
+    decode_text,
+    exchange,
+    parse_record,
+)
 from drivers.card.base import CardConnection, CardReader
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.models import CardData, PinResult
@@ -27,8 +36,8 @@ logger = logging.getLogger(__name__)
 
 # "sx1.sh." + GBK "社会保障"
 SSSE_DF_NAME = b"sx1.sh." + "社会保障".encode("gbk")
-EF05 = b"\xEF\x05"
-EF06 = b"\xEF\x06"
+EF05 = b"\xef\x05"
+EF06 = b"\xef\x06"
 
 # tag -> standard value length (LD/T 32); used for Le only, parsing follows the card's TLV length.
 EF05_FIELDS: dict[int, int] = {0x01: 16, 0x02: 1, 0x03: 4, 0x05: 4, 0x06: 4, 0x07: 9}
@@ -174,8 +183,11 @@ class SocialSecurityCardSession:
 class ReaderCardPort:
     """kiosk.ports.CardPort: open a session on the card in ``reader``."""
 
-    def __init__(self, reader: CardReader, session_factory: Callable[[CardConnection], SocialSecurityCardSession]
-                 = SocialSecurityCardSession) -> None:
+    def __init__(
+        self,
+        reader: CardReader,
+        session_factory: Callable[[CardConnection], SocialSecurityCardSession] = SocialSecurityCardSession,
+    ) -> None:
         self.reader = reader
         self._factory = session_factory
 

@@ -9,11 +9,12 @@ so the demo exercises exactly the production path.
 Must be called before anything in this process opens a PC/SC context (libpcsclite fixes the
 daemon socket path at the first context).
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from drivers.card.base import CardReader, CardSlot
 
@@ -54,8 +55,9 @@ def open_virtual_card_stack(prefer_pcscd: bool = True) -> VirtualCardStack:
                 logger.warning("private pcscd could not start (%s); using the in-process card reader", exc)
             else:
                 bridge = VpcdCardBridge(port=pcscd.vpcd_port, netns_path=lambda: pcscd.netns_path)
-                return VirtualCardStack(PcscCardReader(pcscd.reader_name_pattern), bridge, "pcscd",
-                                        [pcscd.stop, bridge.remove])
+                return VirtualCardStack(
+                    PcscCardReader(pcscd.reader_name_pattern), bridge, "pcscd", [pcscd.stop, bridge.remove]
+                )
     from drivers.card.simulated_reader import SimulatedCardReader
 
     reader = SimulatedCardReader()

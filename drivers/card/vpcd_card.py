@@ -16,6 +16,7 @@ Faults: ``CardPulled`` from the card closes the socket mid-APDU and empties the 
 timing out) and reconnects as the card is still physically there.  If pcscd goes away the bridge
 keeps reconnecting while a card is inserted, so a pcscd restart is survived.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -25,7 +26,7 @@ import socket
 import struct
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from drivers.card.simulator import CardMute, CardPulled, VirtualCard
 
@@ -75,9 +76,17 @@ class VpcdCardBridge:
     is looked up on every (re)connect, which also survives its restarts.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 35963, *,
-                 netns_path: str | Callable[[], str | None] | None = None,
-                 tcp_tuning: bool = True, split_writes: bool | None = None, mute_delay: float = 1.0, reconnect_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 35963,
+        *,
+        netns_path: str | Callable[[], str | None] | None = None,
+        tcp_tuning: bool = True,
+        split_writes: bool | None = None,
+        mute_delay: float = 1.0,
+        reconnect_interval: float = 0.05,
+    ) -> None:
         self.host = host
         self.port = port
         self.netns_path = netns_path
@@ -105,8 +114,7 @@ class VpcdCardBridge:
         with self._lock:
             self._card = card
             self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._run, args=(card, self._stop),
-                                            name="vpcd-card", daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(card, self._stop), name="vpcd-card", daemon=True)
             self._thread.start()
         logger.info("vpcd bridge: card inserted (port %d)", self.port)
 

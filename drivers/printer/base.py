@@ -5,6 +5,7 @@ Contract: ``status()`` answers within a few seconds (a printer that does not ans
 ``kiosk.errors.PrinterError(status.name)`` when the printer is, or became, unusable — paper out in
 the middle of the job included — so the caller leaves the journal entry unconfirmed and reprints.
 """
+
 from __future__ import annotations
 
 import enum
@@ -78,5 +79,9 @@ class Printer(ABC):
     def health(self) -> dict[str, object]:
         """What a heartbeat reports: name, last status (None before the first query), usable, when."""
         status = self.last_status
-        return {"name": self.name, "status": status.name if status else None,
-                "usable": bool(status and status.usable), "checked_at": self.last_checked}
+        return {
+            "name": self.name,
+            "status": status.name if status else None,
+            "usable": bool(status and status.usable),
+            "checked_at": self.last_checked,
+        }

@@ -4,12 +4,14 @@ Status comes from DLE EOT real-time queries parsed here, with short timeouts: py
 60 s on a silent network printer and its ``paper_status()`` reports "OK" on an empty reply, so a
 printer that answers nothing must be OFFLINE, never READY.
 """
+
 from __future__ import annotations
 
 import logging
 import socket
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from escpos.escpos import Escpos
 from escpos.exceptions import Error as EscposError
@@ -36,8 +38,11 @@ def parse_status(printer: int | None, offline: int | None, paper: int | None) ->
     """Combine the three DLE EOT answers (None = no answer) into one status."""
     if printer is None:
         return PrinterStatus.OFFLINE
-    if not _valid(printer) or (offline is not None and not _valid(offline)) or (paper is not None
-                                                                               and not _valid(paper)):
+    if (
+        not _valid(printer)
+        or (offline is not None and not _valid(offline))
+        or (paper is not None and not _valid(paper))
+    ):
         return PrinterStatus.ERROR
     if offline is not None:
         if offline & 0x04:
@@ -60,16 +65,21 @@ def build_connector(cfg: dict[str, Any], timeout: float) -> Escpos:
     kind = cfg.get("kind", "network")
     if kind in ("network", "virtual"):
         from escpos.printer import Network
+
         return Network(host=str(cfg.get("host", "127.0.0.1")), port=int(cfg.get("port", 9100)), timeout=timeout)
     if kind == "usb":
         from escpos.printer import Usb
+
         return Usb(int(cfg.get("vendor_id", 0)), int(cfg.get("product_id", 0)), timeout=int(timeout * 1000))
     if kind == "serial":
         from escpos.printer import Serial
-        return Serial(devfile=str(cfg.get("device", "/dev/ttyUSB0")), baudrate=int(cfg.get("baudrate", 115200)),
-                      timeout=timeout)
+
+        return Serial(
+            devfile=str(cfg.get("device", "/dev/ttyUSB0")), baudrate=int(cfg.get("baudrate", 115200)), timeout=timeout
+        )
     if kind == "file":
         from escpos.printer import File
+
         return File(devfile=str(cfg.get("path", "printer-out.bin")))
     raise ValueError(f"unknown printer kind {kind!r}")
 
@@ -81,8 +91,16 @@ class EscPosPrinter(Printer):
     without restarting the kiosk.
     """
 
-    def __init__(self, connector_factory: Callable[[], Escpos], encoder: EscPosEncoder, *, name: str = "escpos",
-                 status_timeout: float = 2.0, job_timeout: float = 30.0, has_status: bool = True) -> None:
+    def __init__(
+        self,
+        connector_factory: Callable[[], Escpos],
+        encoder: EscPosEncoder,
+        *,
+        name: str = "escpos",
+        status_timeout: float = 2.0,
+        job_timeout: float = 30.0,
+        has_status: bool = True,
+    ) -> None:
         self._connector_factory = connector_factory
         self.encoder = encoder
         self.name = name
@@ -132,7 +150,7 @@ class EscPosPrinter(Printer):
         connector._raw(command)
         try:
             reply = connector._read()
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             return None
         except Exception as exc:  # pyusb raises USBTimeoutError, pyserial SerialException: all mean "no answer"
             logger.debug("status read failed: %s", exc)

@@ -4,6 +4,7 @@ Used by the tests and the demo to check what a printer was sent. It understands 
 encoder and python-escpos emit (and skips the common others by their documented lengths). Chinese
 mode (``FS &`` … ``FS .``) bytes are decoded as GB18030, a superset of GBK.
 """
+
 from __future__ import annotations
 
 import logging
@@ -37,11 +38,37 @@ class DecodedJob:
 
 # Fixed-length commands: prefix -> total length in bytes (prefix included).
 _FIXED = {
-    b"\x1b@": 2, b"\x1ba": 3, b"\x1bE": 3, b"\x1b!": 3, b"\x1bM": 3, b"\x1b-": 3, b"\x1bG": 3,
-    b"\x1b2": 2, b"\x1b3": 3, b"\x1bt": 3, b"\x1bR": 3, b"\x1bV": 3, b"\x1b{": 3, b"\x1bJ": 3,
-    b"\x1d!": 3, b"\x1dB": 3, b"\x1db": 3, b"\x1dL": 4, b"\x1dW": 4, b"\x1dH": 3, b"\x1df": 3,
-    b"\x1dh": 3, b"\x1dw": 3, b"\x1c!": 3, b"\x1c-": 3, b"\x1cW": 3, b"\x1cS": 4, b"\x1cC": 3,
-    b"\x10\x04": 3, b"\x1d|": 3, b"\x1b=": 3,
+    b"\x1b@": 2,
+    b"\x1ba": 3,
+    b"\x1bE": 3,
+    b"\x1b!": 3,
+    b"\x1bM": 3,
+    b"\x1b-": 3,
+    b"\x1bG": 3,
+    b"\x1b2": 2,
+    b"\x1b3": 3,
+    b"\x1bt": 3,
+    b"\x1bR": 3,
+    b"\x1bV": 3,
+    b"\x1b{": 3,
+    b"\x1bJ": 3,
+    b"\x1d!": 3,
+    b"\x1dB": 3,
+    b"\x1db": 3,
+    b"\x1dL": 4,
+    b"\x1dW": 4,
+    b"\x1dH": 3,
+    b"\x1df": 3,
+    b"\x1dh": 3,
+    b"\x1dw": 3,
+    b"\x1c!": 3,
+    b"\x1c-": 3,
+    b"\x1cW": 3,
+    b"\x1cS": 4,
+    b"\x1cC": 3,
+    b"\x10\x04": 3,
+    b"\x1d|": 3,
+    b"\x1b=": 3,
 }
 
 
@@ -63,7 +90,7 @@ class _Parser:
         data, n = self.data, len(self.data)
         while self.pos < n:
             b = data[self.pos]
-            two = data[self.pos:self.pos + 2]
+            two = data[self.pos : self.pos + 2]
             if b == 0x0A:
                 self.flush()
                 self.pos += 1
@@ -83,7 +110,7 @@ class _Parser:
                 self._cut()
             elif two == b"\x1d(":
                 self._gs_paren()
-            elif data[self.pos:self.pos + 3] == b"\x1dv0":
+            elif data[self.pos : self.pos + 3] == b"\x1dv0":
                 self._raster()
             elif two in _FIXED:
                 if two == b"\x1b@":
@@ -109,9 +136,9 @@ class _Parser:
 
     def _gs_paren(self) -> None:
         data = self.data
-        fn = data[self.pos + 2:self.pos + 3]
+        fn = data[self.pos + 2 : self.pos + 3]
         length = data[self.pos + 3] + 256 * data[self.pos + 4] if self.pos + 4 < len(data) else 0
-        body = data[self.pos + 5:self.pos + 5 + length]
+        body = data[self.pos + 5 : self.pos + 5 + length]
         if fn == b"k" and body[:3] == b"1P0":
             self.job.qr_codes.append(body[3:].decode("utf-8", errors="replace"))
         elif fn == b"L" and body[:2] == b"0p":
@@ -121,7 +148,7 @@ class _Parser:
 
     def _raster(self) -> None:
         data = self.data
-        header = data[self.pos + 4:self.pos + 8]
+        header = data[self.pos + 4 : self.pos + 8]
         if len(header) < 4:
             self.pos = len(data)
             return

@@ -7,6 +7,7 @@ ASCII goes in normal mode; everything else goes between ``FS &`` (enter Chinese 
 is sent as a raster image of the line drawn with the CJK font, so nothing ever prints as ``?``.
 python-escpos (``Dummy``) still assembles the commands: QR, images and styles.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,7 @@ from escpos.printer import Dummy
 from PIL import Image as PILImage
 
 from drivers.printer.fonts import find_cjk_font, render_line_image
-from kiosk.documents import (Cut, Document, Image, Line, QRCode, Spacer, char_width, columns_for, layout)
+from kiosk.documents import Cut, Document, Image, Line, QRCode, Spacer, char_width, columns_for, layout
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,14 @@ class EscPosEncoder:
     set for GB18030 printers whose font lacks the 4-byte supplementary-plane ideographs (𠀀).
     """
 
-    def __init__(self, paper_width_dots: int = 576, encoding: Encoding = "gb18030",
-                 qr_mode: Literal["native", "raster"] = "native", font_path: str | None = None,
-                 raster_supplementary: bool = False) -> None:
+    def __init__(
+        self,
+        paper_width_dots: int = 576,
+        encoding: Encoding = "gb18030",
+        qr_mode: Literal["native", "raster"] = "native",
+        font_path: str | None = None,
+        raster_supplementary: bool = False,
+    ) -> None:
         if paper_width_dots not in PROFILES:
             raise ValueError(f"paper_width_dots must be 576 or 384, not {paper_width_dots}")
         if encoding not in ("gb18030", "gbk"):
@@ -127,8 +133,9 @@ class EscPosEncoder:
             printer._raw(CUT)
         return bytes(printer.output)
 
-    def _set_style(self, printer: Dummy, wanted: tuple[str, bool, int], current: tuple[str, bool, int]
-                   ) -> tuple[str, bool, int]:
+    def _set_style(
+        self, printer: Dummy, wanted: tuple[str, bool, int], current: tuple[str, bool, int]
+    ) -> tuple[str, bool, int]:
         """Send only the style commands that change, which keeps jobs small."""
         if wanted[0] != current[0]:
             printer._raw(ALIGN[wanted[0]])
@@ -143,8 +150,9 @@ class EscPosEncoder:
             # The whole line as one image keeps its characters in place; alignment is drawn in.
             logger.debug("line with characters outside %s printed as raster", self.encoding)
             style = self._set_style(printer, ("left", False, 1), style)
-            printer.image(render_line_image(line.text, self.paper_width_dots, self.font_path, line.align,
-                                            line.size, line.bold))
+            printer.image(
+                render_line_image(line.text, self.paper_width_dots, self.font_path, line.align, line.size, line.bold)
+            )
             return style
         style = self._set_style(printer, (line.align, line.bold, line.size), style)
         printer._raw(self.encode_text(line.text) + LF)

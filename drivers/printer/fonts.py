@@ -1,4 +1,5 @@
 """Find the CJK font used for raster glyphs and the preview, and draw text lines with it."""
+
 from __future__ import annotations
 
 import functools
@@ -29,7 +30,7 @@ FALLBACKS = (
 )
 
 DOT_COLUMN = 12  # font A cell width: one display column
-LINE_DOTS = 24   # Chinese font cell height
+LINE_DOTS = 24  # Chinese font cell height
 
 
 class FontNotFound(RuntimeError):
@@ -41,8 +42,10 @@ def find_cjk_font(explicit: str | None = None) -> str:
     for candidate in (explicit, os.environ.get("KIOSK_CJK_FONT"), *CANDIDATES):
         if candidate and Path(candidate).is_file():
             return candidate
-    raise FontNotFound("no CJK font found; install fonts-wqy-microhei (apt-get install fonts-wqy-microhei) "
-                       "or set KIOSK_CJK_FONT to a .ttf/.ttc with Chinese glyphs")
+    raise FontNotFound(
+        "no CJK font found; install fonts-wqy-microhei (apt-get install fonts-wqy-microhei) "
+        "or set KIOSK_CJK_FONT to a .ttf/.ttc with Chinese glyphs"
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -72,8 +75,9 @@ def font_for(ch: str, main: str) -> str:
     return main
 
 
-def draw_cells(draw: ImageDraw.ImageDraw, x: int, y: int, text: str, font_path: str, scale: int = 1,
-               bold: bool = False) -> None:
+def draw_cells(
+    draw: ImageDraw.ImageDraw, x: int, y: int, text: str, font_path: str, scale: int = 1, bold: bool = False
+) -> None:
     """Draw ``text`` on the printer's cell grid: each display column is 12 dots, lines 24 dots high.
 
     Drawing per character on the grid (instead of the font's own advance) keeps the preview and the
@@ -88,13 +92,14 @@ def draw_cells(draw: ImageDraw.ImageDraw, x: int, y: int, text: str, font_path: 
             glyph_w = box[2] - box[0]
             gx = x + max((cell * width - glyph_w) // 2, 0) - box[0]
             gy = y + (height - (box[3] - box[1])) // 2 - box[1] if width == 2 else y + int(height * 0.04)
-            for dx in ((0, 1) if bold else (0,)):
+            for dx in (0, 1) if bold else (0,):
                 draw.text((gx + dx, gy), ch, font=font, fill=0)
         x += cell * width
 
 
-def render_line_image(text: str, width_dots: int, font_path: str, align: str = "left", scale: int = 1,
-                      bold: bool = False) -> Image.Image:
+def render_line_image(
+    text: str, width_dots: int, font_path: str, align: str = "left", scale: int = 1, bold: bool = False
+) -> Image.Image:
     """A 1-bit image, ``width_dots`` wide and one text line high, of ``text`` placed by ``align``."""
     from kiosk.documents import display_width
 

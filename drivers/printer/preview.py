@@ -3,6 +3,7 @@
 Text sits on the printer's 12×24-dot cell grid with the CJK font; QR codes are drawn with the
 ``qrcode`` package at the module size the printer would use; logos and seals are the real images.
 """
+
 from __future__ import annotations
 
 import io
@@ -83,8 +84,9 @@ def render_preview(doc: Document, width_dots: int = 576, font_path: str | None =
     return page
 
 
-def render_preview_png(doc: Document, path: str | Path | None = None, width_dots: int = 576,
-                       font_path: str | None = None) -> bytes:
+def render_preview_png(
+    doc: Document, path: str | Path | None = None, width_dots: int = 576, font_path: str | None = None
+) -> bytes:
     """PNG bytes of the preview; also written to ``path`` when given."""
     buffer = io.BytesIO()
     render_preview(doc, width_dots, font_path).save(buffer, format="PNG", optimize=True)

@@ -6,6 +6,7 @@ and can be scripted: paper near end / out, cover open, mute (accepts the connect
 nothing), and paper running out after N more bytes (mid-job). The stream is tokenised by command
 lengths so image or QR data that happens to contain ``10 04`` is not taken for a status query.
 """
+
 from __future__ import annotations
 
 import logging
@@ -105,8 +106,12 @@ class VirtualNetworkPrinter:
     # ------------------------------------------------------------------ control
     def start(self) -> VirtualNetworkPrinter:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name=f"virtual-printer-{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"virtual-printer-{self.port}",
+                daemon=True,
+            )
             self._thread.start()
             logger.info("virtual printer listening on %s:%s", self.host, self.port)
         return self
@@ -162,8 +167,7 @@ class VirtualNetworkPrinter:
         if n == 1:
             return 0x12 | (0x08 if (paper_out or self.cover_is_open or self.error) else 0)
         if n == 2:
-            return 0x12 | (0x04 if self.cover_is_open else 0) | (0x20 if paper_out else 0) | \
-                (0x40 if self.error else 0)
+            return 0x12 | (0x04 if self.cover_is_open else 0) | (0x20 if paper_out else 0) | (0x40 if self.error else 0)
         if n == 4:
             return 0x12 | (0x6C if paper_out else 0x0C if self.paper == "near_end" else 0)
         return 0x12
@@ -186,7 +190,7 @@ class VirtualNetworkPrinter:
             size = _command_length(buf, pos)
             if size is None:
                 break  # wait for the rest of this command
-            self._print(buf[pos:pos + size], data, job)
+            self._print(buf[pos : pos + size], data, job)
             pos += size
         return pos
 

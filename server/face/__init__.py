@@ -2,6 +2,7 @@
 
 Public API: :func:`server.face.verifier.compare`, :class:`server.face.verifier.FaceVerifier`,
 :func:`server.face.router.verify_capture`, :class:`server.face.router.FaceAttemptLimiter`,
+:mod:`server.face.attempts` (daily failure counter in the database),
 :func:`server.face.cli.main` (``python -m server face-compare``),
 :func:`server.face.demo.demo_photo_jpeg`.
 """

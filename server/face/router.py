@@ -1,17 +1,19 @@
-"""What the session endpoint calls to verify a resident's capture against the enrolled photo.
+"""What the face session endpoint calls to verify a resident's capture against the enrolled photo.
 
-The server engineer mounts this from the resident-session endpoint
-(e.g. ``POST /api/v1/sessions/{id}/face``, multipart JPEG frames), looks up the enrolled
-photo of the session's resident and calls::
+``POST /api/v1/sessions/face`` (server/face_sessions.py) takes multipart JPEG frames, looks up
+the resident's enrolled photo and calls::
 
-    limiter.check(ssn)                       # FaceLocked (HTTP 423/429) after 5 failures today
-    result = verify_capture(photo_bytes, frames, threshold=config.face.threshold)
-    limiter.record(ssn, result.match)
+    result = verify_capture(photo_bytes, frames, threshold=settings.face_threshold)
+
+and counts failures per resident per day in the database (:mod:`server.face.attempts`, so the
+lock holds across restarts and workers). :class:`FaceAttemptLimiter` below is the in-memory
+variant for single-process callers (benchmarks, CLI).
 
 ``verify_capture`` embeds every frame (frames without a face are ignored), scores each against
 the photo, and decides on the median score, so one odd frame neither makes nor breaks it.
 It also refuses a capture whose frames are not all the same person (a face swapped mid-capture).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,12 +47,20 @@ class VerifyResult:
     reason: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"match": self.match, "score": round(self.score, 4), "frames_used": self.frames_used,
-                "reason": self.reason}
+        return {
+            "match": self.match,
+            "score": round(self.score, 4),
+            "frames_used": self.frames_used,
+            "reason": self.reason,
+        }
 
 
-def verify_capture(enrolled_photo: bytes, frames: Sequence[bytes], threshold: float = DEFAULT_THRESHOLD,
-                   verifier: FaceVerifier | None = None) -> VerifyResult:
+def verify_capture(
+    enrolled_photo: bytes,
+    frames: Sequence[bytes],
+    threshold: float = DEFAULT_THRESHOLD,
+    verifier: FaceVerifier | None = None,
+) -> VerifyResult:
     """1:1 verification of up to ``MAX_FRAMES`` captured JPEG frames against the enrolled photo."""
     engine = verifier or default_verifier()
     try:
@@ -88,8 +98,7 @@ class FaceAttemptLimiter:
     ``today``). A persistent store can subclass and override ``_load``/``_save``.
     """
 
-    def __init__(self, max_failures: int = MAX_FAILURES_PER_DAY,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(self, max_failures: int = MAX_FAILURES_PER_DAY, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.max_failures = max_failures
         self.today = today
         self._counts: dict[tuple[str, dt.date], int] = {}

@@ -7,6 +7,7 @@ when ``score >= threshold``. The default threshold 0.45 (distance 0.55) is stric
 dlib's customary 0.6 because a false accept on a social-security terminal costs more than a
 retry; scripts/eval_faces.py reports FAR/FRR at it.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Alembic environment: run programmatically by server.db.migrate with an engine in the config."""
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,9 @@ def run_migrations_online() -> None:
         # Plain `alembic` CLI use: the URL comes from the ini file.
         engine = create_engine(config.get_main_option("sqlalchemy.url"))
     with engine.begin() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite")
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+        )
         with context.begin_transaction():
             context.run_migrations()
 

@@ -5,6 +5,7 @@ The gateway never touches reference tables directly: every resident-data read go
 gateway's own database; a deployment replaces it with an adapter to the core system. Records
 are plain frozen dataclasses so adapters need no SQLAlchemy.
 """
+
 from __future__ import annotations
 
 import abc
@@ -26,8 +27,13 @@ INSURANCE_TYPES: dict[str, str] = {
 }
 ENROLMENT_STATUS_ZH = {"active": "参保缴费", "suspended": "暂停缴费", "terminated": "终止参保"}
 CARD_STATUS_ZH = {"normal": "正常", "temp_lost": "临时挂失", "lost": "正式挂失", "cancelled": "注销"}
-PRODUCTION_STAGE_ZH = {"applied": "已申请", "photo_checked": "照片已审核", "bank_produced": "银行制卡中",
-                       "city_received": "已到达发卡网点", "issued": "已领卡"}
+PRODUCTION_STAGE_ZH = {
+    "applied": "已申请",
+    "photo_checked": "照片已审核",
+    "bank_produced": "银行制卡中",
+    "city_received": "已到达发卡网点",
+    "issued": "已领卡",
+}
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,9 @@ class ResidentDataSource(abc.ABC):
         """参保信息, one record per insurance type."""
 
     @abc.abstractmethod
-    def contributions(self, ssn: str, from_period: str | None, to_period: str | None, type_code: str | None,
-                      page: int, page_size: int) -> ContributionPage:
+    def contributions(
+        self, ssn: str, from_period: str | None, to_period: str | None, type_code: str | None, page: int, page_size: int
+    ) -> ContributionPage:
         """缴费明细 in ``[from_period, to_period]`` (inclusive, YYYY-MM), newest first, with totals of the range."""
 
     @abc.abstractmethod

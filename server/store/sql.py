@@ -1,4 +1,5 @@
 """Reference ``ResidentDataSource`` over the gateway's SQLAlchemy database."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
-from server.store.base import (BenefitRecord, CardRecord, ContributionPage, ContributionRecord, EnrolmentRecord,
-                               PersonRecord, ResidentDataSource, YearSummary)
+from server.store.base import (
+    BenefitRecord,
+    CardRecord,
+    ContributionPage,
+    ContributionRecord,
+    EnrolmentRecord,
+    PersonRecord,
+    ResidentDataSource,
+    YearSummary,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +37,7 @@ class SqlResidentDataSource(ResidentDataSource):
         self._writes = session_factory
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every query on PostgreSQL.
         engine = session_factory.kw["bind"]
-        self._sessions = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
-                                      expire_on_commit=False)
+        self._sessions = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         # ssn → row id never changes once assigned; caching it saves a query in every call.
         self._ids: dict[str, int] = {}
         self._ids_lock = threading.Lock()
@@ -51,26 +59,50 @@ class SqlResidentDataSource(ResidentDataSource):
             p = db.scalar(select(Person).where(Person.ssn == ssn))
             if p is None:
                 return None
-            return PersonRecord(p.id, p.ssn, p.name, p.gender, p.birth_date, p.region, p.phone, p.address,
-                                p.employment_status)
+            return PersonRecord(
+                p.id, p.ssn, p.name, p.gender, p.birth_date, p.region, p.phone, p.address, p.employment_status
+            )
 
     def cards(self, ssn: str) -> list[CardRecord]:
         with self._sessions() as db:
-            rows = db.scalars(select(Card).join(Person, Person.id == Card.person_id).where(Person.ssn == ssn)
-                              .order_by(Card.is_current.desc(), Card.issued_on.desc()))
-            return [CardRecord(c.card_number, c.status, c.production_stage, c.is_current, c.card_id,
-                               c.issuing_region, c.card_type, c.spec_version, c.issued_on, c.expires_on)
-                    for c in rows]
+            rows = db.scalars(
+                select(Card)
+                .join(Person, Person.id == Card.person_id)
+                .where(Person.ssn == ssn)
+                .order_by(Card.is_current.desc(), Card.issued_on.desc())
+            )
+            return [
+                CardRecord(
+                    c.card_number,
+                    c.status,
+                    c.production_stage,
+                    c.is_current,
+                    c.card_id,
+                    c.issuing_region,
+                    c.card_type,
+                    c.spec_version,
+                    c.issued_on,
+                    c.expires_on,
+                )
+                for c in rows
+            ]
 
     def enrolments(self, ssn: str) -> list[EnrolmentRecord]:
         with self._sessions() as db:
-            rows = db.scalars(select(Enrolment).join(Person, Person.id == Enrolment.person_id)
-                              .where(Person.ssn == ssn).order_by(Enrolment.type_code))
-            return [EnrolmentRecord(e.type_code, e.status, e.start_date, e.unit.name if e.unit else None, e.region)
-                    for e in rows]
+            rows = db.scalars(
+                select(Enrolment)
+                .join(Person, Person.id == Enrolment.person_id)
+                .where(Person.ssn == ssn)
+                .order_by(Enrolment.type_code)
+            )
+            return [
+                EnrolmentRecord(e.type_code, e.status, e.start_date, e.unit.name if e.unit else None, e.region)
+                for e in rows
+            ]
 
-    def contributions(self, ssn: str, from_period: str | None, to_period: str | None, type_code: str | None,
-                      page: int, page_size: int) -> ContributionPage:
+    def contributions(
+        self, ssn: str, from_period: str | None, to_period: str | None, type_code: str | None, page: int, page_size: int
+    ) -> ContributionPage:
         with self._sessions() as db:
             pid = self._person_id(db, ssn)
             if pid is None:
@@ -83,18 +115,35 @@ class SqlResidentDataSource(ResidentDataSource):
             if type_code:
                 cond.append(Contribution.type_code == type_code)
             total_items, personal, unit = db.execute(
-                select(func.count(), func.coalesce(func.sum(Contribution.personal_amount), 0),
-                       func.coalesce(func.sum(Contribution.unit_amount), 0)).where(*cond)).one()
-            months = db.scalar(select(func.count(func.distinct(Contribution.period)))
-                               .where(*cond, Contribution.paid.is_(True))) or 0
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(Contribution.personal_amount), 0),
+                    func.coalesce(func.sum(Contribution.unit_amount), 0),
+                ).where(*cond)
+            ).one()
+            months = (
+                db.scalar(
+                    select(func.count(func.distinct(Contribution.period))).where(*cond, Contribution.paid.is_(True))
+                )
+                or 0
+            )
             rows = db.execute(
-                select(Contribution, Unit.name).outerjoin(Unit, Unit.id == Contribution.unit_id).where(*cond)
+                select(Contribution, Unit.name)
+                .outerjoin(Unit, Unit.id == Contribution.unit_id)
+                .where(*cond)
                 .order_by(Contribution.period.desc(), Contribution.type_code)
-                .offset((page - 1) * page_size).limit(page_size)).all()
-            items = [ContributionRecord(c.period, c.type_code, c.base, c.personal_amount, c.unit_amount, c.paid,
-                                        unit_name, c.region) for c, unit_name in rows]
-            return ContributionPage(items, int(total_items), int(months), Decimal(personal).quantize(CENT),
-                                    Decimal(unit).quantize(CENT))
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            ).all()
+            items = [
+                ContributionRecord(
+                    c.period, c.type_code, c.base, c.personal_amount, c.unit_amount, c.paid, unit_name, c.region
+                )
+                for c, unit_name in rows
+            ]
+            return ContributionPage(
+                items, int(total_items), int(months), Decimal(personal).quantize(CENT), Decimal(unit).quantize(CENT)
+            )
 
     def paid_months(self, ssn: str, type_code: str = "110") -> tuple[int, str | None]:
         with self._sessions() as db:
@@ -103,8 +152,9 @@ class SqlResidentDataSource(ResidentDataSource):
                 return 0, None
             count, first = db.execute(
                 select(func.count(), func.min(Contribution.period)).where(
-                    Contribution.person_id == pid, Contribution.type_code == type_code,
-                    Contribution.paid.is_(True))).one()
+                    Contribution.person_id == pid, Contribution.type_code == type_code, Contribution.paid.is_(True)
+                )
+            ).one()
             return int(count), first
 
     def benefit_payments(self, ssn: str, kind: str | None = None) -> list[BenefitRecord]:
@@ -125,11 +175,18 @@ class SqlResidentDataSource(ResidentDataSource):
                 return []
             year = func.substr(Contribution.period, 1, 4)
             rows = db.execute(
-                select(year, Contribution.type_code, func.count(), func.sum(Contribution.base),
-                       func.sum(Contribution.personal_amount), func.sum(Contribution.unit_amount))
-                .where(Contribution.person_id == pid, Contribution.paid.is_(True),
-                       year <= f"{to_year:04d}")
-                .group_by(year, Contribution.type_code).order_by(year)).all()
+                select(
+                    year,
+                    Contribution.type_code,
+                    func.count(),
+                    func.sum(Contribution.base),
+                    func.sum(Contribution.personal_amount),
+                    func.sum(Contribution.unit_amount),
+                )
+                .where(Contribution.person_id == pid, Contribution.paid.is_(True), year <= f"{to_year:04d}")
+                .group_by(year, Contribution.type_code)
+                .order_by(year)
+            ).all()
         per_year: dict[int, dict[str, tuple[int, Decimal, Decimal, Decimal]]] = defaultdict(dict)
         for y, type_code, n, base_sum, personal, unit in rows:
             per_year[int(y)][type_code] = (int(n), Decimal(base_sum), Decimal(personal), Decimal(unit))
@@ -142,21 +199,33 @@ class SqlResidentDataSource(ResidentDataSource):
             balance = (balance * (1 + ACCOUNT_RATE) + personal_pension).quantize(CENT)
             if y < from_year:
                 continue
-            out.append(YearSummary(
-                year=y, months_paid=n,
-                average_base=(base_sum / n).quantize(CENT) if n else Decimal(0),
-                personal_total=sum((t[2] for t in types.values()), Decimal(0)).quantize(CENT),
-                unit_total=sum((t[3] for t in types.values()), Decimal(0)).quantize(CENT),
-                account_balance=balance,
-                by_type={code: {"months": str(t[0]), "personal": str(t[2].quantize(CENT)),
-                                "unit": str(t[3].quantize(CENT))} for code, t in sorted(types.items())},
-            ))
+            out.append(
+                YearSummary(
+                    year=y,
+                    months_paid=n,
+                    average_base=(base_sum / n).quantize(CENT) if n else Decimal(0),
+                    personal_total=sum((t[2] for t in types.values()), Decimal(0)).quantize(CENT),
+                    unit_total=sum((t[3] for t in types.values()), Decimal(0)).quantize(CENT),
+                    account_balance=balance,
+                    by_type={
+                        code: {
+                            "months": str(t[0]),
+                            "personal": str(t[2].quantize(CENT)),
+                            "unit": str(t[3].quantize(CENT)),
+                        }
+                        for code, t in sorted(types.items())
+                    },
+                )
+            )
         return out
 
     def set_card_status(self, ssn: str, card_number: str, status: str) -> None:
         with self._writes.begin() as db:
-            card = db.scalar(select(Card).join(Person, Person.id == Card.person_id)
-                             .where(Person.ssn == ssn, Card.card_number == card_number))
+            card = db.scalar(
+                select(Card)
+                .join(Person, Person.id == Card.person_id)
+                .where(Person.ssn == ssn, Card.card_number == card_number)
+            )
             if card is not None:
                 card.status = status
 

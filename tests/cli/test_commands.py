@@ -1,4 +1,5 @@
 """The command-line contracts of DESIGN.md §4, run as a user would run them (--demo)."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,21 @@ from drivers.printer.decode import decode_escpos
 from kiosk.ssn import is_valid_ssn
 
 REPO = Path(__file__).resolve().parents[2]
-CARD_KEYS = {"ssn", "name", "gender", "ethnicity", "birth_date", "birth_place", "card_number", "card_id",
-             "issuing_region", "card_type", "spec_version", "issued_on", "expires_on"}
+CARD_KEYS = {
+    "ssn",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "birth_place",
+    "card_number",
+    "card_id",
+    "issuing_region",
+    "card_type",
+    "spec_version",
+    "issued_on",
+    "expires_on",
+}
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +39,15 @@ def demo_dir(tmp_path_factory):
 def main_py(*args: str, data_dir: Path, stdin: str = "", extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, **(extra_env or {}))
     env.pop("DISPLAY", None)
-    return subprocess.run([sys.executable, str(REPO / "main.py"), "--demo", "--data-dir", str(data_dir), *args],
-                          cwd=REPO, env=env, input=stdin, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "--demo", "--data-dir", str(data_dir), *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_doctor_json_reports_every_device(demo_dir):
@@ -60,9 +81,28 @@ def test_card_read_json_contract(demo_dir):
 
 
 def test_card_verify_pin_contract(demo_dir):
-    people = json.loads(subprocess.run([sys.executable, "-m", "server", "seed", "--json", "--persons", "12",
-                                        "--seed", "2024", "--database-url", f"sqlite:///{demo_dir}/seed-check.db"],
-                                       cwd=REPO, capture_output=True, text=True, timeout=120, check=True).stdout)
+    people = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "seed",
+                "--json",
+                "--persons",
+                "12",
+                "--seed",
+                "2024",
+                "--database-url",
+                f"sqlite:///{demo_dir}/seed-check.db",
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    )
     good = main_py("card", "verify-pin", "--json", data_dir=demo_dir, stdin=people[0]["pin"] + "\n")
     assert json.loads(good.stdout) == {"ok": True, "tries_left": None, "blocked": False}, good.stderr
     wrong_pin = "000000" if people[0]["pin"] != "000000" else "111111"
@@ -75,8 +115,23 @@ def test_print_certificate_writes_printer_bytes_and_preview(demo_dir, tmp_path):
     seeded = main_py("card", "read", "--json", data_dir=demo_dir)
     ssn = json.loads(seeded.stdout)["ssn"]
     out, preview = tmp_path / "cert.bin", tmp_path / "cert.png"
-    completed = main_py("print", "certificate", "--ssn", ssn, "--kind", "payment", "--from", "2024-01",
-                        "--to", "2024-12", "--out", str(out), "--preview", str(preview), data_dir=demo_dir)
+    completed = main_py(
+        "print",
+        "certificate",
+        "--ssn",
+        ssn,
+        "--kind",
+        "payment",
+        "--from",
+        "2024-01",
+        "--to",
+        "2024-12",
+        "--out",
+        str(out),
+        "--preview",
+        str(preview),
+        data_dir=demo_dir,
+    )
     assert completed.returncode == 0, completed.stderr
     decoded = decode_escpos(out.read_bytes())
     assert any("缴费" in line for line in decoded.lines)
@@ -85,7 +140,8 @@ def test_print_certificate_writes_printer_bytes_and_preview(demo_dir, tmp_path):
 
 
 def test_print_certificate_refuses_bad_ssn(demo_dir, tmp_path):
-    completed = main_py("print", "certificate", "--ssn", "123", "--kind", "insured", "--out",
-                        str(tmp_path / "x.bin"), data_dir=demo_dir)
+    completed = main_py(
+        "print", "certificate", "--ssn", "123", "--kind", "insured", "--out", str(tmp_path / "x.bin"), data_dir=demo_dir
+    )
     assert completed.returncode == 2
     assert "invalid SSN" in completed.stderr

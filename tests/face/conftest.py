@@ -1,4 +1,5 @@
 """Shared fixtures: the evaluation faces (CI/dev only, never shipped) and loaded models."""
+
 from __future__ import annotations
 
 import csv

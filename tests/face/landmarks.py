@@ -1,4 +1,5 @@
 """Synthetic iBUG 68-point landmark sets for liveness tests (no cv2, no models)."""
+
 from __future__ import annotations
 
 import math
@@ -6,9 +7,15 @@ import math
 import numpy as np
 
 
-def face_landmarks(eyes_open: float = 1.0, mouth_open: float = 0.0, yaw_deg: float = 0.0,
-                   scale: float = 1.0, angle_deg: float = 0.0, shift: tuple[float, float] = (0.0, 0.0),
-                   squash_y: float = 1.0) -> np.ndarray:
+def face_landmarks(
+    eyes_open: float = 1.0,
+    mouth_open: float = 0.0,
+    yaw_deg: float = 0.0,
+    scale: float = 1.0,
+    angle_deg: float = 0.0,
+    shift: tuple[float, float] = (0.0, 0.0),
+    squash_y: float = 1.0,
+) -> np.ndarray:
     """A frontal face ~200 px wide centred at (320, 240).
 
     ``eyes_open`` 1 open .. 0 closed; ``mouth_open`` 0 closed .. 1 wide; ``yaw_deg`` turns the head
@@ -34,8 +41,20 @@ def face_landmarks(eyes_open: float = 1.0, mouth_open: float = 0.0, yaw_deg: flo
         for k, (ex, ey) in enumerate(eye):
             pts[base + k] = (cx + ex, -20 + ey, 1)
     m = 30.0 * mouth_open
-    outer = [(-30, 60), (-20, 55), (-8, 52), (0, 53), (8, 52), (20, 55), (30, 60),
-             (20, 68 + m), (8, 71 + m), (0, 72 + m), (-8, 71 + m), (-20, 68 + m)]
+    outer = [
+        (-30, 60),
+        (-20, 55),
+        (-8, 52),
+        (0, 53),
+        (8, 52),
+        (20, 55),
+        (30, 60),
+        (20, 68 + m),
+        (8, 71 + m),
+        (0, 72 + m),
+        (-8, 71 + m),
+        (-20, 68 + m),
+    ]
     for k, p in enumerate(outer):
         pts[48 + k] = (*p, 1)
     inner = [(-24, 60), (-8, 58), (0, 58), (8, 58), (24, 60), (8, 61 + m), (0, 61 + m), (-8, 61 + m)]

@@ -1,4 +1,5 @@
 """Frame sources and their faults: unplugging gives a typed error, never a crash or a None."""
+
 from __future__ import annotations
 
 from pathlib import Path

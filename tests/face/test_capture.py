@@ -1,5 +1,6 @@
 """The capture worker end to end: simulated camera → real detector/landmarks → gates → liveness,
 then the server's 1:1 verification of the best frames against the demo's enrolled photo."""
+
 from __future__ import annotations
 
 import threading
@@ -23,14 +24,22 @@ def fake_clock(step: float = 0.04) -> Callable[[], float]:
     def tick() -> float:
         now[0] += step
         return now[0]
+
     return tick
 
 
-def capture(camera: SimulatedCamera, analyzer: FrameAnalyzer, challenges: list[Challenge],
-            **kw: object) -> tuple[CaptureResult, list[CaptureUpdate]]:
+def capture(
+    camera: SimulatedCamera, analyzer: FrameAnalyzer, challenges: list[Challenge], **kw: object
+) -> tuple[CaptureResult, list[CaptureUpdate]]:
     updates: list[CaptureUpdate] = []
-    cap = FaceCapture(camera, analyzer, liveness_factory=lambda: LivenessSession(challenges, LivenessConfig()),
-                      on_update=updates.append, clock=fake_clock(), **kw)  # type: ignore[arg-type]
+    cap = FaceCapture(
+        camera,
+        analyzer,
+        liveness_factory=lambda: LivenessSession(challenges, LivenessConfig()),
+        on_update=updates.append,
+        clock=fake_clock(),
+        **kw,
+    )  # type: ignore[arg-type]
     return cap.run(), updates
 
 
@@ -39,8 +48,9 @@ def camera() -> SimulatedCamera:
     return SimulatedCamera(realtime=False)
 
 
-def test_matching_live_person_passes_and_verifies(camera: SimulatedCamera, analyzer: FrameAnalyzer,
-                                                  verifier: FaceVerifier) -> None:
+def test_matching_live_person_passes_and_verifies(
+    camera: SimulatedCamera, analyzer: FrameAnalyzer, verifier: FaceVerifier
+) -> None:
     camera.show("match:astronaut")
     result, updates = capture(camera, analyzer, [Challenge.BLINK, Challenge.TURN_LEFT])
     assert result.passed, result.message_key
@@ -51,8 +61,9 @@ def test_matching_live_person_passes_and_verifies(camera: SimulatedCamera, analy
     assert verdict.match and verdict.reason is None and verdict.frames_used == 2
 
 
-def test_other_person_is_live_but_does_not_match(camera: SimulatedCamera, analyzer: FrameAnalyzer,
-                                                 verifier: FaceVerifier) -> None:
+def test_other_person_is_live_but_does_not_match(
+    camera: SimulatedCamera, analyzer: FrameAnalyzer, verifier: FaceVerifier
+) -> None:
     camera.show("other")
     result, _ = capture(camera, analyzer, [Challenge.OPEN_MOUTH, Challenge.BLINK])
     assert result.passed, result.message_key
@@ -82,8 +93,14 @@ def test_unplug_mid_capture_is_reported(analyzer: FrameAnalyzer) -> None:
         seen.append(update)
         if len(seen) == 5:
             camera.unplug()
-    cap = FaceCapture(camera, analyzer, liveness_factory=lambda: LivenessSession([Challenge.BLINK]),
-                      on_update=on_update, clock=fake_clock())
+
+    cap = FaceCapture(
+        camera,
+        analyzer,
+        liveness_factory=lambda: LivenessSession([Challenge.BLINK]),
+        on_update=on_update,
+        clock=fake_clock(),
+    )
     done = threading.Event()
     results: list[CaptureResult] = []
     cap.start(lambda r: (results.append(r), done.set()))
@@ -105,6 +122,7 @@ def test_face_swapped_mid_liveness_restarts(analyzer: FrameAnalyzer) -> None:
     def factory() -> LivenessSession:
         sessions.append(LivenessSession([Challenge.BLINK]))
         return sessions[-1]
+
     frames = [0]
 
     def on_update(update: CaptureUpdate) -> None:
@@ -113,6 +131,7 @@ def test_face_swapped_mid_liveness_restarts(analyzer: FrameAnalyzer) -> None:
             camera.show("none")  # the photo is pulled away ...
         if frames[0] == 20:
             camera.show("match:astronaut")  # ... and a live face appears
+
     cap = FaceCapture(camera, analyzer, liveness_factory=factory, on_update=on_update, clock=fake_clock())
     result = cap.run()
     assert result.passed and len(sessions) == 2

@@ -1,4 +1,5 @@
 """Detection, landmarks and embeddings of the real models on the shared evaluation faces."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,9 @@ def load(faces_dir: Path, name: str) -> np.ndarray:
     return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else image
 
 
-def test_detects_one_face_in_each_single_portrait(engine: FaceEngine, faces_dir: Path,
-                                                  identities: dict[str, str]) -> None:
+def test_detects_one_face_in_each_single_portrait(
+    engine: FaceEngine, faces_dir: Path, identities: dict[str, str]
+) -> None:
     singles = [name for name, person in identities.items() if not person.startswith("(")]
     missed = [name for name in singles if len(engine.detect(load(faces_dir, name))) != 1]
     assert missed == []

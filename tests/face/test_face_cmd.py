@@ -1,4 +1,5 @@
 """`python main.py face check IMAGE [--json]` through cli.face_cmd."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,9 @@ def test_json_good_and_two_people(faces_dir: Path, analyzer: FrameAnalyzer, caps
     assert out["faces"] == 2 and out["ok"] is False and "multiple_faces" in out["reasons"]
 
 
-def test_text_and_bad_image(tmp_path: Path, faces_dir: Path, analyzer: FrameAnalyzer,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_text_and_bad_image(
+    tmp_path: Path, faces_dir: Path, analyzer: FrameAnalyzer, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_face_check(faces_dir / "fr_kit_2.jpg", analyzer=analyzer) == 1
     assert "not_frontal: 请正对屏幕" in capsys.readouterr().out
     assert run_face_check(tmp_path / "missing.jpg", as_json=True) == 2

@@ -1,4 +1,5 @@
 """Liveness state machine on synthetic landmark sequences (pure Python + numpy)."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,8 +8,17 @@ import random
 import numpy as np
 import pytest
 
-from kiosk.liveness import (Challenge, LivenessConfig, LivenessFailure, LivenessSession, LivenessState,
-                            eye_openness, mouth_openness, random_challenges, yaw_degrees)
+from kiosk.liveness import (
+    Challenge,
+    LivenessConfig,
+    LivenessFailure,
+    LivenessSession,
+    LivenessState,
+    eye_openness,
+    mouth_openness,
+    random_challenges,
+    yaw_degrees,
+)
 from tests.face.landmarks import face_landmarks
 
 FPS = 25.0
@@ -38,8 +48,12 @@ def turn(deg: float) -> list[np.ndarray | None]:
     return idle(5) + [face_landmarks(yaw_deg=deg * v) for v in (0.3, 0.6, 1.0, 1.0, 1.0, 0.5)] + idle(3)
 
 
-ACTIONS = {Challenge.BLINK: blink, Challenge.OPEN_MOUTH: mouth,
-           Challenge.TURN_LEFT: lambda: turn(30), Challenge.TURN_RIGHT: lambda: turn(-30)}
+ACTIONS = {
+    Challenge.BLINK: blink,
+    Challenge.OPEN_MOUTH: mouth,
+    Challenge.TURN_LEFT: lambda: turn(30),
+    Challenge.TURN_RIGHT: lambda: turn(-30),
+}
 
 
 def test_measures_on_template() -> None:
@@ -77,9 +91,15 @@ def test_order_matters_and_wrong_action_times_out() -> None:
 @pytest.mark.parametrize("challenge", list(Challenge))
 def test_still_photo_moved_around_fails(challenge: Challenge) -> None:
     rng = np.random.default_rng(1)
-    frames = [face_landmarks(scale=1 + 0.2 * np.sin(i / 7), angle_deg=10 * np.sin(i / 5),
-                             shift=tuple(rng.normal(0, 20, 2)), squash_y=1 - 0.3 * abs(np.sin(i / 9)))
-              for i in range(300)]
+    frames = [
+        face_landmarks(
+            scale=1 + 0.2 * np.sin(i / 7),
+            angle_deg=10 * np.sin(i / 5),
+            shift=tuple(rng.normal(0, 20, 2)),
+            squash_y=1 - 0.3 * abs(np.sin(i / 9)),
+        )
+        for i in range(300)
+    ]
     second = Challenge.BLINK if challenge is not Challenge.BLINK else Challenge.OPEN_MOUTH
     session = LivenessSession([challenge, second])
     play(session, frames)

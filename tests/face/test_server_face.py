@@ -1,4 +1,5 @@
 """Server-side verification: compare, the face-compare CLI, verify_capture and the daily lock."""
+
 from __future__ import annotations
 
 import datetime as dt

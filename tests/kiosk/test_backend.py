@@ -1,5 +1,6 @@
 """kiosk.backend.BackendClient against a real uvicorn gateway on 127.0.0.1 (and a scripted HTTP
 server for the retry rules): typed errors, timeouts, idempotent retries only."""
+
 from __future__ import annotations
 
 import http.server
@@ -48,8 +49,9 @@ def test_resident_journey(gateway: EmbeddedServer, client: BackendClient) -> Non
     assert isinstance(client.benefits(sid)["items"], list)
     assert client.cards(sid)["cards"][0]["is_current"]
     assert client.rights(sid, 2016, 2017)["from_year"] == 2016
-    receipt = client.submit_application(sid, "contact_update", {"address": "江苏省昆山市前进路 1 号"},
-                                        idempotency_key="journey-app-1")
+    receipt = client.submit_application(
+        sid, "contact_update", {"address": "江苏省昆山市前进路 1 号"}, idempotency_key="journey-app-1"
+    )
     assert receipt["status"] == "completed"
     assert client.applications(sid)["items"][0]["number"] == receipt["number"]
     cert = client.issue_certificate(sid, "payment", idempotency_key="journey-key-1")
@@ -144,8 +146,7 @@ def test_only_idempotent_calls_are_retried() -> None:
     thread.start()
     try:
         _Scripted.counts = {}
-        client = BackendClient(f"http://127.0.0.1:{httpd.server_address[1]}", "t", timeout=2.0, retries=2,
-                               backoff=0.01)
+        client = BackendClient(f"http://127.0.0.1:{httpd.server_address[1]}", "t", timeout=2.0, retries=2, backoff=0.01)
         with pytest.raises(BackendUnavailable):
             client.insurance("0" * 32)
         assert _Scripted.counts == {"GET": 3}
@@ -160,6 +161,9 @@ def test_only_idempotent_calls_are_retried() -> None:
         with pytest.raises(BackendUnavailable):
             client.end_session("0" * 32)
         assert _Scripted.counts["DELETE"] == 3
+        with pytest.raises(BackendUnavailable):
+            client.start_face_session("110105199001011234", "A12345678", [b"\xff\xd8"])
+        assert _Scripted.counts["POST"] == 6  # face verification counts failures: never repeated
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -173,3 +177,50 @@ def test_nothing_written_to_disk(gateway: EmbeddedServer, tmp_path: Path, monkey
         client.insurance(sid)
         client.end_session(sid)
     assert list(tmp_path.iterdir()) == []
+
+
+def _jpeg_frames(image: Any) -> list[bytes]:
+    import cv2
+
+    from drivers.camera.synth import FaceSynth, Pose
+
+    synth = FaceSynth(image)
+    return [cv2.imencode(".jpg", synth.render(Pose(yaw_deg=y)))[1].tobytes() for y in (0.0, 3.0)]
+
+
+def test_face_session(gateway: EmbeddedServer, client: BackendClient) -> None:
+    from drivers.camera.synth import astronaut_bgr, lfw_face_bgr
+
+    people = gateway.demo_people()
+    face_person = people[0]
+    assert face_person["has_photo"] and not any(p["has_photo"] for p in people[1:])
+    session = client.start_face_session(face_person["ssn"], face_person["card_number"], _jpeg_frames(astronaut_bgr()))
+    assert session["person"]["name"] == face_person["name"]
+    assert session["face"]["score"] >= 0.45
+    client.end_session(session["session_id"])
+    with pytest.raises(BackendRejected) as mismatch:
+        client.start_face_session(face_person["ssn"], face_person["card_number"], _jpeg_frames(lfw_face_bgr()))
+    assert mismatch.value.status_code == 403 and mismatch.value.code == "face_mismatch"
+    assert mismatch.value.message_zh == "人脸比对不一致"
+    no_photo = next(p for p in people[1:] if p["card_status"] == "normal")
+    with pytest.raises(BackendRejected) as refused:
+        client.start_face_session(no_photo["ssn"], no_photo["card_number"], [b"not a jpeg"])
+    assert refused.value.status_code == 409 and refused.value.code == "no_enrolled_photo"
+    with pytest.raises(BackendRejected) as unusable:
+        client.start_face_session(face_person["ssn"], face_person["card_number"], [b"not a jpeg"])
+    assert unusable.value.status_code == 422 and unusable.value.code == "no_face_in_capture"
+
+
+def test_face_session_has_a_longer_timeout(gateway: EmbeddedServer) -> None:
+    p = gateway.demo_people()[0]
+    gateway.set_fault("slow", 1.0)
+    try:
+        # 0.5 s is the client's usual timeout; face verification waits up to 15 s by default.
+        with BackendClient(gateway.url, gateway.terminal_token, timeout=0.5, retries=0) as client:
+            with pytest.raises(BackendRejected) as exc:
+                client.start_face_session(p["ssn"], p["card_number"], [b"not a jpeg"])
+            assert exc.value.code == "no_face_in_capture"
+            with pytest.raises(BackendTimeout):
+                client.start_face_session(p["ssn"], p["card_number"], [b"not a jpeg"], timeout=0.3)
+    finally:
+        gateway.set_fault(None)

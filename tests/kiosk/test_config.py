@@ -18,7 +18,7 @@ def test_defaults_are_valid_and_documented():
 
 def test_local_file_and_overrides_layer(tmp_path, monkeypatch):
     local = tmp_path / "local.toml"
-    local.write_text('[session]\nidle_timeout = 90\n[printer]\npaper_width_dots = 384\n', encoding="utf-8")
+    local.write_text("[session]\nidle_timeout = 90\n[printer]\npaper_width_dots = 384\n", encoding="utf-8")
     config = load_config(local, overrides=[parse_override("session.idle_timeout=30")])
     assert config.session.idle_timeout == 30
     assert config.printer.paper_width_dots == 384
@@ -26,15 +26,18 @@ def test_local_file_and_overrides_layer(tmp_path, monkeypatch):
     assert load_config().session.idle_timeout == 90
 
 
-@pytest.mark.parametrize("override, named, expected", [
-    ("session.idle_timeout='abc'", "session.idle_timeout = 'abc'", "expected a valid integer"),
-    ("printer.paper_width_dots=500", "printer.paper_width_dots = 500", "expected 384 or 576"),
-    ("terminal.language='fr'", "terminal.language = 'fr'", "expected 'zh_CN', 'zh_TW' or 'en'"),
-    ("card.kind='magnetic'", "card.kind = 'magnetic'", "expected"),
-    ("services.enabled=['teleport']", "services.enabled", "unknown: teleport"),
-    ("session.countdown=0", "session.countdown = 0", "greater than or equal to 3"),
-    ("card.reader='[unclosed'", "card.reader", "regular expression"),
-])
+@pytest.mark.parametrize(
+    "override, named, expected",
+    [
+        ("session.idle_timeout='abc'", "session.idle_timeout = 'abc'", "expected a valid integer"),
+        ("printer.paper_width_dots=500", "printer.paper_width_dots = 500", "expected 384 or 576"),
+        ("terminal.language='fr'", "terminal.language = 'fr'", "expected 'zh_CN', 'zh_TW' or 'en'"),
+        ("card.kind='magnetic'", "card.kind = 'magnetic'", "expected"),
+        ("services.enabled=['teleport']", "services.enabled", "unknown: teleport"),
+        ("session.countdown=0", "session.countdown = 0", "greater than or equal to 3"),
+        ("card.reader='[unclosed'", "card.reader", "regular expression"),
+    ],
+)
 def test_bad_values_name_key_value_and_expectation(override, named, expected):
     with pytest.raises(ConfigError) as info:
         load_config(overrides=[parse_override(override)])

@@ -1,4 +1,5 @@
 """The resident session state machine, without a display: intents in, KioskState out."""
+
 from kiosk.errors import BackendRejected, BackendUnavailable, CardError, CardErrorKind
 from kiosk.state import Screen
 from tests.kiosk.fakes import make_controller, removed_error

@@ -1,12 +1,32 @@
 """Document model, CJK width/wrapping, table layout, and the certificate/receipt layouts."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from kiosk.documents import (Column, Cut, Divider, Document, Heading, Image, KeyValue, Line, QRCode, Spacer, Table,
-                             Text, char_width, columns_for, display_width, layout, layout_table, pad, wrap)
+from kiosk.documents import (
+    Column,
+    Cut,
+    Divider,
+    Document,
+    Heading,
+    Image,
+    KeyValue,
+    Line,
+    QRCode,
+    Spacer,
+    Table,
+    Text,
+    char_width,
+    columns_for,
+    display_width,
+    layout,
+    layout_table,
+    pad,
+    wrap,
+)
 from kiosk.layouts import build_certificate_document, build_receipt_document, reprint_document
 from kiosk.ssn import mask_ssn
 from tests.drivers.printer.samples import SSN, VERIFY_URL, make_certificate, make_receipt
@@ -45,8 +65,11 @@ def test_pad_and_align() -> None:
 
 @pytest.mark.parametrize("width", [32, 48])
 def test_table_breaks_long_cells_inside_their_column(width: int) -> None:
-    table = Table([Column("险种", 1), Column("单位", 2), Column("金额", 1, "right")],
-                  [["养老", "东莞市某某电子科技有限公司（南城分公司）", "1,234.56"]], ["合计", "", "1,234.56"])
+    table = Table(
+        [Column("险种", 1), Column("单位", 2), Column("金额", 1, "right")],
+        [["养老", "东莞市某某电子科技有限公司（南城分公司）", "1,234.56"]],
+        ["合计", "", "1,234.56"],
+    )
     lines = layout_table(table, width)
     assert all(display_width(line) <= width for line in lines)
     assert lines[2].startswith("养老") and lines[2].endswith("1,234.56")
@@ -65,21 +88,35 @@ def test_too_wide_table_is_stacked_not_broken_mid_number() -> None:
 
 
 def test_document_json_round_trip() -> None:
-    doc = Document("t", [Heading("标题"), Text("正文", "right", True, 2), KeyValue([("姓名", "张三")]),
-                         Table([Column("a", 2, "right")], [["1"]], ["2"]), Divider("="), QRCode("https://a"),
-                         Image("seal", b"\x89PNG"), Spacer(2), Cut()], width_hint=384)
+    doc = Document(
+        "t",
+        [
+            Heading("标题"),
+            Text("正文", "right", True, 2),
+            KeyValue([("姓名", "张三")]),
+            Table([Column("a", 2, "right")], [["1"]], ["2"]),
+            Divider("="),
+            QRCode("https://a"),
+            Image("seal", b"\x89PNG"),
+            Spacer(2),
+            Cut(),
+        ],
+        width_hint=384,
+    )
     again = Document.from_json(json.loads(json.dumps(doc.to_json(), ensure_ascii=False)))
     assert again == doc
 
 
 def test_layout_key_values_align_labels() -> None:
     lines = lines_of(Document("t", [KeyValue([("姓名", "张三"), ("社会保障号码", SSN)])]))
-    assert display_width(lines[0][:lines[0].index("张")]) == display_width(lines[1][:lines[1].index(SSN[0])])
+    assert display_width(lines[0][: lines[0].index("张")]) == display_width(lines[1][: lines[1].index(SSN[0])])
 
 
 # --------------------------------------------------------------------------- layouts
-@pytest.mark.parametrize("kind,title", [("insured", "社会保险参保证明"), ("payment", "社会保险缴费凭证"),
-                                        ("rights", "社会保险个人权益记录单")])
+@pytest.mark.parametrize(
+    "kind,title",
+    [("insured", "社会保险参保证明"), ("payment", "社会保险缴费凭证"), ("rights", "社会保险个人权益记录单")],
+)
 def test_every_certificate_shows_serial_time_terminal_code_and_qr(kind: str, title: str) -> None:
     doc = build_certificate_document(make_certificate(kind))
     text = "\n".join(lines_of(doc))
@@ -127,11 +164,21 @@ def test_reprint_from_journal_json() -> None:
     assert lines_of(again)[0] == "补打 / REPRINT" and lines_of(again)[1:-1] == lines_of(plain)
 
 
-@pytest.mark.parametrize("cert", [{}, {"kind": "payment"}, {"kind": "insured", "content": None},
-                                  {"kind": "weird", "content": {"rows": [None, {"period": "2025-01"}],
-                                                                "enrolments": "x", "totals": []}},
-                                  {"kind": "payment", "verify_url": "https://例.cn/x", "reprint": True,
-                                   "content": {"person": {"ssn": None, "name": 5}, "rows": [{"base": "abc"}]}}])
+@pytest.mark.parametrize(
+    "cert",
+    [
+        {},
+        {"kind": "payment"},
+        {"kind": "insured", "content": None},
+        {"kind": "weird", "content": {"rows": [None, {"period": "2025-01"}], "enrolments": "x", "totals": []}},
+        {
+            "kind": "payment",
+            "verify_url": "https://例.cn/x",
+            "reprint": True,
+            "content": {"person": {"ssn": None, "name": 5}, "rows": [{"base": "abc"}]},
+        },
+    ],
+)
 def test_builders_never_crash_on_missing_keys(cert: dict) -> None:
     doc = build_certificate_document(cert)
     assert doc.blocks and lines_of(doc, 32)
@@ -140,7 +187,15 @@ def test_builders_never_crash_on_missing_keys(cert: dict) -> None:
 
 def test_receipt_shows_number_submission_and_next_steps() -> None:
     text = "\n".join(lines_of(build_receipt_document(make_receipt()), 32))
-    for expected in ("业务受理回执", "SQ20261124000042", "社保卡挂失", "临时挂失", "后续办理", "1. 携带身份证", "12333"):
+    for expected in (
+        "业务受理回执",
+        "SQ20261124000042",
+        "社保卡挂失",
+        "临时挂失",
+        "后续办理",
+        "1. 携带身份证",
+        "12333",
+    ):
         assert expected in text
     assert build_receipt_document({}).blocks
 

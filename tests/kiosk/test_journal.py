@@ -1,4 +1,5 @@
 """Print journal: issued → sent → confirmed, failures and crashes leave a reprintable job."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,11 +48,17 @@ def test_paper_out_leaves_a_reprint_of_the_same_serial(tmp_path: Path) -> None:
 def test_crash_after_send_survives_reopen(tmp_path: Path) -> None:
     """A process killed between "sent" and "confirmed" leaves the job pending after restart."""
     path = tmp_path / "journal.sqlite3"
-    script = ("import sys, os; from kiosk.journal import PrintJournal;"
-              "j = PrintJournal(sys.argv[1]); i = j.record_issued('DG3', 'insured', '{\"serial\": \"DG3\"}');"
-              "j.mark_sent(i); os._exit(9)")
-    result = subprocess.run([sys.executable, "-c", script, str(path)], cwd=Path(__file__).resolve().parents[2],
-                            capture_output=True, timeout=60)
+    script = (
+        "import sys, os; from kiosk.journal import PrintJournal;"
+        "j = PrintJournal(sys.argv[1]); i = j.record_issued('DG3', 'insured', '{\"serial\": \"DG3\"}');"
+        "j.mark_sent(i); os._exit(9)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        timeout=60,
+    )
     assert result.returncode == 9, result.stderr
     with PrintJournal(path) as journal:
         (job,) = journal.pending()
@@ -63,8 +70,8 @@ def test_purge_removes_old_confirmed_only(tmp_path: Path) -> None:
         done = journal.record_issued("A", "insured", "{}")
         journal.mark_confirmed(done)
         waiting = journal.record_issued("B", "insured", "{}")
-        assert journal.purge(now=dt.datetime.now(dt.timezone.utc)) == 0
-        assert journal.purge(now=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=31)) == 1
+        assert journal.purge(now=dt.datetime.now(dt.UTC)) == 0
+        assert journal.purge(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31)) == 1
         assert journal.get(done) is None and journal.get(waiting) is not None
 
 

@@ -2,8 +2,17 @@ import datetime as dt
 
 import pytest
 
-from kiosk.ssn import (InvalidSSN, check_digit, gender_of, is_valid_ssn, make_ssn, mask_card_number, mask_name,
-                       mask_ssn, validate_ssn)
+from kiosk.ssn import (
+    InvalidSSN,
+    check_digit,
+    gender_of,
+    is_valid_ssn,
+    make_ssn,
+    mask_card_number,
+    mask_name,
+    mask_ssn,
+    validate_ssn,
+)
 
 
 def test_known_check_digits():
@@ -21,13 +30,16 @@ def test_make_ssn_round_trip_and_gender():
     assert gender_of(make_ssn("441900", dt.date(1990, 1, 2), 124)) == "2"
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ("", "length"),
-    ("3205831968070912", "length"),
-    ("32058319680709123A", "check"),
-    ("3205831968A709123X", "digits"),
-    ("320583196813091234", "date"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("", "length"),
+        ("3205831968070912", "length"),
+        ("32058319680709123A", "check"),
+        ("3205831968A709123X", "digits"),
+        ("320583196813091234", "date"),
+    ],
+)
 def test_invalid_numbers_say_why(bad, reason):
     with pytest.raises(InvalidSSN, match=reason):
         validate_ssn(bad)

@@ -1,6 +1,7 @@
 """Fixtures for the gateway tests: a real PostgreSQL 15 (initdb + pg_ctl on a temporary
 directory and a free loopback port, as the ``postgres`` user when run as root) and a seeded
 gateway parametrized over SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -53,16 +54,20 @@ class Gateway:
         return {"Authorization": f"Bearer {token or self.token}"}
 
     def person(self, card_status: str = "normal", employment: str | None = "employed", skip: int = 0) -> dict[str, Any]:
-        matches = [p for p in self.people if p["card_status"] == card_status
-                   and (employment is None or self.statuses[p["ssn"]] == employment)]
+        matches = [
+            p
+            for p in self.people
+            if p["card_status"] == card_status and (employment is None or self.statuses[p["ssn"]] == employment)
+        ]
         if len(matches) <= skip:
             pytest.fail(f"seed {SEED} has no person with card {card_status} / {employment}")
         return matches[skip]
 
     def start(self, person: dict[str, Any] | None = None, token: str | None = None) -> str:
         p = person or self.person()
-        r = self.client.post("/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]},
-                             headers=self.headers(token))
+        r = self.client.post(
+            "/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]}, headers=self.headers(token)
+        )
         assert r.status_code == 201, r.text
         return r.json()["session_id"]
 
@@ -89,6 +94,9 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         settings = ServerSettings(data_dir=data_dir, public_base_url="https://verify.example.test")
     else:
         server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
-        settings = ServerSettings(data_dir=data_dir, database_url=server.create_database("renshe_api"),
-                                  public_base_url="https://verify.example.test")
+        settings = ServerSettings(
+            data_dir=data_dir,
+            database_url=server.create_database("renshe_api"),
+            public_base_url="https://verify.example.test",
+        )
     yield from _gateway(request.param, settings)

@@ -1,4 +1,5 @@
 """The terminal API on both databases: every endpoint and every refusal."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,16 +49,18 @@ def test_request_id_is_echoed(gateway: Gateway) -> None:
 def test_enrolment_exchange_is_one_time(gateway: Gateway) -> None:
     with gateway.ctx.sessions.begin() as db:
         code = create_terminal(db, f"ENR-{gateway.kind}", "320583")
-    bad = gateway.client.post("/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}",
-                                                                "code": "WRONGCODE"})
+    bad = gateway.client.post(
+        "/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}", "code": "WRONGCODE"}
+    )
     _error(bad, 403, "enrolment_refused")
     r = gateway.client.post("/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}", "code": code})
     assert r.status_code == 200, r.text
     token = r.json()["token"]
-    assert gateway.client.get("/api/v1/sessions/" + "0" * 32 + "/insurance",
-                              headers=gateway.headers(token)).status_code == 404  # authenticated, no session
-    again = gateway.client.post("/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}",
-                                                                  "code": code})
+    assert (
+        gateway.client.get("/api/v1/sessions/" + "0" * 32 + "/insurance", headers=gateway.headers(token)).status_code
+        == 404
+    )  # authenticated, no session
+    again = gateway.client.post("/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}", "code": code})
     _error(again, 403, "enrolment_refused")
 
 
@@ -65,15 +68,21 @@ def test_missing_and_bad_tokens(gateway: Gateway) -> None:
     p = gateway.person()
     body = {"ssn": p["ssn"], "card_number": p["card_number"]}
     _error(gateway.client.post("/api/v1/sessions", json=body), 401, "unauthenticated")
-    _error(gateway.client.post("/api/v1/sessions", json=body, headers={"Authorization": "Bearer nope"}), 401,
-           "invalid_token")
+    _error(
+        gateway.client.post("/api/v1/sessions", json=body, headers={"Authorization": "Bearer nope"}),
+        401,
+        "invalid_token",
+    )
     _error(gateway.client.post("/api/v1/sessions", json=body, headers={"Authorization": "Basic abc"}), 401)
 
 
 def test_session_start_returns_masked_person(gateway: Gateway) -> None:
     p = gateway.person()
-    r = gateway.client.post("/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"],
-                                                      "auth_method": "face"}, headers=gateway.headers())
+    r = gateway.client.post(
+        "/api/v1/sessions",
+        json={"ssn": p["ssn"], "card_number": p["card_number"], "auth_method": "face"},
+        headers=gateway.headers(),
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert len(body["session_id"]) == 32
@@ -88,8 +97,11 @@ def test_session_refusals_change_nothing(gateway: Gateway) -> None:
     post = lambda body, **kw: gateway.client.post("/api/v1/sessions", json=body, headers=gateway.headers(), **kw)  # noqa: E731
     unknown = make_ssn("320583", dt.date(1990, 1, 1), 999)
     _error(post({"ssn": unknown, "card_number": p["card_number"]}), 404, "person_not_found")
-    _error(post({"ssn": p["ssn"][:17] + ("0" if p["ssn"][17] != "0" else "1"), "card_number": p["card_number"]}),
-           422, "invalid_request")
+    _error(
+        post({"ssn": p["ssn"][:17] + ("0" if p["ssn"][17] != "0" else "1"), "card_number": p["card_number"]}),
+        422,
+        "invalid_request",
+    )
     _error(post({"ssn": p["ssn"], "card_number": "Z99999999"}), 409, "card_mismatch")
     temp = gateway.person("temp_lost")
     err = _error(post({"ssn": temp["ssn"], "card_number": temp["card_number"]}), 409, "card_lost")
@@ -100,10 +112,20 @@ def test_session_refusals_change_nothing(gateway: Gateway) -> None:
     _error(post({"ssn": p["ssn"], "card_number": p["card_number"], "auth_method": "password"}), 422)
     _error(post({"ssn": p["ssn"], "card_number": p["card_number"], "extra": 1}), 422)
     _error(post([1, 2]), 422)
-    _error(gateway.client.post("/api/v1/sessions", content=b'{"ssn": ', headers={
-        **gateway.headers(), "content-type": "application/json"}), 400, "malformed_json")
-    _error(gateway.client.post("/api/v1/sessions", content=b"x" * 70_000, headers={
-        **gateway.headers(), "content-type": "application/json"}), 413, "body_too_large")
+    _error(
+        gateway.client.post(
+            "/api/v1/sessions", content=b'{"ssn": ', headers={**gateway.headers(), "content-type": "application/json"}
+        ),
+        400,
+        "malformed_json",
+    )
+    _error(
+        gateway.client.post(
+            "/api/v1/sessions", content=b"x" * 70_000, headers={**gateway.headers(), "content-type": "application/json"}
+        ),
+        413,
+        "body_too_large",
+    )
     assert _count(gateway, ResidentSession) == before
 
 
@@ -111,11 +133,18 @@ def test_replaced_card_refused_and_card_progress(gateway: Gateway) -> None:
     # Persons whose lost card was replaced: the new card is still in production.
     with gateway.ctx.sessions() as db:
         from server.models import Card, Person
-        row = db.execute(select(Person.ssn, Card.card_number).join(Card, Card.person_id == Person.id)
-                         .where(Card.is_current.is_(False))).first()
+
+        row = db.execute(
+            select(Person.ssn, Card.card_number)
+            .join(Card, Card.person_id == Person.id)
+            .where(Card.is_current.is_(False))
+        ).first()
     assert row is not None
-    err = _error(gateway.client.post("/api/v1/sessions", json={"ssn": row[0], "card_number": row[1]},
-                                     headers=gateway.headers()), 409, "card_mismatch")
+    err = _error(
+        gateway.client.post("/api/v1/sessions", json={"ssn": row[0], "card_number": row[1]}, headers=gateway.headers()),
+        409,
+        "card_mismatch",
+    )
     assert "社保卡" in err["message_zh"]
     current = next(p for p in gateway.people if p["ssn"] == row[0])
     sid = gateway.start(current)
@@ -139,29 +168,35 @@ def test_insurance(gateway: Gateway) -> None:
 def test_contributions_paging_and_totals(gateway: Gateway) -> None:
     sid = gateway.start()
     url = f"/api/v1/sessions/{sid}/contributions"
-    full = gateway.client.get(url, params={"from": "2020-01", "to": "2022-12", "page_size": 500},
-                              headers=gateway.headers()).json()
+    full = gateway.client.get(
+        url, params={"from": "2020-01", "to": "2022-12", "page_size": 500}, headers=gateway.headers()
+    ).json()
     assert full["total_items"] == len(full["items"]) > 0
     assert all("2020-01" <= i["period"] <= "2022-12" for i in full["items"])
     pages: list[dict[str, Any]] = []
     for page in (1, 2, 3, 4, 5, 6):
-        r = gateway.client.get(url, params={"from": "2020-01", "to": "2022-12", "page": page, "page_size": 37},
-                               headers=gateway.headers())
+        r = gateway.client.get(
+            url, params={"from": "2020-01", "to": "2022-12", "page": page, "page_size": 37}, headers=gateway.headers()
+        )
         assert r.status_code == 200
         assert r.json()["totals"] == full["totals"]
         pages.extend(r.json()["items"])
     assert pages == full["items"]
     personal = sum(Decimal(i["personal"]) for i in full["items"])
     assert Decimal(full["totals"]["personal"]) == personal
-    pension = gateway.client.get(url, params={"type": "110", "from": "2021-01", "to": "2021-12"},
-                                 headers=gateway.headers()).json()
+    pension = gateway.client.get(
+        url, params={"type": "110", "from": "2021-01", "to": "2021-12"}, headers=gateway.headers()
+    ).json()
     assert {i["type_code"] for i in pension["items"]} == {"110"}
     for period in ("2021-1", "2021-13", "21-01", "2021/01", "abcd-ef"):
         _error(gateway.client.get(url, params={"from": period}, headers=gateway.headers()), 422, "invalid_request")
     future = certs.shift_period(certs.current_period(), 2)
     _error(gateway.client.get(url, params={"to": future}, headers=gateway.headers()), 422, "period_in_future")
-    _error(gateway.client.get(url, params={"from": "2022-01", "to": "2021-01"}, headers=gateway.headers()), 422,
-           "period_range_invalid")
+    _error(
+        gateway.client.get(url, params={"from": "2022-01", "to": "2021-01"}, headers=gateway.headers()),
+        422,
+        "period_range_invalid",
+    )
     _error(gateway.client.get(url, params={"page": 0}, headers=gateway.headers()), 422)
     _error(gateway.client.get(url, params={"page_size": "many"}, headers=gateway.headers()), 422)
 
@@ -174,8 +209,9 @@ def test_benefits_for_retiree_and_unemployed(gateway: Gateway) -> None:
         items = r.json()["items"]
         assert items and {i["kind"] for i in items} == {kind}
         assert Decimal(r.json()["total_amount"]) == sum(Decimal(i["amount"]) for i in items)
-    _error(gateway.client.get(f"/api/v1/sessions/{sid}/benefits", params={"kind": "bonus"},
-                              headers=gateway.headers()), 422)
+    _error(
+        gateway.client.get(f"/api/v1/sessions/{sid}/benefits", params={"kind": "bonus"}, headers=gateway.headers()), 422
+    )
 
 
 def test_session_isolation_and_end(gateway: Gateway) -> None:
@@ -203,34 +239,47 @@ def test_certificates_issue_idempotent_and_reprint(gateway: Gateway) -> None:
     again = gateway.client.post(url, json={"kind": "payment", "idempotency_key": key}, headers=gateway.headers())
     assert again.json()["serial"] == cert["serial"] and _count(gateway, Certificate) == before
     assert cert["reprint"] is False and len(cert["verification_code"]) == 8
-    assert cert["verify_url"] == (f"https://verify.example.test/verify/{cert['serial']}"
-                                  f"?code={cert['verification_code']}")
+    assert cert["verify_url"] == (
+        f"https://verify.example.test/verify/{cert['serial']}?code={cert['verification_code']}"
+    )
     assert cert["verify_url"].isascii()
-    assert certs.content_hash(cert["serial"], cert["kind"], cert["issued_at"], cert["terminal_id"],
-                              cert["content"]) == cert["content_hash"]
+    assert (
+        certs.content_hash(cert["serial"], cert["kind"], cert["issued_at"], cert["terminal_id"], cert["content"])
+        == cert["content_hash"]
+    )
     content = cert["content"]
     assert content["title"] == "社会保险缴费凭证" and len(content["rows"]) == 12
-    assert Decimal(content["totals"]["total"]) == sum(Decimal(r["personal"]) + Decimal(r["unit"])
-                                                      for r in content["rows"])
-    _error(gateway.client.post(url, json={"kind": "insured", "idempotency_key": key}, headers=gateway.headers()),
-           409, "idempotency_conflict")
+    assert Decimal(content["totals"]["total"]) == sum(
+        Decimal(r["personal"]) + Decimal(r["unit"]) for r in content["rows"]
+    )
+    _error(
+        gateway.client.post(url, json={"kind": "insured", "idempotency_key": key}, headers=gateway.headers()),
+        409,
+        "idempotency_conflict",
+    )
     r1 = gateway.client.post(f"{url}/{cert['serial']}/reprint", headers=gateway.headers()).json()
     r2 = gateway.client.post(f"{url}/{cert['serial']}/reprint", headers=gateway.headers()).json()
     assert r1["reprint"] and r2["reprint_count"] == 2 and r2["content_hash"] == cert["content_hash"]
     assert _count(gateway, Certificate) == before
-    _error(gateway.client.post(f"{url}/JF209901010000000000/reprint", headers=gateway.headers()), 404,
-           "certificate_not_found")
+    _error(
+        gateway.client.post(f"{url}/JF209901010000000000/reprint", headers=gateway.headers()),
+        404,
+        "certificate_not_found",
+    )
 
 
 def test_certificate_kinds_and_period_refusals(gateway: Gateway) -> None:
     sid = gateway.start(gateway.person(skip=2))
     url = f"/api/v1/sessions/{sid}/certificates"
-    insured = gateway.client.post(url, json={"kind": "insured", "idempotency_key": f"k-ins-{gateway.kind}"},
-                                  headers=gateway.headers()).json()
+    insured = gateway.client.post(
+        url, json={"kind": "insured", "idempotency_key": f"k-ins-{gateway.kind}"}, headers=gateway.headers()
+    ).json()
     assert insured["content"]["enrolments"] and "兹证明" in insured["content"]["statement"]
-    rights = gateway.client.post(url, json={"kind": "rights", "from": "2019-01", "to": "2021-12",
-                                            "idempotency_key": f"k-rights-{gateway.kind}"},
-                                 headers=gateway.headers()).json()
+    rights = gateway.client.post(
+        url,
+        json={"kind": "rights", "from": "2019-01", "to": "2021-12", "idempotency_key": f"k-rights-{gateway.kind}"},
+        headers=gateway.headers(),
+    ).json()
     years = rights["content"]["years"]
     assert [y["year"] for y in years] == sorted(y["year"] for y in years)
     balances = [Decimal(y["pension_account_balance"]) for y in years]
@@ -247,8 +296,7 @@ def test_certificate_kinds_and_period_refusals(gateway: Gateway) -> None:
         {"kind": "payment", "idempotency_key": 12345678},
         {"kind": "payment"},
     ]
-    codes = [gateway.client.post(url, json=b, headers=gateway.headers()).json()["error"]["code"]
-             for b in bad_bodies]
+    codes = [gateway.client.post(url, json=b, headers=gateway.headers()).json()["error"]["code"] for b in bad_bodies]
     assert codes == ["period_in_future", "period_range_invalid", "period_range_too_long"] + ["invalid_request"] * 5
     assert _count(gateway, Certificate) == before
 
@@ -256,16 +304,21 @@ def test_certificate_kinds_and_period_refusals(gateway: Gateway) -> None:
 def test_public_verification(gateway: Gateway) -> None:
     p = gateway.person(skip=3)
     sid = gateway.start(p)
-    cert = gateway.client.post(f"/api/v1/sessions/{sid}/certificates",
-                               json={"kind": "insured", "idempotency_key": f"k-verify-{gateway.kind}"},
-                               headers=gateway.headers()).json()
+    cert = gateway.client.post(
+        f"/api/v1/sessions/{sid}/certificates",
+        json={"kind": "insured", "idempotency_key": f"k-verify-{gateway.kind}"},
+        headers=gateway.headers(),
+    ).json()
     serial, code = cert["serial"], cert["verification_code"]
     ok = gateway.client.get(f"/api/v1/certificates/{serial}", params={"code": code.lower()})
     assert ok.status_code == 200 and ok.json()["genuine"] is True
     assert ok.json()["name_masked"].startswith(p["name"][0]) and p["name"] not in ok.text
     assert p["ssn"] not in ok.text
     assert gateway.client.get(f"/api/v1/certificates/{serial}", params={"code": "AAAAAAAA"}).json() == {
-        **{k: None for k in ok.json()}, "genuine": False, "serial": serial}
+        **{k: None for k in ok.json()},
+        "genuine": False,
+        "serial": serial,
+    }
     page = gateway.client.get(f"/verify/{serial}", params={"code": code})
     assert page.status_code == 200 and "真实有效" in page.text and "社会保险参保证明" in page.text
     assert p["name"] not in page.text and p["ssn"] not in page.text
@@ -297,8 +350,11 @@ def test_logs_are_json_with_request_ids_and_masked(gateway: Gateway) -> None:
     try:
         p = gateway.person(skip=1)
         sid = gateway.start(p)
-        gateway.client.post(f"/api/v1/sessions/{sid}/certificates", headers={**gateway.headers(),
-                            "X-Request-ID": "req-log-test"}, json={"kind": "insured", "idempotency_key": "log-key-01"})
+        gateway.client.post(
+            f"/api/v1/sessions/{sid}/certificates",
+            headers={**gateway.headers(), "X-Request-ID": "req-log-test"},
+            json={"kind": "insured", "idempotency_key": "log-key-01"},
+        )
         gateway.client.get("/api/v1/certificates/CB202601010000000000", params={"code": "SECRETCODE"})
     finally:
         root.removeHandler(handler)
@@ -319,8 +375,9 @@ def test_idle_session_expires(gateway: Gateway) -> None:
     saved = settings.session_idle_seconds
     settings.session_idle_seconds = -1  # any session is idle for longer than that
     try:
-        _error(gateway.client.get(f"/api/v1/sessions/{sid}/insurance", headers=gateway.headers()), 404,
-               "session_not_found")
+        _error(
+            gateway.client.get(f"/api/v1/sessions/{sid}/insurance", headers=gateway.headers()), 404, "session_not_found"
+        )
     finally:
         settings.session_idle_seconds = saved
 
@@ -334,8 +391,12 @@ def test_rights_by_year(gateway: Gateway) -> None:
     assert [y["year"] for y in years] == sorted(y["year"] for y in years)
     assert all(2018 <= y["year"] <= 2021 and 0 < y["months_paid"] <= 12 for y in years)
     this_year = int(certs.current_period()[:4])
-    _error(gateway.client.get(url, params={"to_year": this_year + 1}, headers=gateway.headers()), 422,
-           "period_in_future")
-    _error(gateway.client.get(url, params={"from_year": 2021, "to_year": 2019}, headers=gateway.headers()), 422,
-           "period_range_invalid")
+    _error(
+        gateway.client.get(url, params={"to_year": this_year + 1}, headers=gateway.headers()), 422, "period_in_future"
+    )
+    _error(
+        gateway.client.get(url, params={"from_year": 2021, "to_year": 2019}, headers=gateway.headers()),
+        422,
+        "period_range_invalid",
+    )
     _error(gateway.client.get(url, params={"from_year": "last"}, headers=gateway.headers()), 422)

@@ -1,4 +1,5 @@
 """Applications on both databases: validation, eligibility, effects, idempotency, status history."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,8 +30,7 @@ def test_contact_update_idempotent_and_listed(gateway: Gateway) -> None:
     again = _submit(gateway, sid, body)
     assert again.json()["number"] == first.json()["number"] and _apps(gateway) == before
     receipt = first.json()
-    assert receipt["status"] == "completed" and [h["status"] for h in receipt["history"]] == ["submitted",
-                                                                                             "completed"]
+    assert receipt["status"] == "completed" and [h["status"] for h in receipt["history"]] == ["submitted", "completed"]
     assert receipt["number"].startswith("SQ") and receipt["person"]["ssn"] != p["ssn"]
     with gateway.ctx.sessions() as db:
         assert db.scalar(select(Person.phone).where(Person.ssn == p["ssn"])) == "13912345678"
@@ -45,10 +45,16 @@ def test_invalid_forms_change_nothing(gateway: Gateway) -> None:
         {"kind": "contact_update", "form": {"phone": "12345"}, "idempotency_key": "bad-phone-1"},
         {"kind": "contact_update", "form": {}, "idempotency_key": "bad-empty-1"},
         {"kind": "contact_update", "form": {"phone": 13912345678}, "idempotency_key": "bad-type-1"},
-        {"kind": "medical_filing", "form": {"target_region": "999999", "reason": "异地安置",
-                                            "start_date": dt.date.today().isoformat()}, "idempotency_key": "bad-reg-1"},
-        {"kind": "medical_filing", "form": {"target_region": "110105", "reason": "异地安置",
-                                            "start_date": "2020-02-30"}, "idempotency_key": "bad-date-1"},
+        {
+            "kind": "medical_filing",
+            "form": {"target_region": "999999", "reason": "异地安置", "start_date": dt.date.today().isoformat()},
+            "idempotency_key": "bad-reg-1",
+        },
+        {
+            "kind": "medical_filing",
+            "form": {"target_region": "110105", "reason": "异地安置", "start_date": "2020-02-30"},
+            "idempotency_key": "bad-date-1",
+        },
         {"kind": "transfer", "form": {"from_region": "320583", "to_region": "320583"}, "idempotency_key": "bad-tr-1"},
         {"kind": "lottery", "form": {}, "idempotency_key": "bad-kind-1"},
         {"kind": "unemployment_registration", "form": {"reason": "不想干了"}, "idempotency_key": "bad-reason-1"},
@@ -62,17 +68,38 @@ def test_invalid_forms_change_nothing(gateway: Gateway) -> None:
 
 def test_unemployment_rules(gateway: Gateway) -> None:
     employed = gateway.start(gateway.person(skip=5))
-    r = _submit(gateway, employed, {"kind": "unemployment_registration", "form": {"reason": "合同到期"},
-                                    "idempotency_key": f"ureg-emp-{gateway.kind}"})
+    r = _submit(
+        gateway,
+        employed,
+        {
+            "kind": "unemployment_registration",
+            "form": {"reason": "合同到期"},
+            "idempotency_key": f"ureg-emp-{gateway.kind}",
+        },
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "still_employed"
     r = _submit(gateway, employed, {"kind": "unemployment_benefit", "idempotency_key": f"uben-emp-{gateway.kind}"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_registered_unemployed"
     unemployed = gateway.start(gateway.person(employment="unemployed"))
-    r = _submit(gateway, unemployed, {"kind": "unemployment_registration", "form": {"reason": "单位解除"},
-                                      "idempotency_key": f"ureg-{gateway.kind}"})
+    r = _submit(
+        gateway,
+        unemployed,
+        {
+            "kind": "unemployment_registration",
+            "form": {"reason": "单位解除"},
+            "idempotency_key": f"ureg-{gateway.kind}",
+        },
+    )
     assert r.status_code == 201 and r.json()["status"] == "accepted"
-    r = _submit(gateway, unemployed, {"kind": "unemployment_registration", "form": {"reason": "单位解除"},
-                                      "idempotency_key": f"ureg-2-{gateway.kind}"})
+    r = _submit(
+        gateway,
+        unemployed,
+        {
+            "kind": "unemployment_registration",
+            "form": {"reason": "单位解除"},
+            "idempotency_key": f"ureg-2-{gateway.kind}",
+        },
+    )
     assert r.json()["error"]["code"] == "already_registered"
     r = _submit(gateway, unemployed, {"kind": "unemployment_benefit", "idempotency_key": f"uben-{gateway.kind}"})
     assert r.status_code == 201, r.text
@@ -100,16 +127,39 @@ def test_medical_filing_and_transfer(gateway: Gateway) -> None:
     with gateway.ctx.sessions() as db:
         region = db.scalar(select(Person.region).where(Person.ssn == p["ssn"]))
     target = "110105" if region != "110105" else "441900"
-    r = _submit(gateway, sid, {"kind": "medical_filing", "idempotency_key": f"med-{gateway.kind}",
-                               "form": {"target_region": target, "reason": "异地长期居住",
-                                        "start_date": (dt.date.today() + dt.timedelta(days=3)).isoformat()}})
+    r = _submit(
+        gateway,
+        sid,
+        {
+            "kind": "medical_filing",
+            "idempotency_key": f"med-{gateway.kind}",
+            "form": {
+                "target_region": target,
+                "reason": "异地长期居住",
+                "start_date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            },
+        },
+    )
     assert r.status_code == 201, r.text
-    r = _submit(gateway, sid, {"kind": "transfer", "idempotency_key": f"tr-{gateway.kind}",
-                               "form": {"from_region": region, "to_region": target}})
+    r = _submit(
+        gateway,
+        sid,
+        {
+            "kind": "transfer",
+            "idempotency_key": f"tr-{gateway.kind}",
+            "form": {"from_region": region, "to_region": target},
+        },
+    )
     assert r.status_code == 201, r.text
-    r = _submit(gateway, sid, {"kind": "transfer", "idempotency_key": f"tr-none-{gateway.kind}",
-                               "form": {"from_region": "510107" if region != "510107" else "420106",
-                                        "to_region": region}})
+    r = _submit(
+        gateway,
+        sid,
+        {
+            "kind": "transfer",
+            "idempotency_key": f"tr-none-{gateway.kind}",
+            "form": {"from_region": "510107" if region != "510107" else "420106", "to_region": region},
+        },
+    )
     assert r.status_code in (201, 409)
     if r.status_code == 409:
         assert r.json()["error"]["code"] == "no_records_in_region"

@@ -1,4 +1,5 @@
 """The demo-data generator: deterministic, valid and realistic; the seed and create-terminal CLIs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_same_seed_same_people_other_seed_other_people() -> None:
     a, b = generate_people(30, 5, AS_OF), generate_people(30, 5, AS_OF)
-    assert [(p.ssn, p.name, p.pin, p.current_card["card_number"]) for p in a] == \
-           [(p.ssn, p.name, p.pin, p.current_card["card_number"]) for p in b]
+    assert [(p.ssn, p.name, p.pin, p.current_card["card_number"]) for p in a] == [
+        (p.ssn, p.name, p.pin, p.current_card["card_number"]) for p in b
+    ]
     assert [p.contributions for p in a] == [p.contributions for p in b]
     c = generate_people(30, 6, AS_OF)
     assert {p.ssn for p in a}.isdisjoint({p.ssn for p in c}) or [p.ssn for p in a] != [p.ssn for p in c]
@@ -55,12 +57,12 @@ def test_histories_are_realistic() -> None:
         pension = [c for c in p.contributions if c["type_code"] == "110"]
         periods = [c["period"] for c in pension]
         assert periods == sorted(periods) and periods[-1] <= last_period
-        years = (int(periods[-1][:4]) - int(periods[0][:4]))
+        years = int(periods[-1][:4]) - int(periods[0][:4])
         assert 8 <= years <= 31, (years, p.employment_status)
         transfers += len({c["region"] for c in pension}) > 1
         months = [int(x[:4]) * 12 + int(x[5:]) for x in periods]
-        gaps += any(b - a > 1 for a, b in zip(months, months[1:]))
-        for prev, cur in zip(pension, pension[1:]):
+        gaps += any(b - a > 1 for a, b in zip(months, months[1:], strict=False))
+        for prev, cur in zip(pension, pension[1:], strict=False):
             same_job = prev["unit_code"] == cur["unit_code"]
             if same_job and cur["base"] != prev["base"]:
                 assert cur["period"].endswith("-07"), "bases change each July"
@@ -78,25 +80,54 @@ def test_histories_are_realistic() -> None:
 
 def test_seed_and_create_terminal_cli(tmp_path: Path) -> None:
     env_args = ["--data-dir", str(tmp_path)]
-    out = subprocess.run([sys.executable, "-m", "server", "seed", "--persons", "4", "--seed", "9", "--json",
-                          *env_args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "server", "seed", "--persons", "4", "--seed", "9", "--json", *env_args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     people = json.loads(out.stdout)
     expected = generate_people(4, 9)
-    assert [(p["ssn"], p["name"], p["card_number"], p["pin"]) for p in people] == \
-           [(p.ssn, p.name, p.current_card["card_number"], p.pin) for p in expected]
-    assert set(people[0]["card"]) == {"ssn", "name", "gender", "ethnicity", "birth_date", "birth_place",
-                                      "card_number", "card_id", "issuing_region", "card_type", "spec_version",
-                                      "issued_on", "expires_on"}
+    assert [(p["ssn"], p["name"], p["card_number"], p["pin"]) for p in people] == [
+        (p.ssn, p.name, p.current_card["card_number"], p.pin) for p in expected
+    ]
+    assert set(people[0]["card"]) == {
+        "ssn",
+        "name",
+        "gender",
+        "ethnicity",
+        "birth_date",
+        "birth_place",
+        "card_number",
+        "card_id",
+        "issuing_region",
+        "card_type",
+        "spec_version",
+        "issued_on",
+        "expires_on",
+    }
     assert (tmp_path / "renshe.db").exists()
-    again = subprocess.run([sys.executable, "-m", "server", "seed", *env_args], cwd=ROOT, capture_output=True,
-                           text=True, timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "server", "seed", *env_args], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert again.returncode == 1 and "already" in again.stderr
-    term = subprocess.run([sys.executable, "-m", "server", "create-terminal", "KS-01", "--region", "320583",
-                           *env_args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    term = subprocess.run(
+        [sys.executable, "-m", "server", "create-terminal", "KS-01", "--region", "320583", *env_args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert term.returncode == 0, term.stderr
     code = term.stdout.strip()
     assert len(code) == 10 and not set(code) & set("01OIL")
-    bad = subprocess.run([sys.executable, "-m", "server", "create-terminal", "bad id!", *env_args], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "server", "create-terminal", "bad id!", *env_args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2

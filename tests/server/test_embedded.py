@@ -1,4 +1,5 @@
 """The embedded demo gateway: real uvicorn on loopback, seeded, enrolled, with fault switches."""
+
 from __future__ import annotations
 
 import time
@@ -19,8 +20,12 @@ def test_embedded_server_lifecycle_and_faults(tmp_path: Path) -> None:
         assert len(people) == 10 and all(len(p["pin"]) == 6 for p in people)
         p = next(x for x in people if x["card_status"] == "normal")
         headers = {"Authorization": f"Bearer {server.terminal_token}"}
-        r = requests.post(f"{server.url}/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]},
-                          headers=headers, timeout=5)
+        r = requests.post(
+            f"{server.url}/api/v1/sessions",
+            json={"ssn": p["ssn"], "card_number": p["card_number"]},
+            headers=headers,
+            timeout=5,
+        )
         assert r.status_code == 201, r.text
         server.set_fault("down")
         down = requests.get(f"{server.url}/healthz", timeout=5)

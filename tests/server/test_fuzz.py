@@ -3,6 +3,7 @@
 Session-scoped operations get a real open session id whenever the generated id is well formed,
 so the fuzzer reaches the handlers instead of stopping at 404.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -28,9 +29,12 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedSe
 
 def _fresh_session(server: EmbeddedServer) -> str:
     person = next(p for p in server.demo_people() if p["card_status"] == "normal")
-    r = requests.post(f"{server.url}/api/v1/sessions", json={"ssn": person["ssn"],
-                                                              "card_number": person["card_number"]},
-                      headers={"Authorization": f"Bearer {server.terminal_token}"}, timeout=10)
+    r = requests.post(
+        f"{server.url}/api/v1/sessions",
+        json={"ssn": person["ssn"], "card_number": person["card_number"]},
+        headers={"Authorization": f"Bearer {server.terminal_token}"},
+        timeout=10,
+    )
     r.raise_for_status()
     return r.json()["session_id"]
 
@@ -43,15 +47,16 @@ def test_no_input_causes_a_server_error(fuzz_server: EmbeddedServer) -> None:
     assert len(operations) >= 14
 
     for operation in operations:
+
         @given(case=operation.as_strategy())
-        @settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
         def check(case: Any) -> None:
             params = case.path_parameters or {}
             sid = params.get("session_id")
             if isinstance(sid, str) and len(sid) == SESSION_ID_LEN and all(c in "0123456789abcdef" for c in sid):
                 params["session_id"] = _fresh_session(fuzz_server)
-            case.call_and_validate(base_url=fuzz_server.url, checks=[not_a_server_error], headers=headers,
-                                   timeout=10)
+            case.call_and_validate(base_url=fuzz_server.url, checks=[not_a_server_error], headers=headers, timeout=10)
 
         check()

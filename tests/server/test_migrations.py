@@ -1,4 +1,5 @@
 """The Alembic migrations produce exactly the models' schema, on both databases."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -18,8 +19,7 @@ def test_migrated_schema_matches_models(gateway: Gateway) -> None:
         return type_ != "table" or name in declared
 
     with gateway.ctx.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}),
-                                Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
     assert diff == []
 
 

@@ -1,4 +1,5 @@
 """The whole resident journey in the real Kivy app, with real touches, on Xvfb and off-screen."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,17 @@ from drivers.printer.decode import decode_escpos
 
 pytestmark = pytest.mark.ui
 
-EXPECTED_SHOTS = ["attract", "pin", "pin-entered", "menu", "insurance", "print-preview", "printed",
-                  "remove-card", "attract-again"]
+EXPECTED_SHOTS = [
+    "attract",
+    "pin",
+    "pin-entered",
+    "menu",
+    "insurance",
+    "print-preview",
+    "printed",
+    "remove-card",
+    "attract-again",
+]
 
 
 def _check_journey_output(out_dir, completed):
@@ -35,8 +45,9 @@ def _check_journey_output(out_dir, completed):
 
 def test_journey_on_xvfb(run_kiosk, tmp_path):
     out_dir = tmp_path / "journey"
-    completed = run_kiosk("--demo", "--data-dir", str(tmp_path / "demo"), "--script", "journey",
-                          "--output", str(out_dir))
+    completed = run_kiosk(
+        "--demo", "--data-dir", str(tmp_path / "demo"), "--script", "journey", "--output", str(out_dir)
+    )
     _check_journey_output(out_dir, completed)
     assert "journey complete" in completed.stdout
     with Image.open(out_dir / "window-with-dock.png") as window:
@@ -51,17 +62,39 @@ def test_demo_without_display_runs_the_journey_offscreen(run_kiosk, tmp_path):
     assert str(out_dir) in completed.stdout
 
 
-@pytest.mark.parametrize("script, extra, shots", [
-    ("paper-out", [], ["attract", "pin", "pin-entered", "menu", "paper-out", "menu-printing-disabled",
-                       "remove-card", "attract-again"]),
-    ("foreign-card", [], ["foreign-card", "attract-again"]),
-    ("idle-timeout", ["--set", "session.idle_timeout=5", "--set", "session.countdown=3"],
-     ["attract", "pin", "pin-entered", "menu", "countdown", "remove-card"]),
-])
+@pytest.mark.parametrize(
+    "script, extra, shots",
+    [
+        (
+            "paper-out",
+            [],
+            [
+                "attract",
+                "pin",
+                "pin-entered",
+                "menu",
+                "paper-out",
+                "menu-printing-disabled",
+                "remove-card",
+                "attract-again",
+            ],
+        ),
+        ("foreign-card", [], ["foreign-card", "attract-again"]),
+        ("face-match", [], ["face-capture", "menu", "remove-card", "attract-again"]),
+        ("face-photo", [], ["face-refused", "remove-card", "attract-again"]),
+        ("face-other", [], ["face-mismatch", "remove-card", "attract-again"]),
+        (
+            "idle-timeout",
+            ["--set", "session.idle_timeout=5", "--set", "session.countdown=3"],
+            ["attract", "pin", "pin-entered", "menu", "countdown", "remove-card"],
+        ),
+    ],
+)
 def test_fault_scripts_on_xvfb(run_kiosk, tmp_path, script, extra, shots):
     out_dir = tmp_path / script
-    completed = run_kiosk("--demo", "--data-dir", str(tmp_path / "demo"), *extra, "--script", script,
-                          "--output", str(out_dir))
+    completed = run_kiosk(
+        "--demo", "--data-dir", str(tmp_path / "demo"), *extra, "--script", script, "--output", str(out_dir)
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads((out_dir / "journey.json").read_text(encoding="utf-8"))
     assert report["ok"], report

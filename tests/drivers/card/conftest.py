@@ -1,4 +1,5 @@
 """Fixtures of the card-layer tests: demo card data and scripted connections."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ never sent (checked by ``assert_done``, called automatically by the ``scripted``
 the test.  Entries are hex strings (spaces allowed) or bytes; a response may also be a
 CardError instance to raise (transport loss).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,10 @@ class ScriptedConnection(CardConnection):
             pytest.fail(f"extra command #{step}: {bytes(apdu).hex(' ').upper()} (script has {len(self.script)})")
         expected, response = self.script[step]
         if bytes(apdu) != _b(expected):
-            pytest.fail(f"command #{step} differs:\n  sent     {bytes(apdu).hex(' ').upper()}\n"
-                        f"  expected {_b(expected).hex(' ').upper()}")
+            pytest.fail(
+                f"command #{step} differs:\n  sent     {bytes(apdu).hex(' ').upper()}\n"
+                f"  expected {_b(expected).hex(' ').upper()}"
+            )
         if isinstance(response, CardError):
             raise response
         return _b(response)

@@ -1,4 +1,5 @@
 """apdu.exchange: 61xx / 6Cxx on every kind of command, and the field codecs."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,20 +10,22 @@ from drivers.card import apdu
 from kiosk.errors import CardError, CardErrorKind
 
 
-@pytest.mark.parametrize("cmd,resend", [
-    ("00A4040002AABB", "00A4040002AABB10"),      # case 3 (SELECT): Le appended
-    ("00B2010012", "00B2010010"),                # case 2 (READ RECORD): Le replaced
-    ("0020000003123456", "002000000312345610"),  # case 3 (VERIFY)
-    ("00A404000211220A", "00A40400021122" + "10"),  # case 4: Le replaced
-])
+@pytest.mark.parametrize(
+    "cmd,resend",
+    [
+        ("00A4040002AABB", "00A4040002AABB10"),  # case 3 (SELECT): Le appended
+        ("00B2010012", "00B2010010"),  # case 2 (READ RECORD): Le replaced
+        ("0020000003123456", "002000000312345610"),  # case 3 (VERIFY)
+        ("00A404000211220A", "00A40400021122" + "10"),  # case 4: Le replaced
+    ],
+)
 def test_6cxx_resends_same_command_with_card_le(scripted, cmd, resend):
     conn = scripted([(cmd, "6C10"), (resend, "00" * 16 + "9000")])
     assert apdu.exchange(conn, bytes.fromhex(cmd)) == apdu.Response(b"\0" * 16, 0x9000)
 
 
 def test_61xx_chained_get_response(scripted):
-    conn = scripted([("00B2010012", "6104"), ("00C0000004", "01020304" + "6102"),
-                     ("00C0000002", "0506" + "9000")])
+    conn = scripted([("00B2010012", "6104"), ("00C0000004", "01020304" + "6102"), ("00C0000002", "0506" + "9000")])
     assert apdu.exchange(conn, bytes.fromhex("00B2010012")).data == bytes.fromhex("010203040506")
 
 

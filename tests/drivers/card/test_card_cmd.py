@@ -1,4 +1,5 @@
 """cli.card_cmd: `card read` / `card verify-pin` over the in-process simulated reader."""
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,21 @@ def test_read_json(reader):
     assert code == 0
     data = json.loads(out)
     assert data == make_card_data().to_json()
-    assert set(data) == {"ssn", "name", "gender", "ethnicity", "birth_date", "birth_place", "card_number",
-                         "card_id", "issuing_region", "card_type", "spec_version", "issued_on", "expires_on"}
+    assert set(data) == {
+        "ssn",
+        "name",
+        "gender",
+        "ethnicity",
+        "birth_date",
+        "birth_place",
+        "card_number",
+        "card_id",
+        "issuing_region",
+        "card_type",
+        "spec_version",
+        "issued_on",
+        "expires_on",
+    }
 
 
 def test_read_text_is_masked(reader):
@@ -47,7 +61,10 @@ def test_read_text_is_masked(reader):
 
 
 def test_verify_pin_json(reader):
-    assert run(reader, "verify-pin", "--json", stdin="123456\n")[:2] == (0, '{"ok": true, "tries_left": null, "blocked": false}\n')
+    assert run(reader, "verify-pin", "--json", stdin="123456\n")[:2] == (
+        0,
+        '{"ok": true, "tries_left": null, "blocked": false}\n',
+    )
     code, out, _ = run(reader, "verify-pin", "--json", stdin="000000\n")
     assert code == 3 and json.loads(out) == {"ok": False, "tries_left": 2, "blocked": False}
 

@@ -1,4 +1,5 @@
 """Integration: simulated cards through vpcd → real pcscd → pyscard → PcscCardReader."""
+
 from __future__ import annotations
 
 import re
@@ -142,12 +143,23 @@ def test_independent_client_sees_virtual_reader_and_card(pcscd, bridge):
     wait_present(PcscCardReader(pcscd.reader_name_pattern))
     listing = subprocess.run(["opensc-tool", "-l"], env=env, capture_output=True, text=True, timeout=20)
     assert re.search(r"Yes\s+.*Renshe Virtual PCD 00 00", listing.stdout), listing.stdout + listing.stderr
-    atr = subprocess.run(["opensc-tool", "-r", "Renshe Virtual PCD 00 00", "-a"], env=env,
-                         capture_output=True, text=True, timeout=20)
+    atr = subprocess.run(
+        ["opensc-tool", "-r", "Renshe Virtual PCD 00 00", "-a"], env=env, capture_output=True, text=True, timeout=20
+    )
     assert "3b:6c:00:00" in atr.stdout.lower(), atr.stdout + atr.stderr
-    select = subprocess.run(["opensc-tool", "-r", "Renshe Virtual PCD 00 00", "-s",
-                             "00 A4 04 00 0F 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF"],
-                            env=env, capture_output=True, text=True, timeout=20)
+    select = subprocess.run(
+        [
+            "opensc-tool",
+            "-r",
+            "Renshe Virtual PCD 00 00",
+            "-s",
+            "00 A4 04 00 0F 73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     assert "SW1=0x90, SW2=0x00" in select.stdout, select.stdout + select.stderr
 
 
@@ -236,7 +248,8 @@ def test_demo_stack_uses_real_pcscd_in_a_fresh_process():
         "    with stack.reader.connect() as conn:\n"
         "        print(json.dumps({'transport': stack.transport, 'card': read_card(conn).to_json()}))\n"
         "finally:\n"
-        "    stack.close()\n")
+        "    stack.close()\n"
+    )
     root = Path(__file__).resolve().parents[3]
     proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -249,12 +262,14 @@ def test_pcscd_dies_with_a_killed_owner(tmp_path):
     import signal
     import sys
 
-    code = ("import sys, time\n"
-            "from drivers.card.pcscd_service import IsolatedPcscd\n"
-            f"p = IsolatedPcscd({str(tmp_path / 'run')!r})\n"
-            "p.start()\n"
-            "print(p.pid, flush=True)\n"
-            "time.sleep(60)\n")
+    code = (
+        "import sys, time\n"
+        "from drivers.card.pcscd_service import IsolatedPcscd\n"
+        f"p = IsolatedPcscd({str(tmp_path / 'run')!r})\n"
+        "p.start()\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
     root = Path(__file__).resolve().parents[3]
     owner = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True)
     try:

@@ -1,4 +1,5 @@
 """The virtual cards: strict APDU validation, T=0 behaviour, faults; and the in-process reader."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,8 +10,14 @@ import pytest
 
 from drivers.card.monitor import CardMonitor
 from drivers.card.simulated_reader import SimulatedCardReader
-from drivers.card.simulator import (BrokenCard, CardMute, CardProfile, CardPulled,
-                                    NonSocialSecurityCard, VirtualSocialSecurityCard)
+from drivers.card.simulator import (
+    BrokenCard,
+    CardMute,
+    CardProfile,
+    CardPulled,
+    NonSocialSecurityCard,
+    VirtualSocialSecurityCard,
+)
 from drivers.card.sscard import SSSE_DF_NAME, ReaderCardPort, read_card, verify_pin
 from kiosk.errors import CardError, CardErrorKind
 from tests.drivers.card.carddata import make_card_data
@@ -26,17 +33,20 @@ def sw(resp: bytes) -> str:
     return resp[-2:].hex().upper()
 
 
-@pytest.mark.parametrize("apdu,expected", [
-    ("80A404000F" + SSSE_DF_NAME.hex(), "6E00"),   # wrong CLA
-    ("00FF000000", "6D00"),                        # unknown INS
-    ("00A4040100", "6A86"),                        # bad P2 for SELECT
-    ("00A4040010" + SSSE_DF_NAME.hex(), "6700"),   # Lc longer than the data
-    ("00B2010012", "6986"),                        # READ RECORD with no current EF
-    ("00A4020002EF05", "6A82"),                    # EF before the DF
-    ("0020000003123456", "6A88"),                  # VERIFY before the DF
-    ("00C0000010", "6985"),                        # GET RESPONSE with nothing pending
-    ("00A4", "6700"),
-])
+@pytest.mark.parametrize(
+    "apdu,expected",
+    [
+        ("80A404000F" + SSSE_DF_NAME.hex(), "6E00"),  # wrong CLA
+        ("00FF000000", "6D00"),  # unknown INS
+        ("00A4040100", "6A86"),  # bad P2 for SELECT
+        ("00A4040010" + SSSE_DF_NAME.hex(), "6700"),  # Lc longer than the data
+        ("00B2010012", "6986"),  # READ RECORD with no current EF
+        ("00A4020002EF05", "6A82"),  # EF before the DF
+        ("0020000003123456", "6A88"),  # VERIFY before the DF
+        ("00C0000010", "6985"),  # GET RESPONSE with nothing pending
+        ("00A4", "6700"),
+    ],
+)
 def test_strict_validation(apdu, expected):
     assert sw(vcard().process(bytes.fromhex(apdu))) == expected
 
@@ -46,8 +56,8 @@ def test_read_record_errors_after_select():
     assert sw(card.process(SELECT_DF)) == "9000"
     assert sw(card.process(bytes.fromhex("00A4020002EF05"))) == "9000"
     assert sw(card.process(bytes.fromhex("00B2010100"))) == "6A86"
-    assert sw(card.process(bytes.fromhex("00B2090012"))) == "6A83"   # tag of EF06 while EF05 selected
-    assert sw(card.process(bytes.fromhex("00B2010005"))) == "6C12"   # Le too short
+    assert sw(card.process(bytes.fromhex("00B2090012"))) == "6A83"  # tag of EF06 while EF05 selected
+    assert sw(card.process(bytes.fromhex("00B2010005"))) == "6C12"  # Le too short
     assert card.process(bytes.fromhex("00B2010000"))[:2] == b"\x01\x10"
 
 
@@ -96,12 +106,13 @@ def test_faults_raise_transport_exceptions():
 
 def test_non_social_security_and_broken_cards():
     assert sw(NonSocialSecurityCard().process(SELECT_DF)) == "6A82"
-    assert BrokenCard().process(SELECT_DF) == b"\x6F"
+    assert BrokenCard().process(SELECT_DF) == b"\x6f"
     with pytest.raises(CardMute):
         BrokenCard(garbage=False).atr()
 
 
 # --- the in-process reader ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("version", ["1.00", "2.00", "3.00"])
 @pytest.mark.parametrize("t0", [False, True])
@@ -201,8 +212,12 @@ def test_monitor_over_simulated_reader_survives_reader_loss():
     monitor.start()
     try:
         assert seen.wait(1)  # a card present at start is reported
-        for action, expected in ((reader.unplug, "out"), (reader.plug, None),
-                                 (lambda: reader.insert(vcard()), "in"), (reader.remove, "out")):
+        for action, expected in (
+            (reader.unplug, "out"),
+            (reader.plug, None),
+            (lambda: reader.insert(vcard()), "in"),
+            (reader.remove, "out"),
+        ):
             seen.clear()
             action()
             if expected:
@@ -240,4 +255,3 @@ def test_in_process_fallback_stack_reads():
             assert read_card(conn).card_number == "A12345678"
     finally:
         stack.close()
-

@@ -1,4 +1,5 @@
 """read_card / verify_pin against exact scripted APDU exchanges (hand-built, not from the simulator)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,10 +50,20 @@ def direct_script(version: str = "3.00", **kw: object) -> list:
 
 def check(card, version: str = "3.00", name: str = "王喆") -> None:
     assert card.to_json() == {
-        "ssn": SSN, "name": name, "gender": "1", "ethnicity": "01", "birth_date": "1985-03-12",
-        "birth_place": "330106", "card_number": "A12345678", "card_id": "33010086000000123456789ABCDEF012",
-        "issuing_region": "330100", "card_type": "3", "spec_version": version,
-        "issued_on": "2021-06-30", "expires_on": "2031-06-30"}
+        "ssn": SSN,
+        "name": name,
+        "gender": "1",
+        "ethnicity": "01",
+        "birth_date": "1985-03-12",
+        "birth_place": "330106",
+        "card_number": "A12345678",
+        "card_id": "33010086000000123456789ABCDEF012",
+        "issuing_region": "330100",
+        "card_type": "3",
+        "spec_version": version,
+        "issued_on": "2021-06-30",
+        "expires_on": "2031-06-30",
+    }
 
 
 @pytest.mark.parametrize("version", ["1.00", "2.00", "3.00"])
@@ -174,8 +185,12 @@ def test_pin_blocked(scripted):
 
 
 def test_pin_t0_61xx_and_6cxx(scripted):
-    script = [(SELECT_DF, "6113"), ("00C0000013", FCI.replace(" ", "") + "9000"),
-              (VERIFY, "6C00"), (VERIFY + "00", "9000")]
+    script = [
+        (SELECT_DF, "6113"),
+        ("00C0000013", FCI.replace(" ", "") + "9000"),
+        (VERIFY, "6C00"),
+        (VERIFY + "00", "9000"),
+    ]
     assert verify_pin(scripted(script), "123456").ok
 
 

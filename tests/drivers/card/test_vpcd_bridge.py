@@ -1,4 +1,5 @@
 """VpcdCardBridge against a fake vpcd (a loopback listener speaking vpcd's socket protocol)."""
+
 from __future__ import annotations
 
 import socket
@@ -61,13 +62,13 @@ def test_protocol_control_bytes_and_apdus(vpcd):
         assert bridge._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
         vpcd.send(b"\x04")
         assert vpcd.recv() == vcard.atr()
-        vpcd.send(b"\x01")          # power on: no answer
-        vpcd.send(b"\x02")          # reset: no answer
+        vpcd.send(b"\x01")  # power on: no answer
+        vpcd.send(b"\x02")  # reset: no answer
         vpcd.send(bytes.fromhex("00A404000F") + SSSE_DF_NAME)
         assert vpcd.recv() == b"\x90\x00"
-        vpcd.send(b"\x00")          # power off
+        vpcd.send(b"\x00")  # power off
         vpcd.send(bytes.fromhex("00A4020002EF05"))
-        assert vpcd.recv() == b"\x6A\x82"   # power cycle forgot the DF selection
+        assert vpcd.recv() == b"\x6a\x82"  # power cycle forgot the DF selection
         assert bridge.inserted_card is vcard
     finally:
         bridge.remove()
@@ -93,10 +94,10 @@ def test_mute_card_times_out_then_reconnects(vpcd):
     try:
         vpcd.accept()
         vpcd.send(b"\x04")
-        assert vpcd.recv()           # a mute card still resets (ATR) but ignores APDUs
+        assert vpcd.recv()  # a mute card still resets (ATR) but ignores APDUs
         vpcd.send(bytes.fromhex("00A404000F") + SSSE_DF_NAME)
-        assert vpcd.recv() is None   # no answer, connection dropped like a reader timeout
-        vpcd.accept()                # still in the slot: the card comes back
+        assert vpcd.recv() is None  # no answer, connection dropped like a reader timeout
+        vpcd.accept()  # still in the slot: the card comes back
     finally:
         bridge.remove()
 
@@ -108,8 +109,8 @@ def test_reinsert_repeatedly_and_survive_vpcd_restart(vpcd):
         vpcd.accept()
         vpcd.send(b"\x04")
         assert vpcd.recv()
-        vpcd.conn.close()            # vpcd side goes away (pcscd restart) ...
-        vpcd.accept()                # ... and the bridge reconnects while the card is inserted
+        vpcd.conn.close()  # vpcd side goes away (pcscd restart) ...
+        vpcd.accept()  # ... and the bridge reconnects while the card is inserted
         vpcd.send(b"\x04")
         assert vpcd.recv()
         bridge.remove()
@@ -131,6 +132,6 @@ def test_broken_card_answers_garbage(vpcd):
     try:
         vpcd.accept()
         vpcd.send(bytes.fromhex("00A404000F") + SSSE_DF_NAME)
-        assert vpcd.recv() == b"\x6F"
+        assert vpcd.recv() == b"\x6f"
     finally:
         bridge.remove()

@@ -1,4 +1,5 @@
 """Exact-bytes tests of the ESC/POS encoder, cross-checked against python-escpos Dummy."""
+
 from __future__ import annotations
 
 import io
@@ -9,7 +10,7 @@ from PIL import Image as PILImage
 
 from drivers.printer.decode import RASTER_PLACEHOLDER, decode
 from drivers.printer.encoder import EscPosEncoder
-from kiosk.documents import Cut, Document, Divider, Heading, Image, QRCode, Spacer, Text
+from kiosk.documents import Cut, Divider, Document, Heading, Image, QRCode, Spacer, Text
 
 INIT, ON, OFF, CUT = b"\x1b@", b"\x1c&", b"\x1c.", b"\x1bd\x04\x1dV\x00"
 
@@ -61,12 +62,12 @@ def test_rare_character_outside_gbk_becomes_raster_line(char: str) -> None:
     assert ON not in data  # the whole line is one image, so its characters stay in place
     assert job.raster_images == 1 and job.lines[0] == RASTER_PLACEHOLDER
     # GS v 0, normal density, 576 dots = 72 bytes wide, one 24-dot line high
-    assert data[len(INIT):len(INIT) + 8] == b"\x1dv0\x00" + bytes([72, 0, 24, 0])
+    assert data[len(INIT) : len(INIT) + 8] == b"\x1dv0\x00" + bytes([72, 0, 24, 0])
 
 
 def test_raster_glyph_is_drawn_not_blank() -> None:
     data = encode([Text("𠀀")], encoding="gbk", paper_width_dots=384)
-    raster = data[len(INIT) + 8:len(INIT) + 8 + 48 * 24]
+    raster = data[len(INIT) + 8 : len(INIT) + 8 + 48 * 24]
     assert any(raster), "the glyph must put ink on paper"
 
 
@@ -77,8 +78,19 @@ def test_supplementary_raster_option_for_fonts_without_plane_2() -> None:
 
 def test_styles_are_sent_only_when_they_change() -> None:
     data = encode([Heading("标题"), Text("a", align="right"), Text("b", align="right", bold=True)])
-    expected = (INIT + b"\x1ba\x01\x1bE\x01\x1d!\x11" + ON + "标题".encode("gb18030") + OFF + b"\n"
-                + b"\x1ba\x02\x1bE\x00\x1d!\x00" + b"a\n" + b"\x1bE\x01" + b"b\n" + CUT)
+    expected = (
+        INIT
+        + b"\x1ba\x01\x1bE\x01\x1d!\x11"
+        + ON
+        + "标题".encode("gb18030")
+        + OFF
+        + b"\n"
+        + b"\x1ba\x02\x1bE\x00\x1d!\x00"
+        + b"a\n"
+        + b"\x1bE\x01"
+        + b"b\n"
+        + CUT
+    )
     assert data == expected
 
 

@@ -1,5 +1,6 @@
 """End to end: certificate issued by the embedded gateway, printed on the virtual network printer,
 decoded back to Chinese text, its QR URL confirmed genuine by the server; paper out → journal reprint."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer
 
 @pytest.fixture()
 def printer() -> Iterator[EscPosPrinter]:
-    device = create_printer({"kind": "virtual", "paper_width_dots": 576, "encoding": "gb18030",
-                             "status_timeout": 0.5})
+    device = create_printer({"kind": "virtual", "paper_width_dots": 576, "encoding": "gb18030", "status_timeout": 0.5})
     assert isinstance(device, EscPosPrinter)
     try:
         yield device
@@ -77,8 +77,9 @@ def test_certificate_prints_decodes_and_verifies(gateway: EmbeddedServer, printe
     assert client.verify_certificate(match.group(1), "WRONG1")["genuine"] is False
 
 
-def test_paper_out_mid_job_then_reprint_same_serial(gateway: EmbeddedServer, printer: EscPosPrinter,
-                                                    tmp_path: Path) -> None:
+def test_paper_out_mid_job_then_reprint_same_serial(
+    gateway: EmbeddedServer, printer: EscPosPrinter, tmp_path: Path
+) -> None:
     client, session_id, cert = issue(gateway, "insured")
     with PrintJournal(tmp_path / "journal.sqlite3") as journal:
         job_id = journal.record_issued(cert["serial"], cert["kind"], json.dumps(cert, ensure_ascii=False))
@@ -91,8 +92,7 @@ def test_paper_out_mid_job_then_reprint_same_serial(gateway: EmbeddedServer, pri
         with pytest.raises(PrinterError):  # still no paper: the job stays pending
             reprint_pending(journal, printer)
         printer.virtual.set_paper("ok")
-        done = reprint_pending(journal, printer,
-                               fetch=lambda job: client.reprint_certificate(session_id, job.serial))
+        done = reprint_pending(journal, printer, fetch=lambda job: client.reprint_certificate(session_id, job.serial))
         assert done == [job_id] and journal.pending() == []
     reprinted = decode(printer.virtual.jobs[-1].data)
     assert "补打 / REPRINT" in reprinted.lines and cert["serial"] in reprinted.text

@@ -1,4 +1,5 @@
 """The virtual network printer driven through the real python-escpos Network connector."""
+
 from __future__ import annotations
 
 import socket
@@ -125,24 +126,26 @@ def test_status_bytes_inside_image_data_are_not_queries(virtual: VirtualNetworkP
     assert virtual.jobs[0].status_queries == [] and virtual.received == raster
 
 
-@pytest.mark.parametrize("answers,expected", [
-    ((0x12, 0x12, 0x12), PrinterStatus.READY),
-    ((0x12, 0x12, 0x1E), PrinterStatus.PAPER_NEAR_END),
-    ((0x1A, 0x32, 0x7E), PrinterStatus.NO_PAPER),
-    ((0x1A, 0x16, 0x12), PrinterStatus.COVER_OPEN),
-    ((0x1A, 0x52, 0x12), PrinterStatus.ERROR),
-    ((0x1A, 0x12, 0x12), PrinterStatus.OFFLINE),
-    ((None, None, None), PrinterStatus.OFFLINE),
-    ((0x12, None, None), PrinterStatus.READY),
-    ((0xFF, 0x12, 0x12), PrinterStatus.ERROR),
-])
+@pytest.mark.parametrize(
+    "answers,expected",
+    [
+        ((0x12, 0x12, 0x12), PrinterStatus.READY),
+        ((0x12, 0x12, 0x1E), PrinterStatus.PAPER_NEAR_END),
+        ((0x1A, 0x32, 0x7E), PrinterStatus.NO_PAPER),
+        ((0x1A, 0x16, 0x12), PrinterStatus.COVER_OPEN),
+        ((0x1A, 0x52, 0x12), PrinterStatus.ERROR),
+        ((0x1A, 0x12, 0x12), PrinterStatus.OFFLINE),
+        ((None, None, None), PrinterStatus.OFFLINE),
+        ((0x12, None, None), PrinterStatus.READY),
+        ((0xFF, 0x12, 0x12), PrinterStatus.ERROR),
+    ],
+)
 def test_parse_status(answers: tuple, expected: PrinterStatus) -> None:
     assert parse_status(*answers) is expected
 
 
 def test_factory_virtual_exposes_the_simulator() -> None:
-    printer = create_printer({"kind": "virtual", "paper_width_dots": 384, "encoding": "gbk",
-                              "status_timeout": TIMEOUT})
+    printer = create_printer({"kind": "virtual", "paper_width_dots": 384, "encoding": "gbk", "status_timeout": TIMEOUT})
     try:
         assert isinstance(printer, EscPosPrinter) and printer.virtual is not None
         assert printer.status() is PrinterStatus.READY
@@ -162,19 +165,29 @@ def test_factory_file_printer_writes_bytes(tmp_path) -> None:  # type: ignore[no
 
 def test_factory_builds_usb_and_serial_connectors_without_opening() -> None:
     from escpos.printer import Serial, Usb
+
     assert isinstance(build_connector({"kind": "usb", "vendor_id": 0x0416, "product_id": 0x5011}, 1.0), Usb)
     assert isinstance(build_connector({"kind": "serial", "device": "/dev/null", "baudrate": 115200}, 1.0), Serial)
 
 
-@pytest.mark.parametrize("cfg", [{"kind": "bluetooth"}, {"paper_width_dots": 500}, {"encoding": "big5"},
-                                 {"qr_mode": "svg"}, {"status_timeout": 60}])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"kind": "bluetooth"},
+        {"paper_width_dots": 500},
+        {"encoding": "big5"},
+        {"qr_mode": "svg"},
+        {"status_timeout": 60},
+    ],
+)
 def test_factory_refuses_bad_config(cfg: dict) -> None:
     with pytest.raises(ConfigError):
         create_printer(cfg)
 
 
 def test_settle_catches_paper_running_out_after_the_bytes_were_accepted(
-        printer: EscPosPrinter, virtual: VirtualNetworkPrinter) -> None:
+    printer: EscPosPrinter, virtual: VirtualNetworkPrinter
+) -> None:
     """A real printer accepts the job into its buffer and runs out of paper a moment later."""
     import threading
 

@@ -1,4 +1,5 @@
 """PNG preview: rendered from the same layout as the bytes; its QR decodes to the verification URL."""
+
 from __future__ import annotations
 
 import io

@@ -1,0 +1,288 @@
+"""The terminal's signed remote configuration: pin, verify, cache, and apply at the right moment.
+
+Trust: the fleet manager's Ed25519 public key is pinned in the data directory right after
+enrolment (``pin_server_key``). A bundle envelope is
+``{"bundle": {version, terminal_id, issued_at, config, origin}, "signature", "key_id"}``; the
+signature covers the canonical JSON of ``bundle`` (sorted keys, no spaces, UTF-8), exactly as
+``server/fleet/signing.py`` makes it.
+
+A bundle is refused (``BundleRejected``, the last good one stays in force) when its signature
+does not verify against the pinned key, it names another terminal, its version is older than the
+one applied (a replay), or its values fail the kiosk's own schema. An accepted bundle is cached
+on disk (mode 0600, written atomically) so the terminal boots offline with it; the cache is
+verified again when read.
+
+Applying: ``ConfigApplier`` never changes anything during a resident's session. At the next idle
+moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, printer settings) go to the
+``apply_live`` callback; any other changed key needs ``request_restart`` (devices, server, UI).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.config import KioskConfig
+from kiosk.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+BUNDLE_FILE = "config-bundle.json"
+KEY_FILE = "fleet-server-key.json"
+# Section prefixes / exact keys a running kiosk can take without a restart.
+LIVE_KEYS = ("services.", "session.", "terminal.language", "printer.", "announcements.")
+
+
+class BundleRejected(ConfigError):
+    """A remote bundle was refused; ``reason`` is one of the REASONS. The last good config stays."""
+
+    message_key = "config.bundle_rejected"
+    REASONS = ("malformed", "no_pinned_key", "bad_signature", "wrong_terminal", "replayed", "invalid_values")
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+def canonical_json(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Atomic write readable by the kiosk's user alone."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def pin_server_key(data_dir: Path, public_key_b64: str, key_id: str = "", replace: bool = False) -> None:
+    """Pin the fleet manager's public key. An existing different pin is kept unless ``replace``
+    (re-enrolment): a man in the middle must not be able to swap the key later."""
+    raw = base64.b64decode(public_key_b64, validate=True)
+    Ed25519PublicKey.from_public_bytes(raw)  # raises ValueError when not a key
+    path = Path(data_dir) / KEY_FILE
+    if path.exists() and not replace:
+        current = json.loads(path.read_text(encoding="utf-8"))
+        if current.get("public_key") != public_key_b64:
+            raise BundleRejected("bad_signature", "a different server key is already pinned; re-enrol to replace it")
+        return
+    _write_private(path, json.dumps({"algorithm": "Ed25519", "public_key": public_key_b64, "key_id": key_id}).encode())
+    logger.info("fleet server key pinned (key id %s)", key_id or "?")
+
+
+def load_pinned_key(data_dir: Path) -> Ed25519PublicKey | None:
+    path = Path(data_dir) / KEY_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(record["public_key"], validate=True))
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise ConfigError(f"pinned server key {path} is unreadable: {exc}") from exc
+
+
+def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def verify_envelope(envelope: Any, public_key: Ed25519PublicKey | None, terminal_id: str) -> dict[str, Any]:
+    """The bundle inside a signed envelope, or BundleRejected (structure, key, signature, terminal)."""
+    if public_key is None:
+        raise BundleRejected("no_pinned_key", "enrol the terminal first (python main.py enroll)")
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("bundle"), dict):
+        raise BundleRejected("malformed", "no bundle object")
+    bundle = envelope["bundle"]
+    try:
+        signature = base64.b64decode(str(envelope.get("signature", "")), validate=True)
+        public_key.verify(signature, canonical_json(bundle))
+    except (InvalidSignature, binascii.Error, ValueError) as exc:
+        raise BundleRejected("bad_signature", type(exc).__name__) from exc
+    version = bundle.get("version")
+    if (
+        not isinstance(version, int)
+        or isinstance(version, bool)
+        or version < 0
+        or not isinstance(bundle.get("config"), dict)
+    ):
+        raise BundleRejected("malformed", "version or config missing")
+    if bundle.get("terminal_id") != terminal_id:
+        raise BundleRejected("wrong_terminal", f"bundle for {bundle.get('terminal_id')!r}")
+    return bundle
+
+
+@dataclass
+class Accepted:
+    """A newly accepted bundle and what changed compared with the config in force."""
+
+    version: int
+    config: KioskConfig
+    overlay: dict[str, Any]
+    changed: set[str] = field(default_factory=set)
+
+    @property
+    def needs_restart(self) -> bool:
+        return any(not key.startswith(LIVE_KEYS) for key in self.changed)
+
+
+class RemoteConfig:
+    """Verifies, validates and caches bundles for one terminal.
+
+    ``build`` turns a remote overlay into the full config (normally
+    ``lambda overlay: kiosk.config.load_config(local_path, remote_bundle=overlay)``) and raises
+    ConfigError for bad values.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        terminal_id: str,
+        build: Callable[[dict[str, Any]], KioskConfig],
+        public_key: Ed25519PublicKey | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.terminal_id = terminal_id
+        self._build = build
+        self._key = public_key
+        self._lock = threading.Lock()
+        self.version: int | None = None
+        self.overlay: dict[str, Any] = {}
+        self.last_rejection: BundleRejected | None = None
+
+    @property
+    def public_key(self) -> Ed25519PublicKey | None:
+        if self._key is None:
+            self._key = load_pinned_key(self.data_dir)
+        return self._key
+
+    @property
+    def cache_path(self) -> Path:
+        return self.data_dir / BUNDLE_FILE
+
+    def load_cached(self) -> dict[str, Any] | None:
+        """The cached overlay (verified again) to boot with, or None. Never raises for a bad cache."""
+        try:
+            envelope = json.loads(self.cache_path.read_text(encoding="utf-8"))
+            bundle = verify_envelope(envelope, self.public_key, self.terminal_id)
+            self._build(bundle["config"])
+        except FileNotFoundError:
+            return None
+        except (ValueError, ConfigError) as exc:
+            logger.error("cached config bundle ignored: %s", exc)
+            return None
+        with self._lock:
+            self.version = bundle["version"]
+            self.overlay = bundle["config"]
+        logger.info("booting with cached remote config version %d", self.version)
+        return bundle["config"]
+
+    def accept(self, envelope: Any) -> Accepted | None:
+        """Verify, validate and cache a bundle. None when it is the version already in force.
+
+        Raises BundleRejected; the previous bundle stays in force and in the cache.
+        """
+        try:
+            bundle = verify_envelope(envelope, self.public_key, self.terminal_id)
+            with self._lock:
+                current = self.version
+            if current is not None and bundle["version"] < current:
+                raise BundleRejected("replayed", f"version {bundle['version']} is older than {current}")
+            if current is not None and bundle["version"] == current:
+                return None
+            try:
+                config = self._build(bundle["config"])
+            except ConfigError as exc:
+                raise BundleRejected("invalid_values", exc.detail) from exc
+        except BundleRejected as exc:
+            self.last_rejection = exc
+            logger.error("remote config bundle refused: %s", exc.detail)
+            raise
+        old = flatten(self.overlay)
+        new = flatten(bundle["config"])
+        changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        _write_private(self.cache_path, json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
+        with self._lock:
+            self.version = bundle["version"]
+            self.overlay = bundle["config"]
+        self.last_rejection = None
+        logger.info("remote config version %d accepted (%d keys changed)", bundle["version"], len(changed))
+        return Accepted(bundle["version"], config, bundle["config"], changed)
+
+
+class ConfigApplier:
+    """Holds an accepted config until the kiosk is idle, then applies it live or asks for a restart.
+
+    ``is_idle`` must be True only when no resident session is open (e.g. the attract screen).
+    ``tick`` is safe to call from any thread; the callbacks run on the caller's thread, so the
+    lead wires them to post onto the UI thread.
+    """
+
+    def __init__(
+        self,
+        is_idle: Callable[[], bool],
+        apply_live: Callable[[KioskConfig, set[str]], None],
+        request_restart: Callable[[KioskConfig, set[str]], None],
+    ) -> None:
+        self._is_idle = is_idle
+        self._apply_live = apply_live
+        self._request_restart = request_restart
+        self._pending: Accepted | None = None
+        self._lock = threading.Lock()
+        self.applied_version: int | None = None
+
+    def offer(self, accepted: Accepted) -> None:
+        with self._lock:
+            if self._pending is not None:
+                # A newer bundle replaces a pending one; remember every key either changed.
+                accepted = Accepted(
+                    accepted.version, accepted.config, accepted.overlay, accepted.changed | self._pending.changed
+                )
+            self._pending = accepted
+        self.tick()
+
+    @property
+    def pending(self) -> Accepted | None:
+        return self._pending
+
+    def tick(self) -> str | None:
+        """Apply the pending config if the kiosk is idle: returns "live", "restart" or None."""
+        with self._lock:
+            pending = self._pending
+            if pending is None or not self._is_idle():
+                return None
+            self._pending = None
+        if pending.needs_restart:
+            logger.info(
+                "config version %d needs a restart (%s)",
+                pending.version,
+                ", ".join(sorted(k for k in pending.changed if not k.startswith(LIVE_KEYS))),
+            )
+            self._request_restart(pending.config, pending.changed)
+            outcome = "restart"
+        else:
+            self._apply_live(pending.config, pending.changed)
+            outcome = "live"
+        self.applied_version = pending.version
+        return outcome

@@ -1,0 +1,207 @@
+"""``POST /api/v1/sessions/face``: open a resident session by 1:1 face verification.
+
+Contract: the terminal (bearer token as for ``POST /api/v1/sessions``) sends ``multipart/form-data``
+with ``ssn``, ``card_number`` and 1-3 JPEG ``frames`` (each at most 512 KiB). The card checks are
+those of the PIN session start (404 ``person_not_found``, 409 ``card_mismatch`` / ``card_lost``);
+then the frames are compared with the resident's enrolled photo by
+:func:`server.face.router.verify_capture` at ``settings.face_threshold``. A match opens the session
+(``auth_method`` "face") and answers 201 with the session JSON plus ``"face": {"score"}``.
+
+Refusals: 409 ``no_enrolled_photo``, 422 ``no_face_in_capture`` / ``inconsistent_capture`` /
+``invalid_frames``, 403 ``face_mismatch``, 413 ``frame_too_large``, 429 ``face_locked`` after
+``MAX_FAILURES_PER_DAY`` failed verifications of that resident in one (China) day. Mismatches and
+inconsistent captures count as failures; unusable captures do not (nobody's face was rejected).
+
+The endpoint is a plain ``def``: FastAPI runs it on the thread pool, where the ~100 ms per frame
+of dlib work does not block the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.ssn import InvalidSSN, mask_ssn, validate_ssn
+from server.api import check_card_holder, open_resident_session, person_out
+from server.context import GatewayContext, get_ctx, get_db, get_terminal
+from server.errors import TERMINAL_ERROR_RESPONSES, ApiError, ErrorBody
+from server.face.attempts import MAX_FAILURES_PER_DAY, failures_today, record_failure
+from server.face.router import MAX_FRAMES, verify_capture
+from server.middleware import ASGIApp, FaultState, GatewayMiddleware, Receive, Scope, Send
+from server.models import Person, Terminal
+from server.schemas import PersonOut
+
+logger = logging.getLogger(__name__)
+
+FACE_PATH = "/api/v1/sessions/face"
+MAX_FRAME_BYTES = 512 * 1024
+# Whole multipart body: the frames plus form fields and part headers.
+FACE_BODY_LIMIT = MAX_FRAMES * MAX_FRAME_BYTES + 16 * 1024
+CARD_NUMBER_RE = r"^[0-9A-Z]{9}$"
+
+router = APIRouter(prefix="/api/v1", responses=TERMINAL_ERROR_RESPONSES)
+
+
+class FaceScore(BaseModel):
+    score: float
+
+
+class FaceSessionResponse(BaseModel):
+    session_id: str
+    person: PersonOut
+    face: FaceScore
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+FACE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: _doc("face_mismatch: the capture is not the card holder"),
+    404: _doc("person_not_found: no insured person with this SSN"),
+    409: _doc("card_mismatch / card_lost / no_enrolled_photo"),
+    413: _doc("frame_too_large (a frame over 512 KiB) or body_too_large"),
+    422: _doc("no_face_in_capture / inconsistent_capture / invalid_frames / invalid_request"),
+    429: _doc("face_locked: too many failed face verifications today"),
+}
+
+_FAILURES = {
+    "no_face_in_capture": (
+        422,
+        "未检测到清晰的人脸，请正对摄像头重新采集",
+        "No usable face in the captured frames",
+    ),
+    "inconsistent_capture": (
+        422,
+        "采集过程中人脸发生变化，请本人正对摄像头重新采集",
+        "The captured frames do not show the same person",
+    ),
+    "below_threshold": (403, "人脸比对不一致", "The face does not match the enrolled photo"),
+    # The enrolled photo itself has no detectable face: staff must re-take it.
+    "no_face_in_photo": (
+        409,
+        "档案照片无法用于人脸比对，请使用密码或到窗口办理",
+        "The enrolled photo cannot be used for face verification",
+    ),
+}
+_CODES = {
+    "below_threshold": "face_mismatch",
+    "no_face_in_photo": "no_enrolled_photo",
+}
+# Outcomes that are a rejected identity claim and count towards the daily lock.
+_COUNTED = {"below_threshold", "inconsistent_capture"}
+
+
+def enrolled_photo(ctx: GatewayContext, db: Session, ssn: str) -> bytes | None:
+    """The resident's enrolled photo: from the data source when it offers ``enrolled_photo(ssn)``
+    (a core-system adapter), else from the gateway's reference table."""
+    getter = getattr(ctx.source, "enrolled_photo", None)
+    if callable(getter):
+        photo = getter(ssn)
+        return bytes(photo) if photo else None
+    photo = db.scalar(select(Person.photo).where(Person.ssn == ssn))
+    db.commit()  # end the read transaction before the long CPU-bound part
+    return bytes(photo) if photo else None
+
+
+def _read_frames(frames: list[UploadFile]) -> list[bytes]:
+    if not 1 <= len(frames) <= MAX_FRAMES:
+        raise ApiError(
+            422,
+            "invalid_frames",
+            f"请上传 1 至 {MAX_FRAMES} 张人脸照片",
+            f"Send 1 to {MAX_FRAMES} frames",
+        )
+    out = []
+    for frame in frames:
+        data = frame.file.read(MAX_FRAME_BYTES + 1)
+        if len(data) > MAX_FRAME_BYTES:
+            raise ApiError(413, "frame_too_large", "照片过大", f"A frame is larger than {MAX_FRAME_BYTES} bytes")
+        out.append(data)
+    return out
+
+
+@router.post(
+    "/sessions/face",
+    response_model=FaceSessionResponse,
+    status_code=201,
+    tags=["sessions"],
+    responses=FACE_RESPONSES,
+)
+def start_face_session(
+    ssn: Annotated[str, Form(min_length=18, max_length=18, description="社会保障号码 read from the card")],
+    card_number: Annotated[str, Form(pattern=CARD_NUMBER_RE, description="社保卡卡号 read from the card")],
+    frames: Annotated[list[UploadFile], File(description=f"1-{MAX_FRAMES} JPEG frames, each ≤ 512 KiB")],
+    terminal: Terminal = Depends(get_terminal),
+    db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
+) -> FaceSessionResponse:
+    """Open a resident session after a 1:1 face verification against the enrolled photo."""
+    try:
+        ssn = validate_ssn(ssn)
+    except InvalidSSN as exc:
+        raise ApiError(422, "invalid_request", "ssn：社会保障号码格式不正确", f"ssn: invalid ({exc})") from exc
+    captured = _read_frames(frames)
+    person = check_card_holder(ctx, ssn, card_number)
+    masked = mask_ssn(ssn)
+    if failures_today(db, ssn) >= MAX_FAILURES_PER_DAY:
+        logger.info("face verification locked", extra={"terminal_id": terminal.id, "ssn": masked})
+        raise ApiError(
+            429,
+            "face_locked",
+            "今日人脸验证失败次数过多，请明天再试或使用密码",
+            "Too many failed face verifications today; use the PIN or try tomorrow",
+        )
+    photo = enrolled_photo(ctx, db, ssn)
+    if photo is None:
+        logger.info("face verification without enrolled photo", extra={"terminal_id": terminal.id, "ssn": masked})
+        raise ApiError(
+            409,
+            "no_enrolled_photo",
+            "您尚未采集档案照片，请使用密码或到窗口办理",
+            "No enrolled photo for this person",
+        )
+    result = verify_capture(photo, captured, ctx.settings.face_threshold)
+    logger.info(
+        "face verification",
+        extra={
+            "terminal_id": terminal.id,
+            "ssn": masked,
+            "match": result.match,
+            "score": round(result.score, 4),
+            "frames_used": result.frames_used,
+            "reason": result.reason,
+        },
+    )
+    if not result.match:
+        reason = result.reason or "below_threshold"
+        if reason in _COUNTED:
+            record_failure(db, ssn)
+        status, zh, en = _FAILURES.get(reason, _FAILURES["below_threshold"])
+        raise ApiError(status, _CODES.get(reason, reason), zh, en)
+    session_id = open_resident_session(db, terminal, person, "face")
+    return FaceSessionResponse(
+        session_id=session_id, person=person_out(person), face=FaceScore(score=round(result.score, 4))
+    )
+
+
+class FaceUploadMiddleware(GatewayMiddleware):
+    """:class:`GatewayMiddleware` whose body limit is ``FACE_BODY_LIMIT`` on the face endpoint.
+
+    Every other path keeps the gateway's small limit; JPEG frames cannot fit in 64 KiB.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int, faults: FaultState) -> None:
+        super().__init__(app, max_body_bytes, faults)
+        self._face = GatewayMiddleware(app, max(max_body_bytes, FACE_BODY_LIMIT), faults)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") == FACE_PATH:
+            await self._face(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -1,0 +1,1 @@
+"""Fleet manager: terminal registry, signed remote config, heartbeats, commands, staff console."""

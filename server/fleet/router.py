@@ -1,0 +1,243 @@
+"""Fleet endpoints: the terminal side under ``/api/v1/terminal`` and the staff console under ``/console``.
+
+Mounted by the gateway with ``app.include_router(server.fleet.router.router)``. Handlers reach the
+database through ``server.context.get_db`` and the fleet's own state (signing key, heartbeat
+interval, login limiter) through ``get_fleet``, created on first use from the gateway settings.
+
+Terminal protocol (bearer token as for the rest of the terminal API):
+- ``GET  /api/v1/terminal/server-key``: the Ed25519 public key to pin right after enrolment.
+- ``GET  /api/v1/terminal/config?since=V``: 304 when ``V`` (or ``If-None-Match``) is current,
+  else the signed bundle with an ``ETag``.
+- ``POST /api/v1/terminal/heartbeat``: state report; the answer tells the current config version,
+  how many commands wait and the heartbeat interval, so a change reaches a terminal within one beat.
+- ``GET  /api/v1/terminal/commands`` then ``POST /api/v1/terminal/commands/{id}/ack``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kiosk.errors import ConfigError
+from server.context import get_db, get_terminal
+from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
+from server.fleet import heartbeats, service
+from server.fleet.console import console_router
+from server.fleet.models import FleetCommand, Heartbeat
+from server.fleet.signing import key_id, public_key_b64, public_key_raw, sign_bundle
+from server.fleet.state import FleetState, client_ip, get_fleet, install_fleet
+from server.models import Terminal
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_RETENTION_SECONDS = 7 * 24 * 3600
+_PRUNE_EVERY_SECONDS = 600.0
+
+
+def active_terminal(terminal: Terminal = Depends(get_terminal), db: Session = Depends(get_db)) -> Terminal:
+    """The calling terminal, refused when staff revoked it."""
+    if service.is_revoked(db, terminal.id):
+        raise ApiError(401, "terminal_revoked", "终端凭证已被吊销", "This terminal's credential was revoked")
+    return terminal
+
+
+class DeviceStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str = Field(max_length=32, description="ok, offline, error, busy, ...")
+    detail: str = Field(default="", max_length=200)
+    paper: Literal["ok", "near_end", "out", "unknown"] | None = None
+
+
+class HeartbeatIn(BaseModel):
+    """What a terminal reports; no resident data can fit in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    app_version: str = Field(max_length=32)
+    uptime_seconds: float = Field(ge=0)
+    config_version: int | None = Field(default=None, ge=0)
+    devices: dict[str, DeviceStatus] = Field(default_factory=dict, max_length=8)
+    last_error: str | None = Field(default=None, max_length=200)
+    sessions: int = Field(default=0, ge=0, le=1_000_000)
+    prints: int = Field(default=0, ge=0, le=1_000_000)
+    print_queue: int = Field(default=0, ge=0, le=10_000)
+    maintenance: bool = False
+
+
+class HeartbeatOut(BaseModel):
+    interval: int
+    config_version: int
+    commands_pending: int
+
+
+class CommandOut(BaseModel):
+    id: int
+    kind: str
+    created_at: str
+
+
+class CommandsOut(BaseModel):
+    commands: list[CommandOut]
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: bool
+    result: str = Field(default="", max_length=500)
+
+
+class ServerKeyOut(BaseModel):
+    algorithm: str
+    public_key: str
+    key_id: str
+
+
+terminal_router = APIRouter(prefix="/api/v1/terminal", tags=["fleet"], responses=TERMINAL_ERROR_RESPONSES)
+
+
+@terminal_router.get("/server-key", response_model=ServerKeyOut)
+def server_key(
+    terminal: Terminal = Depends(active_terminal), db: Session = Depends(get_db), fleet: FleetState = Depends(get_fleet)
+) -> ServerKeyOut:
+    """The fleet manager's Ed25519 public key; the terminal pins it right after enrolment."""
+    row = service.fleet_row(db, terminal.id)
+    row.key_pin = hashlib.sha256(public_key_raw(fleet.key)).hexdigest()
+    db.commit()
+    return ServerKeyOut(algorithm="Ed25519", public_key=public_key_b64(fleet.key), key_id=key_id(fleet.key))
+
+
+@terminal_router.get("/config", responses={304: {"description": "The terminal's version is current"}})
+def terminal_config(
+    since: int | None = Query(default=None, ge=-1, le=2**62),
+    if_none_match: str | None = Header(default=None),
+    authorization: str | None = Header(default=None, include_in_schema=False),
+    db: Session = Depends(get_db),
+    fleet: FleetState = Depends(get_fleet),
+) -> Response:
+    """The signed effective config, or 304 when ``since``/``If-None-Match`` already names this version.
+
+    The merged config of each layer stack is cached (``VersionCache``), so after a change the
+    whole fleet fetching its bundle costs one merge + validation per distinct stack, then a
+    signature per terminal."""
+    who = heartbeats.authenticate(db, authorization)
+    layers = fleet.versions.layers(db, who.id, who.region, who.site)
+    version = max([rev for _label, rev in layers] + [who.config_floor or 0])
+    etag = f'"cfg-{version}"'
+    if (since is not None and since >= version) or (if_none_match is not None and if_none_match == etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    try:
+        config, origin = fleet.versions.merged(db, layers)
+    except ConfigError as exc:
+        logger.error("effective config invalid", extra={"terminal_id": who.id, "detail": exc.detail})
+        raise ApiError(
+            409, "config_invalid", "终端配置无效，请联系管理员", "The terminal's effective config is invalid"
+        ) from exc
+    bundle = {
+        "version": version,
+        "terminal_id": who.id,
+        "issued_at": service.utcnow().replace(microsecond=0).isoformat(),
+        "config": config,
+        "origin": origin,
+    }
+    return Response(
+        json.dumps(sign_bundle(fleet.key, bundle), ensure_ascii=False),
+        media_type="application/json",
+        headers={"ETag": etag, "Cache-Control": "no-cache"},
+    )
+
+
+@terminal_router.post("/heartbeat", response_model=HeartbeatOut)
+def heartbeat(
+    body: HeartbeatIn,
+    request: Request,
+    authorization: str | None = Header(default=None, include_in_schema=False),
+    db: Session = Depends(get_db),
+    fleet: FleetState = Depends(get_fleet),
+) -> Response:
+    """Store the terminal's state (latest + sampled history); answer what it should fetch next."""
+    who = heartbeats.authenticate(db, authorization)
+    now = service.utcnow()
+    fleet.beats.add(who, body.model_dump(), client_ip(request), now)
+    pending = fleet.commands.pending(db, who.id)
+    version = fleet.versions.version(db, who.id, who.region, who.site, who.config_floor)
+    if fleet.beats.due():
+        fleet.beats.flush(db)
+        if time.monotonic() - fleet.last_prune > _PRUNE_EVERY_SECONDS:
+            fleet.last_prune = time.monotonic()
+            cutoff = now - dt.timedelta(seconds=HEARTBEAT_RETENTION_SECONDS)
+            db.execute(delete(Heartbeat).where(Heartbeat.received_at < cutoff))
+        db.commit()
+    # Serialised by hand: the documented model is HeartbeatOut; skipping its re-validation saves
+    # a noticeable share of the per-beat CPU at thousands of terminals.
+    return Response(
+        json.dumps({"interval": fleet.heartbeat_interval, "config_version": version, "commands_pending": pending}),
+        media_type="application/json",
+    )
+
+
+@terminal_router.get("/commands", response_model=CommandsOut)
+def commands(terminal: Terminal = Depends(active_terminal), db: Session = Depends(get_db)) -> CommandsOut:
+    """Commands not yet acknowledged, oldest first; marks them delivered (redelivered until acked)."""
+    rows = list(
+        db.scalars(
+            select(FleetCommand)
+            .where(FleetCommand.terminal_id == terminal.id, FleetCommand.state.in_(("queued", "delivered")))
+            .order_by(FleetCommand.id)
+            .limit(20)
+        )
+    )
+    now = service.utcnow()
+    for row in rows:
+        if row.state == "queued":
+            row.state = "delivered"
+            row.delivered_at = now
+    db.commit()  # delivered commands still count as pending (until acked): the cache stays right
+    return CommandsOut(
+        commands=[CommandOut(id=r.id, kind=r.kind, created_at=service.as_utc(r.created_at).isoformat()) for r in rows]
+    )
+
+
+@terminal_router.post("/commands/{command_id}/ack", response_model=CommandOut)
+def ack_command(
+    command_id: int,
+    body: AckIn,
+    request: Request,
+    terminal: Terminal = Depends(active_terminal),
+    db: Session = Depends(get_db),
+    fleet: FleetState = Depends(get_fleet),
+) -> CommandOut:
+    """Record the terminal's result. Acknowledging twice is harmless."""
+    row = db.get(FleetCommand, command_id)
+    if row is None or row.terminal_id != terminal.id:
+        raise ApiError(404, "command_not_found", "指令不存在", "No such command for this terminal")
+    if row.state in ("queued", "delivered"):
+        row.state = "acknowledged" if body.ok else "failed"
+        row.acked_at = service.utcnow()
+        row.result = body.result
+        service.audit(
+            db,
+            f"terminal:{terminal.id}",
+            "command_ack",
+            terminal.id,
+            f"#{row.id} {row.kind} {'ok' if body.ok else 'failed'} {body.result}"[:500],
+            client_ip(request),
+        )
+        db.commit()
+        fleet.commands.invalidate()
+    return CommandOut(id=row.id, kind=row.kind, created_at=service.as_utc(row.created_at).isoformat())
+
+
+router = APIRouter()
+router.include_router(terminal_router)
+router.include_router(console_router)
+is_revoked = service.is_revoked
+__all__ = ["router", "is_revoked", "install_fleet", "FleetState"]

@@ -1,0 +1,180 @@
+"""Staff accounts, sessions, login rate limiting and permissions.
+
+- Passwords: argon2id (argon2-cffi defaults, memory-hard), rehashed when parameters change.
+- Sessions: a random cookie token (only its SHA-256 is stored), an absolute lifetime and a CSRF
+  token of their own that every console form must echo.
+- Rate limit: failed logins are counted per username and per client address in a sliding
+  window; over the limit the login answers 429 without checking the password.
+- Roles: admin does everything; operator acts (commands, profiles, terminals) only in the regions
+  listed on the account; viewer reads only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from server.fleet.models import ROLES, StaffSession, StaffUser
+from server.fleet.service import as_utc, utcnow
+
+logger = logging.getLogger(__name__)
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+REGION_RE = re.compile(r"^\d{6}$")
+MIN_PASSWORD = 8
+SESSION_LIFETIME = dt.timedelta(hours=8)
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so timing does not reveal valid usernames.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_staff(db: Session, username: str, role: str, password: str, regions: list[str] | None = None) -> StaffUser:
+    """Create or update a staff account. Caller commits."""
+    if not USERNAME_RE.match(username):
+        raise ValueError("username: 1-64 characters of A-Z a-z 0-9 . _ -")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password: at least {MIN_PASSWORD} characters")
+    regions = regions or []
+    if any(not REGION_RE.match(r) for r in regions):
+        raise ValueError("regions: six-digit codes")
+    if role == "operator" and not regions:
+        raise ValueError("an operator needs at least one region (--region CODE)")
+    user = db.get(StaffUser, username)
+    if user is None:
+        user = StaffUser(username=username, created_at=utcnow(), disabled=False)
+        db.add(user)
+    user.role = role
+    user.regions = regions if role == "operator" else []
+    user.password_hash = _hasher.hash(password)
+    return user
+
+
+def check_password(db: Session, username: str, password: str) -> StaffUser | None:
+    user = db.get(StaffUser, username) if USERNAME_RE.match(username or "") else None
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def open_session(db: Session, user: StaffUser, source_ip: str) -> tuple[str, StaffSession]:
+    """(cookie token, session row). Caller commits. Expired sessions are swept here."""
+    now = utcnow()
+    db.execute(delete(StaffSession).where(StaffSession.expires_at < now))
+    token = secrets.token_urlsafe(32)
+    row = StaffSession(
+        token_hash=_sha(token),
+        username=user.username,
+        csrf_token=secrets.token_urlsafe(24),
+        created_at=now,
+        expires_at=now + SESSION_LIFETIME,
+        source_ip=source_ip[:64],
+    )
+    db.add(row)
+    return token, row
+
+
+def session_for(db: Session, token: str | None) -> tuple[StaffSession, StaffUser] | None:
+    if not token:
+        return None
+    row = db.get(StaffSession, _sha(token))
+    if row is None or as_utc(row.expires_at) <= utcnow():
+        return None
+    user = db.get(StaffUser, row.username)
+    if user is None or user.disabled:
+        return None
+    return row, user
+
+
+def close_session(db: Session, token: str | None) -> None:
+    if token:
+        db.execute(delete(StaffSession).where(StaffSession.token_hash == _sha(token)))
+
+
+def csrf_ok(expected: str, given: str | None) -> bool:
+    return bool(given) and hmac.compare_digest(expected, given or "")
+
+
+@dataclass
+class Principal:
+    username: str
+    role: str
+    regions: tuple[str, ...]
+
+    def can_act_in(self, region: str) -> bool:
+        return self.role == "admin" or (self.role == "operator" and region in self.regions)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_edit_scope(self, scope: str, key: str, terminal_region: str | None = None) -> bool:
+        """Global: admin. Region "R" / site "R/..." : region R. Terminal: the terminal's region."""
+        if self.role == "admin":
+            return True
+        if self.role != "operator":
+            return False
+        if scope == "region":
+            return key in self.regions
+        if scope == "site":
+            return key.split("/", 1)[0] in self.regions
+        if scope == "terminal":
+            return terminal_region is not None and terminal_region in self.regions
+        return False
+
+
+class LoginLimiter:
+    """Sliding-window count of failed logins per key (username, address). Thread-safe."""
+
+    def __init__(self, max_failures: int = 5, window_seconds: float = 300.0) -> None:
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(key, deque())
+        while q and now - q[0] > self.window:
+            q.popleft()
+        return q
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= self.max_failures for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                self._recent(k, now).append(now)
+            if len(self._failures) > 10_000:  # bound memory under a spray of usernames
+                self._failures = {k: v for k, v in self._failures.items() if v}
+
+    def succeeded(self, username_key: str) -> None:
+        with self._lock:
+            self._failures.pop(username_key, None)
