@@ -29,7 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(parser)
     parser.add_argument(
         "--script",
-        choices=["journey", "paper-out", "foreign-card", "idle-timeout", "face-match", "face-photo", "face-other"],
+        choices=[
+            "journey",
+            "paper-out",
+            "foreign-card",
+            "idle-timeout",
+            "face-match",
+            "face-photo",
+            "face-other",
+            "maintenance",
+        ],
         help="play a scripted resident journey in demo mode (default with no display: journey)",
     )
     parser.add_argument("--output", help="folder for the scripted journey's screenshots")

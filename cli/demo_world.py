@@ -45,6 +45,8 @@ class DemoWorld:
         from server.embedded import start_embedded_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Demo terminals beat every few seconds so staff actions show at once (production default: 30 s).
+        os.environ.setdefault("RENSHE_HEARTBEAT_INTERVAL", "3")
         self.server = start_embedded_server(self.data_dir / "server", persons=self._persons, seed=self._seed)
         self.people = list(self.server.demo_people())
         self._enrol_demo_terminal(self.data_dir / "kiosk")
@@ -111,6 +113,10 @@ class DemoWorld:
         """Put someone in front of the simulated camera: 'none', 'match' (the first demo resident,
         the one with an enrolled photo), 'other' (a different person) or 'still_photo' (a printed photo)."""
         self.devices.camera.show("match:astronaut" if scene == "match" else scene)
+
+    def staff_command(self, kind: str) -> int:
+        """What a staff member sends from the console (maintenance_on/off, print_test_page, ...)."""
+        return self.server.queue_command(kind)
 
     def set_paper(self, state: str) -> None:
         self.devices.virtual_printer.set_paper(state)

@@ -25,9 +25,10 @@ from typing import Any
 
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError, PrinterError
+from kiosk.face_flow import FaceVerificationFlow
 from kiosk.i18n import tr
 from kiosk.models import CardData, PinResult
-from kiosk.ports import Backend, CardPort, CardSession, FaceOutcome, FacePort, FaceProgress, PreviewPort, PrinterPort
+from kiosk.ports import Backend, CardPort, CardSession, FacePort, PreviewPort, PrinterPort
 from kiosk.services import CATALOGUE, contribution_records, insurance_records, period_back
 from kiosk.ssn import mask_ssn
 from kiosk.state import KioskState, MenuItem, Message, Screen
@@ -39,7 +40,7 @@ Listener = Callable[[KioskState], None]
 PIN_LENGTH = 6
 
 
-class KioskController:
+class KioskController(FaceVerificationFlow):
     def __init__(
         self,
         config: KioskConfig,
@@ -223,70 +224,6 @@ class KioskController:
         self.sessions_started += 1
         logger.info("resident session started for %s", mask_ssn(self._card.ssn if self._card else ""))
         self._enter_menu()
-
-    # ----------------------------------------------------------------- face verification
-    def choose_face(self) -> None:
-        """Verify by face instead of the PIN: camera capture with action liveness, then the server's 1:1 check."""
-        self._touch()
-        if self.state.screen is not Screen.PIN or self._face is None or self._card is None:
-            return
-        gen = self._generation
-        self._pin_digits.clear()
-        self.state.pin_length = 0
-        self.state.face_preview = None
-        self.state.face_message = Message("face.capture.look")
-        self._go(Screen.FACE)
-
-        def progress(update: FaceProgress) -> None:
-            self._worker.post(lambda: self._guard(gen, self._face_progress)(update))
-
-        def done(outcome: FaceOutcome) -> None:
-            self._worker.post(lambda: self._guard(gen, self._face_captured)(outcome))
-
-        self._face.start(progress, done)
-
-    def cancel_face(self) -> None:
-        self._touch()
-        if self.state.screen is Screen.FACE and self._face is not None:
-            self._face.cancel()  # the capture ends with face.capture.cancelled and we go back to the PIN
-
-    def _face_progress(self, update: FaceProgress) -> None:
-        if self.state.screen is not Screen.FACE:
-            return
-        self._touch()  # a resident following instructions is not idle
-        self.state.face_preview = update
-        if update.message_key:
-            self.state.face_message = Message(update.message_key)
-        self._publish()
-
-    def _face_captured(self, outcome: FaceOutcome) -> None:
-        self.state.face_preview = None
-        if not outcome.passed:
-            cancelled = outcome.message_key == "face.capture.cancelled"
-            self.state.pin_message = (
-                None if cancelled else Message(outcome.message_key or "face.liveness.failed", is_error=True)
-            )
-            self._go(Screen.PIN)
-            return
-        card, gen = self._card, self._generation
-        if card is None:
-            return
-        self.state.busy_message = Message("face.verifying")
-        self._go(Screen.BUSY)
-        frames = outcome.frames
-        self._worker.submit(
-            lambda: self._backend.start_face_session(card.ssn, card.card_number, frames),
-            self._guard(gen, self._session_started),
-            self._guard(gen, self._face_refused),
-        )
-
-    def _face_refused(self, exc: BaseException) -> None:
-        """A refused face (mismatch, locked, no photo) leaves the PIN as the way in; other errors end."""
-        if isinstance(exc, BackendRejected) and exc.status_code in (403, 409, 422, 429):
-            self.state.pin_message = self._error_message(exc)
-            self._go(Screen.PIN)
-            return
-        self._fail_to_remove_card(exc)
 
     # ----------------------------------------------------------------- menu and services
     def _enter_menu(self) -> None:

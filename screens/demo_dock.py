@@ -56,6 +56,10 @@ class DemoDock(BoxLayout):
         self._toggle_row(
             "cover", [("closed", "盖好"), ("open", "开盖")], lambda value: world.set_cover_open(value == "open")
         )
+        self._section("工作人员 Staff (console commands)")
+        self._toggle_row(
+            "staff", [("maintenance_off", "正常服务"), ("maintenance_on", "维护模式")], world.staff_command
+        )
         self._section("服务器 Server")
         self._toggle_row(
             "server",

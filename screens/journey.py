@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 Step = tuple[str, Any]
 _touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
+FLEET_TIMEOUT = 30.0  # a few heartbeats of the demo terminal
 FACE_TIMEOUT = 90.0  # a capture: framing, two liveness challenges, then the server's 1:1 check
 
 
@@ -76,6 +77,7 @@ class JourneyScript:
             "face-match": self._face_match,
             "face-photo": self._face_photo,
             "face-other": self._face_other,
+            "maintenance": self._maintenance,
         }
         self._steps: Iterator[Step] = scripts[script]()
         self._waiting: tuple[Callable[[], bool], float, str] | None = None
@@ -247,6 +249,21 @@ class JourneyScript:
         self.world.show_face("none")
         yield from self._leave()
 
+    def _maintenance(self) -> Iterator[Step]:
+        """Staff put the terminal in maintenance from the fleet manager, then back in service."""
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        self.world.staff_command("maintenance_on")
+        yield "screen", (Screen.OUT_OF_SERVICE, "out-of-service screen after the staff command", FLEET_TIMEOUT)
+        self.shot("out-of-service")
+        self.world.insert_person(0)
+        yield "sleep", 1.5  # longer than the card monitor needs to notice a card
+        if self.screen() is not Screen.OUT_OF_SERVICE:
+            raise JourneyFailed("a card was accepted while the terminal was in maintenance")
+        self.world.pull_card()
+        self.world.staff_command("maintenance_off")
+        yield "screen", (Screen.ATTRACT, "attract screen after maintenance", FLEET_TIMEOUT)
+        self.shot("attract-again")
+
     def _service_disabled(self, service: str) -> bool:
         return any(item.service == service and not item.enabled for item in self.app.controller.state.menu)
 
@@ -283,6 +300,9 @@ class JourneyScript:
                 deadline = time.monotonic() + (limit[0] if limit else STEP_TIMEOUT)
                 self._waiting = (lambda: self.showing(screen), deadline, what)
                 self._steps = itertools.chain([("settle", None)], self._steps)
+            elif kind == "sleep":
+                wake_at = time.monotonic() + arg
+                self._waiting = (lambda: time.monotonic() >= wake_at, wake_at + 1, "a pause")
             elif kind == "settle":
                 settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
                 self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")

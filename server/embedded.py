@@ -67,6 +67,13 @@ class EmbeddedServer:
         with self._ctx.sessions.begin() as db:
             create_staff(db, username, role, password)
 
+    def queue_command(self, kind: str, actor: str = "demo-dock") -> int:
+        """Queue a staff command for the demo terminal, as the console's command form does; returns its id."""
+        from server.fleet.service import queue_command
+
+        with self._ctx.sessions.begin() as db:
+            return queue_command(db, self.terminal_id, kind, actor).id
+
     def set_fault(self, mode: str | None, slow_seconds: float | None = None) -> None:
         """None (healthy), 'down' (503 for everything) or 'slow' (each answer delayed ``slow_seconds``,
         default 8 s: beyond the kiosk client's default 5 s timeout)."""

@@ -25,7 +25,9 @@ LINE_PITCH = LINE_DOTS + LINE_GAP
 
 
 def _qr_image(data: str, module: int) -> PILImage.Image:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=module, border=2)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=module, border=4
+    )  # the 4-module quiet zone of ISO 18004
     code.add_data(data)
     code.make(fit=True)
     return code.make_image(fill_color="black", back_color="white").get_image().convert("L")

@@ -83,6 +83,7 @@ def test_demo_without_display_runs_the_journey_offscreen(run_kiosk, tmp_path):
         ("face-match", [], ["face-capture", "menu", "remove-card", "attract-again"]),
         ("face-photo", [], ["face-refused", "remove-card", "attract-again"]),
         ("face-other", [], ["face-mismatch", "remove-card", "attract-again"]),
+        ("maintenance", [], ["out-of-service", "attract-again"]),
         (
             "idle-timeout",
             ["--set", "session.idle_timeout=5", "--set", "session.countdown=3"],

@@ -25,7 +25,7 @@ def test_preview_renders_certificate_with_readable_qr(width: int, tmp_path) -> N
     assert path.read_bytes() == data and data.startswith(b"\x89PNG")
     image = PILImage.open(io.BytesIO(data))
     assert image.width == width and image.height > 1000
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(np.array(image.convert("L")))
+    text, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(np.array(image.convert("L")))
     assert text == VERIFY_URL
 
 
