@@ -13,7 +13,13 @@ import sys
 import time
 import traceback
 
-MODULES = ("benchmarks.bench_card", "benchmarks.bench_printer", "benchmarks.bench_server", "benchmarks.bench_face")
+MODULES = (
+    "benchmarks.bench_card",
+    "benchmarks.bench_printer",
+    "benchmarks.bench_server",
+    "benchmarks.bench_face",
+    "benchmarks.bench_fleet",
+)
 
 
 def _format(value: float) -> str:

@@ -82,6 +82,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "contrib.col.type": {"zh_CN": "险种", "zh_TW": "險種", "en": "Type"},
     "contrib.col.base": {"zh_CN": "缴费基数", "zh_TW": "繳費基數", "en": "Base"},
     "contrib.col.personal": {"zh_CN": "个人缴纳", "zh_TW": "個人繳納", "en": "Personal"},
+    "contrib.totals": {
+        "zh_CN": "缴费 {months} 个月，个人合计 {personal} 元，单位合计 {unit} 元",
+        "zh_TW": "繳費 {months} 個月，個人合計 {personal} 元，單位合計 {unit} 元",
+        "en": "{months} months paid; personal {personal}, employer {unit} (CNY)",
+    },
     "contrib.col.unit": {"zh_CN": "单位缴纳", "zh_TW": "單位繳納", "en": "Employer"},
     "loading": {"zh_CN": "正在查询，请稍候…", "zh_TW": "正在查詢，請稍候…", "en": "Loading, please wait…"},
     # Printing

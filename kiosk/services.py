@@ -78,7 +78,17 @@ def contribution_records(data: dict, lang: str) -> Records:
             ]
         )
     totals = data.get("totals") or {}
-    summary = [f"{key}: {_money(value)}" for key, value in totals.items() if isinstance(value, (int, float))]
+    summary = []
+    if totals:
+        summary.append(
+            tr(
+                "contrib.totals",
+                lang,
+                months=totals.get("months_paid", "-"),
+                personal=_money(totals.get("personal")),
+                unit=_money(totals.get("unit")),
+            )
+        )
     return Records(
         title=tr("service.contributions", lang),
         columns=[tr(f"contrib.col.{name}", lang) for name in ("period", "type", "base", "personal", "unit")],
@@ -88,6 +98,8 @@ def contribution_records(data: dict, lang: str) -> Records:
 
 
 def _money(value: object) -> str:
-    if isinstance(value, (int, float)):
-        return f"{value:,.2f}"
-    return "" if value is None else str(value)
+    """Amounts arrive as decimal strings (exact) or numbers; shown with two decimals and thousands separators."""
+    try:
+        return f"{float(value):,.2f}" if value is not None and value != "" else ""
+    except (TypeError, ValueError):
+        return str(value)

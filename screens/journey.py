@@ -110,31 +110,55 @@ class JourneyScript:
         self.app.kiosk_area.export_to_png(str(path))
         self.shots.append(path.name)
 
+    def on_screen(self, text: str) -> None:
+        """Fail unless a label or button of the shown view displays ``text``."""
+        shown = [w.text for w in self.app.current_view().walk() if isinstance(w, Label) and w.opacity > 0]
+        if not any(text in item for item in shown):
+            raise JourneyFailed(f"{text!r} is not on the {self.screen().value} screen (shown: {shown})")
+
+    def enabled(self, intent: str, expected: bool = True) -> None:
+        widget = self.app.current_view().intents[intent]
+        if widget.disabled == expected:
+            raise JourneyFailed(f"button {intent} is {'disabled' if widget.disabled else 'enabled'}")
+
     def _log_in(self) -> Iterator[Step]:
         """Attract → card → PIN → menu, with screenshots of each."""
         yield "screen", (Screen.ATTRACT, "attract screen")
+        self.on_screen("请插入社会保障卡")
         self.shot("attract")
         self.app.root.export_to_png(str(self.out_dir / "window-with-dock.png"))
         self.world.insert_person(0)
         yield "screen", (Screen.PIN, "PIN screen after inserting the card")
+        self.on_screen(f"{self.person['name']}，您好")
+        self.on_screen("请输入社保卡密码")
         self.shot("pin")
         for digit in self.person["pin"]:
             self.press(f"pin:{digit}")
         yield "settle", None
+        self.on_screen("● ● ● ● ● ●")
         self.shot("pin-entered")
         self.press("pin:ok")
         yield "screen", (Screen.MENU, "menu after the PIN")
         yield "wait", (lambda: self.app.controller.state.printer_status != "UNKNOWN", "printer status")
         yield "settle", None
+        self.on_screen("请选择要办理的业务")
+        for intent, label in (
+            ("service:insurance_info", "参保信息查询"),
+            ("service:print_insured_certificate", "打印参保证明"),
+        ):
+            self.enabled(intent)
+            self.on_screen(label)
         self.shot("menu")
 
     def _leave(self) -> Iterator[Step]:
         """Finish, pull the card, and check nothing of the resident is left."""
         self.press("exit")
         yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
+        self.on_screen("请取走您的社保卡")
         self.shot("remove-card")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
+        self.on_screen("请插入社会保障卡")
         self.shot("attract-again")
         self._check_nothing_left()
 
@@ -142,15 +166,26 @@ class JourneyScript:
         yield from self._log_in()
         self.press("service:insurance_info")
         yield "screen", (Screen.RECORDS, "参保信息 screen")
+        self.on_screen("参保信息")
+        self.on_screen("参保缴费")
         self.shot("insurance")
         self.press("back")
         yield "screen", (Screen.MENU, "menu again")
+        self.press("service:contributions")
+        yield "screen", (Screen.RECORDS, "缴费明细 screen")
+        self.shot("contributions")
+        records = self.app.controller.state.records
+        if records is None or not records.rows or not records.summary:
+            raise JourneyFailed("the contributions table is empty")
+        self.press("back")
+        yield "screen", (Screen.MENU, "menu before printing")
         self.press("service:print_insured_certificate")
         yield "screen", (Screen.PRINT_PREVIEW, "print preview")
         self.shot("print-preview")
         (self.out_dir / "receipt-preview.png").write_bytes(self.app.controller.state.preview_png or b"")
         self.press("print")
         yield "screen", (Screen.MESSAGE, "print result")
+        self.on_screen("打印完成，请取走凭证")
         self.shot("printed")
         self._expect_message("print.done")
         (self.out_dir / "receipt.bin").write_bytes(self.world.printed_bytes())
@@ -172,6 +207,8 @@ class JourneyScript:
         yield "screen", (Screen.MENU, "menu after the failed print")
         yield "wait", (lambda: self._service_disabled("print_insured_certificate"), "printing disabled in the menu")
         yield "settle", None
+        self.enabled("service:print_insured_certificate", expected=False)
+        self.on_screen("打印暂停：打印机缺纸")
         self.shot("menu-printing-disabled")
         self.world.set_paper("ok")
         yield from self._leave()

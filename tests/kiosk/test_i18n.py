@@ -28,3 +28,17 @@ def test_tr_fills_params_and_never_raises():
     assert tr("no.such.key", "zh_TW") == CATALOG["error.generic"]["zh_TW"]
     assert tr("pin.wrong", "zh_CN") == CATALOG["pin.wrong"]["zh_CN"]
     assert tr("pin.title", "xx", name="王芳") == "王芳，您好"
+
+
+def test_contribution_table_formats_the_gateways_decimal_strings():
+    from kiosk.services import contribution_records
+
+    data = {
+        "items": [
+            {"period": "2025-03", "type_name": "失业保险", "base": "7310.00", "personal": "36.55", "unit": "36.55"}
+        ],
+        "totals": {"months_paid": 3, "personal": "2302.65", "unit": "5636.01", "total": "7938.66"},
+    }
+    records = contribution_records(data, "zh_CN")
+    assert records.rows == [["2025-03", "失业保险", "7,310.00", "36.55", "36.55"]]
+    assert records.summary == ["缴费 3 个月，个人合计 2,302.65 元，单位合计 5,636.01 元"]

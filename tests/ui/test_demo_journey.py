@@ -17,6 +17,7 @@ EXPECTED_SHOTS = [
     "pin-entered",
     "menu",
     "insurance",
+    "contributions",
     "print-preview",
     "printed",
     "remove-card",
