@@ -74,8 +74,7 @@ class DemoWorld:
 
     def _enrol_demo_terminal(self, kiosk_dir: Path) -> None:
         """Store the demo terminal's credential and pin the server key, as `main.py enroll` would."""
-        from cli.enroll_cmd import store_credential
-        from kiosk.fleet_client import pin_after_enrolment
+        from kiosk.fleet_client import pin_after_enrolment, store_credential
 
         store_credential(kiosk_dir, self.server.terminal_id, self.server.url, self.server.terminal_token)
         pin_after_enrolment(self.server.url, self.server.terminal_token, kiosk_dir)

@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
-from pathlib import Path
 
 from kiosk.errors import BackendRejected, KioskError
-from kiosk.fleet_client import CREDENTIAL_FILE, pin_after_enrolment, sync_config_now
+from kiosk.fleet_client import pin_after_enrolment, store_credential, sync_config_now
 from kiosk.i18n import tr
 
 logger = logging.getLogger(__name__)
@@ -47,17 +45,6 @@ def run_enroll(args: argparse.Namespace) -> int:
         return 1
     print(f"enrolled terminal {terminal_id}; credential in {path}; server key {key_id} pinned")
     return 0
-
-
-def store_credential(data_dir: Path, terminal_id: str, server: str, token: str) -> Path:
-    """Write the terminal's credential, readable by the kiosk's user alone (0600 in a 0700 directory)."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = data_dir / CREDENTIAL_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"terminal_id": terminal_id, "server": server, "token": token}, handle)
-    os.chmod(path, 0o600)
-    return path
 
 
 def run_config_sync(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -293,6 +294,17 @@ class FleetAgent:
 
 
 CREDENTIAL_FILE = "terminal.json"
+
+
+def store_credential(data_dir: Path, terminal_id: str, server: str, token: str) -> Path:
+    """Write the terminal's credential, readable by the kiosk's user alone (0600 in a 0700 directory)."""
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = data_dir / CREDENTIAL_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"terminal_id": terminal_id, "server": server, "token": token}, handle)
+    os.chmod(path, 0o600)
+    return path
 
 
 def load_credential(data_dir: Path) -> dict[str, str] | None:
