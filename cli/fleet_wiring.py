@@ -70,6 +70,14 @@ def start_agent(
             journal.mark_abandoned(job.job_id, "cleared by staff")
         return len(jobs)
 
+    def reprint_pending_jobs() -> int:
+        """Staff at the terminal ask for the printouts that paper-out or a power cut left unfinished:
+        each prints as 补打 / REPRINT of its own serial, from the journal's stored content (there is
+        no resident session to ask the gateway for it)."""
+        from kiosk.journal import reprint_pending
+
+        return len(reprint_pending(journal, printer, config.terminal.language))
+
     def print_test_page() -> str:
         printer.print_document(test_page(controller.config))
         return "test page printed"
@@ -86,6 +94,7 @@ def start_agent(
         lambda: post(lambda: stop_app(RESTART_EXIT_CODE)),
         print_test_page,
         clear_print_queue,
+        reprint_pending_jobs,
     )
     return start_fleet_agent(
         config.data_path(),

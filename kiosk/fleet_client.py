@@ -120,6 +120,7 @@ class CommandDispatcher:
         restart_app: Callable[[], None],
         print_test_page: Callable[[], str | None],
         clear_print_queue: Callable[[], int],
+        reprint_pending: Callable[[], int] | None = None,
     ) -> CommandDispatcher:
         """The standard wiring; the lead passes the controller's and printer queue's methods."""
         dispatcher = cls()
@@ -148,6 +149,8 @@ class CommandDispatcher:
                 "clear_print_queue": clear,
             }
         )
+        if reprint_pending is not None:
+            dispatcher.handlers["reprint_pending"] = lambda: f"{reprint_pending()} jobs reprinted"
         return dispatcher
 
     def run(self, kind: str) -> tuple[bool, str]:

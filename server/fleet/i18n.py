@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cmd_print_test_page": ("打印测试页", "Print a test page"),
     "cmd_refresh_config": ("立即刷新配置", "Refresh config now"),
     "cmd_clear_print_queue": ("清空打印队列", "Clear the print queue"),
+    "cmd_reprint_pending": ("补打未完成的凭证", "Reprint unfinished printouts"),
     "cmd_state_queued": ("排队中", "queued"),
     "cmd_state_delivered": ("已下发", "delivered"),
     "cmd_state_acknowledged": ("已确认", "acknowledged"),

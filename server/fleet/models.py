@@ -35,6 +35,7 @@ COMMAND_KINDS = (
     "print_test_page",
     "refresh_config",
     "clear_print_queue",
+    "reprint_pending",
 )
 COMMAND_STATES = ("queued", "delivered", "acknowledged", "failed")
 
