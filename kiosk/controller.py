@@ -94,6 +94,10 @@ class KioskController(FaceVerificationFlow):
             listener(snapshot)
 
     def _go(self, screen: Screen) -> None:
+        if screen is Screen.ATTRACT:
+            # The next resident starts in the terminal's language; the one leaving keeps theirs until
+            # the card is out, so the last messages ("please take your card") are in words they read.
+            self.state.language = self.config.terminal.language
         self.state.screen = screen
         self._publish()
 
@@ -393,7 +397,6 @@ class KioskController(FaceVerificationFlow):
         self._pending_certificate = None
         self._message_until = None
         self.state.clear_resident()
-        self.state.language = self.config.terminal.language
 
         def close() -> None:
             if card_session is not None:

@@ -112,7 +112,7 @@ class JourneyScript:
 
     def on_screen(self, text: str) -> None:
         """Fail unless a label or button of the shown view displays ``text``."""
-        shown = [w.text for w in self.app.current_view().walk() if isinstance(w, Label) and w.opacity > 0]
+        shown = [w.text for w in self.app.current_view().walk(restrict=True) if isinstance(w, Label) and w.opacity > 0]
         if not any(text in item for item in shown):
             raise JourneyFailed(f"{text!r} is not on the {self.screen().value} screen (shown: {shown})")
 
@@ -214,14 +214,20 @@ class JourneyScript:
         yield from self._leave()
 
     def _foreign_card(self) -> Iterator[Step]:
-        """A bank card: a clear message, then the card is asked back."""
+        """A visitor switches to English and inserts a bank card: a clear message in English, the card
+        is asked back, and the next resident finds the terminal in 简体 again."""
         yield "screen", (Screen.ATTRACT, "attract screen")
+        self.press("language:en")
+        yield "settle", None
+        self.on_screen("Please insert your social security card")
         self.world.insert_foreign_card()
         yield "screen", (Screen.MESSAGE, "not-a-social-security-card message")
+        self.on_screen("This is not a social security card")
         self.shot("foreign-card")
         self._expect_message("card.not_sscard")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
+        self.on_screen("请插入社会保障卡")
         self.shot("attract-again")
 
     def _idle_timeout(self) -> Iterator[Step]:

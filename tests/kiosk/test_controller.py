@@ -219,6 +219,9 @@ def test_language_switch_resets_after_session():
     log_in(controller)
     assert controller.state.language == "en"
     controller.finish()
+    assert controller.state.screen is Screen.REMOVE_CARD
+    assert controller.state.language == "en"  # "please take your card" in the language they chose
+    controller.card_removed()
     assert controller.state.language == "zh_CN"
 
 
