@@ -238,6 +238,21 @@ def terminal_page(
     return render(request, "terminal.html", staff=staff, **context)
 
 
+def _refuse_terminal_action(
+    request: Request, staff: Staff, db: Session, terminal_id: str, csrf: str
+) -> Response | None:
+    """The checks every action on one terminal needs (CSRF, the terminal exists, the staff member's
+    region); the refusal page, or None when the action may go ahead."""
+    if not csrf_valid(staff, csrf):
+        return refuse(request, staff, "csrf_failed")
+    terminal = db.get(Terminal, terminal_id)
+    if terminal is None:
+        return refuse(request, staff, "not_found", 404)
+    if not staff.principal.can_act_in(terminal.region):
+        return refuse(request, staff, "forbidden")
+    return None
+
+
 @console_router.post("/terminals/{terminal_id}/commands")
 def send_command(
     request: Request,
@@ -247,13 +262,9 @@ def send_command(
     staff: Staff = Depends(current_staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    if not csrf_valid(staff, csrf):
-        return refuse(request, staff, "csrf_failed")
-    terminal = db.get(Terminal, terminal_id)
-    if terminal is None:
-        return refuse(request, staff, "not_found", 404)
-    if not staff.principal.can_act_in(terminal.region):
-        return refuse(request, staff, "forbidden")
+    refusal = _refuse_terminal_action(request, staff, db, terminal_id, csrf)
+    if refusal is not None:
+        return refusal
     if kind not in COMMAND_KINDS:
         return refuse(request, staff, "not_found", 422)
     service.queue_command(db, terminal_id, kind, staff.actor, staff.ip)
@@ -270,13 +281,9 @@ def revoke(
     staff: Staff = Depends(current_staff),
     db: Session = Depends(get_db),
 ) -> Response:
-    if not csrf_valid(staff, csrf):
-        return refuse(request, staff, "csrf_failed")
-    terminal = db.get(Terminal, terminal_id)
-    if terminal is None:
-        return refuse(request, staff, "not_found", 404)
-    if not staff.principal.can_act_in(terminal.region):
-        return refuse(request, staff, "forbidden")
+    refusal = _refuse_terminal_action(request, staff, db, terminal_id, csrf)
+    if refusal is not None:
+        return refusal
     service.revoke_terminal(db, terminal_id, staff.actor, staff.ip)
     db.commit()
     return _redirect(f"/console/terminals/{terminal_id}")
