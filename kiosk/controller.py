@@ -513,13 +513,3 @@ class KioskController(FaceVerificationFlow):
 
     def _fail_to_menu(self, exc: BaseException) -> None:
         self._show_message(self._error_message(exc), then=Screen.MENU)
-
-    # ----------------------------------------------------------------- health
-    def health(self) -> dict[str, Any]:
-        """Figures for heartbeats and the doctor: no resident data."""
-        return {
-            "screen": self.state.screen.value,
-            "printer": self.state.printer_status,
-            "sessions": self.sessions_started,
-            "prints": self.prints_done,
-        }

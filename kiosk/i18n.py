@@ -32,7 +32,3 @@ def tr(key: str, lang: str = DEFAULT_LANGUAGE, **params: object) -> str:
     except (KeyError, IndexError, ValueError):
         logger.warning("message %r lacks a parameter among %s", key, sorted(params))
         return text
-
-
-def has_key(key: str) -> bool:
-    return key in CATALOG
