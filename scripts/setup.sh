@@ -18,6 +18,8 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15
   # Debian's browser and its driver for the staff console tests (no downloaded browser)
   chromium chromium-driver
+  # HTTP load generator for the gateway benchmark (C, so it leaves the 2 cores to the server)
+  wrk
   python3-venv python3-dev build-essential
 )
 

@@ -60,7 +60,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from server.db import make_engine, make_session_factory, migrate
-    from server.demo_data import seed_database
+    from server.demo_data import demo_card_profiles, seed_database
     from server.models import Person
 
     if args.persons < 1:
@@ -72,23 +72,20 @@ def cmd_seed(args: argparse.Namespace) -> int:
         if db.scalar(select(func.count()).select_from(Person)):
             print("database already holds persons; seed an empty database", file=sys.stderr)
             return 1
-        people = seed_database(db, args.persons, args.seed)
+        seeded = seed_database(db, args.persons, args.seed)
     if args.json:
+        with make_session_factory(engine)() as db:
+            profiles = demo_card_profiles(db)
+        hidden = ("pin", "card_status", "has_photo")
         print(
             json.dumps(
-                [
-                    {
-                        **p.card_json(),
-                        "card": {k: v for k, v in p.card_json().items() if k not in ("pin", "card_status")},
-                    }
-                    for p in people
-                ],
+                [{**p, "card": {k: v for k, v in p.items() if k not in hidden}} for p in profiles],
                 ensure_ascii=False,
                 indent=1,
             )
         )
     else:
-        print(f"seeded {len(people)} persons (seed {args.seed})")
+        print(f"seeded {seeded} persons (seed {args.seed})")
     return 0
 
 

@@ -19,13 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kiosk.ssn import mask_name, mask_ssn
-from server.api import SessionId, _as_utc, _open_session
+from server.api import SessionId, _as_utc, open_session, session_person
 from server.auth import utcnow
 from server.certificates import CHINA_TZ, region_name
-from server.context import GatewayContext, get_ctx, get_db, get_terminal
+from server.context import GatewayContext, get_ctx, get_db, get_token_hash
 from server.demo_data import REGION_NAMES
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
-from server.models import Application, ApplicationEvent, Terminal
+from server.models import Application, ApplicationEvent
 from server.schemas import IDEMPOTENCY_PATTERN, StrictModel
 from server.store.base import PersonRecord, ResidentDataSource
 
@@ -265,13 +265,14 @@ def _has_region(source: ResidentDataSource, ssn: str, region: str) -> bool:
 def submit(
     body: ApplicationRequest,
     session_id: str = SessionId,
-    terminal: Terminal = Depends(get_terminal),
+    token_hash: str = Depends(get_token_hash),
     db: Session = Depends(get_db),
     ctx: GatewayContext = Depends(get_ctx),
 ) -> ApplicationOut:
     """Submit an application. The same idempotency_key returns the first submission, unchanged."""
-    person = _open_session(db, ctx, terminal, session_id)
-    key_filter = (Application.terminal_id == terminal.id, Application.idempotency_key == body.idempotency_key)
+    session = open_session(ctx, token_hash, session_id)
+    person = session_person(ctx, session)
+    key_filter = (Application.terminal_id == session.terminal_id, Application.idempotency_key == body.idempotency_key)
     existing = db.scalar(select(Application).where(*key_filter))
     if existing is not None:
         if existing.person_id != person.person_id or existing.kind != body.kind:
@@ -284,7 +285,7 @@ def submit(
         kind=body.kind,
         form=body.form.model_dump(mode="json"),
         status=status,
-        terminal_id=terminal.id,
+        terminal_id=session.terminal_id,
         idempotency_key=body.idempotency_key,
         created_at=now,
     )
@@ -302,7 +303,7 @@ def submit(
         return _out(existing, person)
     logger.info(
         "application submitted",
-        extra={"terminal_id": terminal.id, "kind": body.kind, "ssn": mask_ssn(person.ssn), "status": status},
+        extra={"terminal_id": session.terminal_id, "kind": body.kind, "ssn": mask_ssn(person.ssn), "status": status},
     )
     return _out(app, person)
 
@@ -310,12 +311,13 @@ def submit(
 @router.get("/sessions/{session_id}/applications", response_model=ApplicationList)
 def list_applications(
     session_id: str = SessionId,
-    terminal: Terminal = Depends(get_terminal),
+    token_hash: str = Depends(get_token_hash),
     db: Session = Depends(get_db),
     ctx: GatewayContext = Depends(get_ctx),
 ) -> ApplicationList:
     """办事进度: the resident's applications, newest first."""
-    person = _open_session(db, ctx, terminal, session_id)
+    session = open_session(ctx, token_hash, session_id)
+    person = session_person(ctx, session)
     rows = db.scalars(
         select(Application).where(Application.person_id == person.person_id).order_by(Application.id.desc()).limit(100)
     )

@@ -75,12 +75,26 @@ def enroll(db: Session, terminal_id: str, code: str) -> str:
     return token
 
 
-def terminal_for_token(db: Session, authorization: str | None) -> Terminal:
-    """The terminal owning the bearer token, or a 401 ApiError."""
+def token_hash_of(authorization: str | None) -> str:
+    """The stored form (SHA-256) of the token in an ``Authorization: Bearer`` header; 401 without one."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthenticated", "终端未认证", "Missing terminal credentials")
-    terminal = db.scalar(select(Terminal).where(Terminal.token_hash == hash_secret(token.strip())))
+    return hash_secret(token.strip())
+
+
+def invalid_token() -> ApiError:
+    return ApiError(401, "invalid_token", "终端凭证无效", "Invalid terminal credentials")
+
+
+def terminal_for_token_hash(db: Session, token_hash: str) -> Terminal:
+    """The terminal whose token hashes to ``token_hash``, or a 401 ApiError (unknown or revoked)."""
+    terminal = db.scalar(select(Terminal).where(Terminal.token_hash == token_hash))
     if terminal is None:
-        raise ApiError(401, "invalid_token", "终端凭证无效", "Invalid terminal credentials")
+        raise invalid_token()
     return terminal
+
+
+def terminal_for_token(db: Session, authorization: str | None) -> Terminal:
+    """The terminal owning the bearer token, or a 401 ApiError."""
+    return terminal_for_token_hash(db, token_hash_of(authorization))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server.auth import terminal_for_token
+from server.auth import terminal_for_token_hash, token_hash_of
 from server.middleware import FaultState
 from server.models import Terminal
 from server.settings import ServerSettings
@@ -28,23 +29,41 @@ class GatewayContext:
     source: ResidentDataSource
     faults: FaultState
 
+    @cached_property
+    def reads(self) -> Engine:
+        """The engine in autocommit: single-statement look-ups without BEGIN/COMMIT round trips."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
-def get_ctx(request: Request) -> GatewayContext:
+
+# Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread
+# pool, and each such hop costs more than the look-up it wraps. Handlers stay ``def`` (one hop each).
+
+
+async def get_ctx(request: Request) -> GatewayContext:
     return request.app.state.ctx
 
 
-def get_db(ctx: GatewayContext = Depends(get_ctx)) -> Iterator[Session]:
-    with ctx.sessions() as db:
+async def get_db(ctx: GatewayContext = Depends(get_ctx)) -> AsyncIterator[Session]:
+    """A request's Session. It connects on first use (in the handler's thread), and handlers end
+    their transactions, so closing it here gives back an idle connection without a round trip."""
+    db = ctx.sessions()
+    try:
         yield db
+    finally:
+        db.close()
 
 
 _bearer = HTTPBearer(auto_error=False, description="Terminal token from /api/v1/terminals/enroll")
 
 
-def get_terminal(
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer), db: Session = Depends(get_db)
-) -> Terminal:
+async def get_token_hash(credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
+    """The stored form of the caller's bearer token; 401 when there is none. Whether it belongs to
+    a terminal is checked by the handler's first query (``server.api.open_session``)."""
     header = f"{credentials.scheme} {credentials.credentials}" if credentials else None
-    terminal = terminal_for_token(db, header)
+    return token_hash_of(header)
+
+
+def get_terminal(token_hash: str = Depends(get_token_hash), db: Session = Depends(get_db)) -> Terminal:
+    terminal = terminal_for_token_hash(db, token_hash)
     db.commit()  # end the read transaction: hand the connection back before the handler's own work
     return terminal

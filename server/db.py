@@ -72,7 +72,7 @@ def migrate(engine: Engine) -> None:
 def ping(engine: Engine) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with engine.connect() as conn:
+        with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # any driver error means "not reachable" for /healthz

@@ -6,8 +6,10 @@ import logging
 import threading
 from collections import defaultdict
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
@@ -30,23 +32,109 @@ CENT = Decimal("0.01")
 PERSON_ID_CACHE = 50_000
 
 
+# The hot reads are built once with bind parameters: building a select() and its cache key on every
+# call cost more than running it. Named columns, never entities: no ORM identity map, and the photo
+# blob stays unread.
+_PERSON_ID = select(Person.id).where(Person.ssn == bindparam("ssn"))
+_PERSON = select(
+    Person.id,
+    Person.ssn,
+    Person.name,
+    Person.gender,
+    Person.birth_date,
+    Person.region,
+    Person.phone,
+    Person.address,
+    Person.employment_status,
+).where(Person.ssn == bindparam("ssn"))
+_CARDS = (
+    select(
+        Card.card_number,
+        Card.status,
+        Card.production_stage,
+        Card.is_current,
+        Card.card_id,
+        Card.issuing_region,
+        Card.card_type,
+        Card.spec_version,
+        Card.issued_on,
+        Card.expires_on,
+    )
+    .join(Person, Person.id == Card.person_id)
+    .where(Person.ssn == bindparam("ssn"))
+    .order_by(Card.is_current.desc(), Card.issued_on.desc())
+)
+_ENROLMENTS = (
+    select(Enrolment.type_code, Enrolment.status, Enrolment.start_date, Unit.name, Enrolment.region)
+    .join(Person, Person.id == Enrolment.person_id)
+    .outerjoin(Unit, Unit.id == Enrolment.unit_id)
+    .where(Person.ssn == bindparam("ssn"))
+    .order_by(Enrolment.type_code)
+)
+_PAID_MONTHS = select(func.count(), func.min(Contribution.period)).where(
+    Contribution.person_id == bindparam("pid"),
+    Contribution.type_code == bindparam("type_code"),
+    Contribution.paid.is_(True),
+)
+_BENEFITS = select(
+    BenefitPayment.kind, BenefitPayment.period, BenefitPayment.amount, BenefitPayment.paid_on, BenefitPayment.status
+).where(BenefitPayment.person_id == bindparam("pid"))
+
+
+@lru_cache(maxsize=8)
+def _contribution_statements(has_from: bool, has_to: bool, has_type: bool) -> tuple[Select[Any], Select[Any]]:
+    """(totals of the range, one page of it) for the filters present."""
+    cond = [Contribution.person_id == bindparam("pid")]
+    if has_from:
+        cond.append(Contribution.period >= bindparam("from_period"))
+    if has_to:
+        cond.append(Contribution.period <= bindparam("to_period"))
+    if has_type:
+        cond.append(Contribution.type_code == bindparam("type_code"))
+    # Totals of the whole range in one pass; months count a period once whatever its types.
+    totals = select(
+        func.count(),
+        func.count(func.distinct(case((Contribution.paid.is_(True), Contribution.period)))),
+        func.coalesce(func.sum(Contribution.personal_amount), 0),
+        func.coalesce(func.sum(Contribution.unit_amount), 0),
+    ).where(*cond)
+    page = (
+        select(
+            Contribution.period,
+            Contribution.type_code,
+            Contribution.base,
+            Contribution.personal_amount,
+            Contribution.unit_amount,
+            Contribution.paid,
+            Unit.name,
+            Contribution.region,
+        )
+        .outerjoin(Unit, Unit.id == Contribution.unit_id)
+        .where(*cond)
+        .order_by(Contribution.period.desc(), Contribution.type_code)
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+    return totals, page
+
+
 class SqlResidentDataSource(ResidentDataSource):
-    """Reads and writes the reference tables through short-lived sessions of ``session_factory``."""
+    """Reads and writes the reference tables of the gateway's SQLAlchemy database."""
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._writes = session_factory
         # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every query on PostgreSQL.
         engine = session_factory.kw["bind"]
-        self._sessions = sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         # ssn → row id never changes once assigned; caching it saves a query in every call.
         self._ids: dict[str, int] = {}
         self._ids_lock = threading.Lock()
 
-    def _person_id(self, db: Session, ssn: str) -> int | None:
+    def _person_id(self, conn: Connection, ssn: str) -> int | None:
         cached = self._ids.get(ssn)
         if cached is not None:
             return cached
-        found = db.scalar(select(Person.id).where(Person.ssn == ssn))
+        found = conn.execute(_PERSON_ID, {"ssn": ssn}).scalar()
         if found is not None:
             with self._ids_lock:
                 if len(self._ids) >= PERSON_ID_CACHE:
@@ -55,126 +143,63 @@ class SqlResidentDataSource(ResidentDataSource):
         return found
 
     def find_person(self, ssn: str) -> PersonRecord | None:
-        with self._sessions() as db:
-            p = db.scalar(select(Person).where(Person.ssn == ssn))
-            if p is None:
-                return None
-            return PersonRecord(
-                p.id, p.ssn, p.name, p.gender, p.birth_date, p.region, p.phone, p.address, p.employment_status
-            )
+        with self._reads.connect() as conn:
+            row = conn.execute(_PERSON, {"ssn": ssn}).first()
+        return PersonRecord(*row) if row is not None else None
 
     def cards(self, ssn: str) -> list[CardRecord]:
-        with self._sessions() as db:
-            rows = db.scalars(
-                select(Card)
-                .join(Person, Person.id == Card.person_id)
-                .where(Person.ssn == ssn)
-                .order_by(Card.is_current.desc(), Card.issued_on.desc())
-            )
-            return [
-                CardRecord(
-                    c.card_number,
-                    c.status,
-                    c.production_stage,
-                    c.is_current,
-                    c.card_id,
-                    c.issuing_region,
-                    c.card_type,
-                    c.spec_version,
-                    c.issued_on,
-                    c.expires_on,
-                )
-                for c in rows
-            ]
+        with self._reads.connect() as conn:
+            return [CardRecord(*row) for row in conn.execute(_CARDS, {"ssn": ssn})]
 
     def enrolments(self, ssn: str) -> list[EnrolmentRecord]:
-        with self._sessions() as db:
-            rows = db.scalars(
-                select(Enrolment)
-                .join(Person, Person.id == Enrolment.person_id)
-                .where(Person.ssn == ssn)
-                .order_by(Enrolment.type_code)
-            )
-            return [
-                EnrolmentRecord(e.type_code, e.status, e.start_date, e.unit.name if e.unit else None, e.region)
-                for e in rows
-            ]
+        with self._reads.connect() as conn:
+            return [EnrolmentRecord(*row) for row in conn.execute(_ENROLMENTS, {"ssn": ssn})]
 
     def contributions(
         self, ssn: str, from_period: str | None, to_period: str | None, type_code: str | None, page: int, page_size: int
     ) -> ContributionPage:
-        with self._sessions() as db:
-            pid = self._person_id(db, ssn)
+        totals_q, page_q = _contribution_statements(bool(from_period), bool(to_period), bool(type_code))
+        with self._reads.connect() as conn:
+            pid = self._person_id(conn, ssn)
             if pid is None:
                 return ContributionPage([], 0, 0, Decimal(0), Decimal(0))
-            cond = [Contribution.person_id == pid]
-            if from_period:
-                cond.append(Contribution.period >= from_period)
-            if to_period:
-                cond.append(Contribution.period <= to_period)
-            if type_code:
-                cond.append(Contribution.type_code == type_code)
-            total_items, personal, unit = db.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.sum(Contribution.personal_amount), 0),
-                    func.coalesce(func.sum(Contribution.unit_amount), 0),
-                ).where(*cond)
-            ).one()
-            months = (
-                db.scalar(
-                    select(func.count(func.distinct(Contribution.period))).where(*cond, Contribution.paid.is_(True))
-                )
-                or 0
-            )
-            rows = db.execute(
-                select(Contribution, Unit.name)
-                .outerjoin(Unit, Unit.id == Contribution.unit_id)
-                .where(*cond)
-                .order_by(Contribution.period.desc(), Contribution.type_code)
-                .offset((page - 1) * page_size)
-                .limit(page_size)
-            ).all()
-            items = [
-                ContributionRecord(
-                    c.period, c.type_code, c.base, c.personal_amount, c.unit_amount, c.paid, unit_name, c.region
-                )
-                for c, unit_name in rows
-            ]
-            return ContributionPage(
-                items, int(total_items), int(months), Decimal(personal).quantize(CENT), Decimal(unit).quantize(CENT)
-            )
+            params: dict[str, Any] = {
+                "pid": pid,
+                "from_period": from_period,
+                "to_period": to_period,
+                "type_code": type_code,
+            }
+            total_items, months, personal, unit = conn.execute(totals_q, params).one()
+            rows = conn.execute(page_q, {**params, "offset": (page - 1) * page_size, "limit": page_size})
+            items = [ContributionRecord(*row) for row in rows]
+        return ContributionPage(
+            items, int(total_items), int(months), Decimal(personal).quantize(CENT), Decimal(unit).quantize(CENT)
+        )
 
     def paid_months(self, ssn: str, type_code: str = "110") -> tuple[int, str | None]:
-        with self._sessions() as db:
-            pid = self._person_id(db, ssn)
+        with self._reads.connect() as conn:
+            pid = self._person_id(conn, ssn)
             if pid is None:
                 return 0, None
-            count, first = db.execute(
-                select(func.count(), func.min(Contribution.period)).where(
-                    Contribution.person_id == pid, Contribution.type_code == type_code, Contribution.paid.is_(True)
-                )
-            ).one()
-            return int(count), first
+            count, first = conn.execute(_PAID_MONTHS, {"pid": pid, "type_code": type_code}).one()
+        return int(count), first
 
     def benefit_payments(self, ssn: str, kind: str | None = None) -> list[BenefitRecord]:
-        with self._sessions() as db:
-            pid = self._person_id(db, ssn)
+        with self._reads.connect() as conn:
+            pid = self._person_id(conn, ssn)
             if pid is None:
                 return []
-            q = select(BenefitPayment).where(BenefitPayment.person_id == pid)
-            if kind:
-                q = q.where(BenefitPayment.kind == kind)
-            rows = db.scalars(q.order_by(BenefitPayment.period.desc()))
-            return [BenefitRecord(b.kind, b.period, b.amount, b.paid_on, b.status) for b in rows]
+            q = _BENEFITS.where(BenefitPayment.kind == kind) if kind else _BENEFITS
+            rows = conn.execute(q.order_by(BenefitPayment.period.desc()), {"pid": pid})
+            return [BenefitRecord(*row) for row in rows]
 
     def yearly_summary(self, ssn: str, from_year: int, to_year: int) -> list[YearSummary]:
-        with self._sessions() as db:
-            pid = self._person_id(db, ssn)
+        with self._reads.connect() as conn:
+            pid = self._person_id(conn, ssn)
             if pid is None:
                 return []
             year = func.substr(Contribution.period, 1, 4)
-            rows = db.execute(
+            rows = conn.execute(
                 select(
                     year,
                     Contribution.type_code,
