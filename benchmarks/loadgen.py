@@ -1,9 +1,10 @@
-"""Closed-loop HTTP load with ``wrk`` (Debian package, installed by scripts/setup.sh).
+"""Closed-loop or paced HTTP load with ``wrk`` (Debian package, installed by scripts/setup.sh).
 
 A load generator written in Python spends about as much CPU per request as the server it
 measures; on a 2-core machine that halves what the server can show. wrk is C and event-driven:
-``connections`` keep-alive connections each send the next request as soon as the answer is in,
-cycling through a fixed list of requests (one per simulated terminal and endpoint).
+``connections`` keep-alive connections each send the next request as soon as the answer is in
+(or, paced, at a fixed total rate), cycling through a fixed list of requests (one per simulated
+terminal and endpoint).
 
 ``run_wrk`` returns throughput and latency percentiles as wrk measured them; any response with a
 status ≥ 400, a socket error or a timeout is counted in ``errors`` so a fast stream of refusals
@@ -48,6 +49,28 @@ function request()
   return prepared[i]
 end
 
+-- Paced mode: this thread sends one request every interval_ms (a fixed offered rate), on whichever
+-- connection is free, instead of each connection sending again as soon as it has its answer.
+local interval_ms = %s
+if interval_ms > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } renshe_timespec;
+    int clock_gettime(int clk_id, renshe_timespec *tp);
+  ]]
+  local ts = ffi.new("renshe_timespec")
+  local next_at = 0
+  function delay()
+    ffi.C.clock_gettime(1, ts)  -- CLOCK_MONOTONIC
+    local now = tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+    if next_at < now - 1000 then
+      next_at = now  -- start, or the server fell a second behind: do not burst to catch up
+    end
+    next_at = next_at + interval_ms
+    return math.max(0, next_at - now)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -90,9 +113,19 @@ def _lua_string(value: str) -> str:
 
 
 def run_wrk(
-    base_url: str, requests: list[HttpRequest], connections: int, seconds: float, threads: int = 1
+    base_url: str,
+    requests: list[HttpRequest],
+    connections: int,
+    seconds: float,
+    threads: int = 1,
+    rate: float | None = None,
 ) -> LoadResult:
-    """Drive ``base_url`` with ``connections`` concurrent keep-alive clients for ``seconds``."""
+    """Drive ``base_url`` with ``connections`` concurrent keep-alive clients for ``seconds``.
+
+    Without ``rate`` each connection sends its next request as soon as the answer is in (the most
+    the server can do at this concurrency). With ``rate`` requests go out at that many per second
+    in all, spread over the connections (latency at a given load).
+    """
     wrk = shutil.which("wrk")
     if wrk is None:
         raise LoadGeneratorMissing("wrk not found: run scripts/setup.sh (Debian package wrk)")
@@ -103,7 +136,8 @@ def run_wrk(
     )
     with tempfile.TemporaryDirectory(prefix="wrk-") as tmp:
         script = Path(tmp) / "load.lua"
-        script.write_text(_LUA % specs)
+        interval_ms = 1000.0 * threads / rate if rate else 0.0
+        script.write_text(_LUA % (specs, f"{interval_ms:.6f}"))
         cmd = [
             wrk,
             f"-t{threads}",
