@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
             "face-photo",
             "face-other",
             "maintenance",
+            "announcement",
         ],
         help="play a scripted resident journey in demo mode (default with no display: journey)",
     )

@@ -117,6 +117,11 @@ class DemoWorld:
         """What a staff member sends from the console (maintenance_on/off, print_test_page, ...)."""
         return self.server.queue_command(kind)
 
+    def set_profile(self, values: dict[str, Any], comment: str = "") -> int:
+        """What staff do in the console's profile editor for this terminal: a new version of its
+        profile, which the kiosk fetches as a signed bundle (the real remote-config path)."""
+        return self.server.save_profile(values, "demo-dock", comment)
+
     def set_paper(self, state: str) -> None:
         self.devices.virtual_printer.set_paper(state)
 

@@ -16,7 +16,17 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from kiosk.errors import ConfigError
 
@@ -32,6 +42,12 @@ KNOWN_SERVICES = (
     "print_rights_statement",
 )
 Language = Literal["zh_CN", "zh_TW", "en"]
+# An elderly resident must take a notice in at a glance: a handful of notices, each one short line.
+MAX_ANNOUNCEMENTS = 5
+MAX_ANNOUNCEMENT_CHARS = 80  # 简体/繁體 characters
+MAX_ANNOUNCEMENT_CHARS_EN = 160  # English needs about twice the characters for the same words
+# Text that looks like a piece of a table ({...}, [...], "key": value, key = "value").
+_TABLE_FRAGMENT = re.compile(r'^\s*[\[{]|[\]}]\s*$|"\s*[:=]|^\s*\w+\s*=\s*"')
 
 
 class _Section(BaseModel):
@@ -116,6 +132,106 @@ class UiConfig(_Section):
     font_scale: float = Field(ge=0.8, le=2.0)
 
 
+class AnnouncementConfig(_Section):
+    """One notice for residents: 简体 text (required), optional 繁體/English (else the 简体 is shown),
+    a level, and an optional time window [start, end) with an explicit UTC offset."""
+
+    zh_CN: str
+    zh_TW: str = ""
+    en: str = ""
+    level: Literal["info", "warning"] = "info"
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+
+    @field_validator("zh_CN", "zh_TW", "en")
+    @classmethod
+    def _one_short_line(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        limit = MAX_ANNOUNCEMENT_CHARS_EN if info.field_name == "en" else MAX_ANNOUNCEMENT_CHARS
+        if info.field_name == "zh_CN" and not value:
+            raise ValueError("a 简体 text (zh_CN) that is not empty")
+        if len(value) > limit:
+            raise ValueError(f"at most {limit} characters, so it reads at a glance (got {len(value)})")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+            raise ValueError("one line of text without line breaks or control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _window_in_order(self) -> AnnouncementConfig:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) after start ({self.start.isoformat()})")
+        return self
+
+
+class AnnouncementsConfig(_Section):
+    """Notices on the attract screen, applied live when pushed. ``items`` entries are tables
+    (see AnnouncementConfig) or, as a short form, a plain string taken as the 简体 text."""
+
+    items: list[AnnouncementConfig] = Field(default_factory=list)
+    rotate_seconds: int = Field(default=8, ge=3, le=60)
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _each_announcement(cls, value: Any) -> Any:
+        # Each entry is validated here so a refusal names which announcement is wrong; pydantic's
+        # own location would be lost by the fleet console, which shows errors per config key.
+        if not isinstance(value, list):
+            return value
+        out: list[AnnouncementConfig] = []
+        for number, entry in enumerate(value, start=1):
+            if isinstance(entry, str):
+                if _TABLE_FRAGMENT.search(entry):
+                    # A table typed as text and cut at its commas (a list field of a form, a shell
+                    # quoting slip) must be refused, not shown to residents as notices.
+                    raise PydanticCustomError(
+                        "announcement_invalid",
+                        "announcement {number}: expected plain notice text or a table; "
+                        "{text} looks like part of a table (JSON/TOML)",
+                        {"number": number, "text": repr(entry[:40])},
+                    )
+                entry = {"zh_CN": entry}
+            if isinstance(entry, AnnouncementConfig):
+                out.append(entry)
+                continue
+            if not isinstance(entry, dict):
+                raise PydanticCustomError(
+                    "announcement_invalid",
+                    "announcement {number}: expected plain notice text or a table "
+                    "with zh_CN, zh_TW, en, level, start, end",
+                    {"number": number},
+                )
+            try:
+                out.append(AnnouncementConfig.model_validate(entry))
+            except ValidationError as exc:
+                problems = "; ".join(_item_problem(err) for err in exc.errors())
+                # A custom error type: its text is shown as is, not behind "expected".
+                raise PydanticCustomError(
+                    "announcement_invalid",
+                    "announcement {number}: {problems}",
+                    {"number": number, "problems": problems},
+                ) from None
+        # Counted last: a table cut into pieces is better named as such than as "too many".
+        if len(out) > MAX_ANNOUNCEMENTS:
+            raise ValueError(f"at most {MAX_ANNOUNCEMENTS} announcements (got {len(out)})")
+        return out
+
+
+def _item_problem(error: Any) -> str:
+    """'field: expected ...' for one error inside an announcement."""
+    field = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Input should be ", "Input should have "):
+        if message.startswith(prefix):
+            message = "expected " + message[len(prefix) :]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key; expected zh_CN, zh_TW, en, level, start or end"
+    elif error["type"] == "missing":
+        message = "missing; expected a value"
+    elif error["type"].startswith(("timezone", "datetime")):
+        message = f"{message} (ISO 8601 with a UTC offset, e.g. 2026-11-24T22:00:00+08:00)"
+    return f"{field}: {message}" if field else message
+
+
 class KioskConfig(_Section):
     terminal: TerminalConfig
     server: ServerConfig
@@ -125,6 +241,7 @@ class KioskConfig(_Section):
     printer: PrinterConfig
     services: ServicesConfig
     ui: UiConfig
+    announcements: AnnouncementsConfig = Field(default_factory=AnnouncementsConfig)
 
     def data_path(self) -> Path:
         """The data directory as an absolute path (relative paths are under the repository root)."""
@@ -147,7 +264,12 @@ def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:
     loc = ".".join(str(part) for part in error["loc"])
     value: Any = raw
     for part in error["loc"]:
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            value = None
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"{loc}: unknown key (value {value!r}); remove it or check its spelling"

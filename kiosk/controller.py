@@ -16,6 +16,7 @@ which any thread may call (they re-post themselves).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -23,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.announcements import AnnouncementBoard, utc_now
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError, PrinterError
 from kiosk.face_flow import FaceVerificationFlow
@@ -53,6 +55,7 @@ class KioskController(FaceVerificationFlow):
         clock: Callable[[], float] = time.monotonic,
         document_builder: Callable[[dict, str], Any] | None = None,
         face: FacePort | None = None,
+        wall_clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.config = config
         self._worker = worker
@@ -80,6 +83,9 @@ class KioskController(FaceVerificationFlow):
         self._message_until: float | None = None
         self._message_next = Screen.MENU
         self._out_of_service = False
+        # Announcement windows are wall-clock times; rotation is timed by ``clock`` like the rest.
+        self._announcements = AnnouncementBoard(wall_clock)
+        self._sync_announcements(rotating=False)
         self.sessions_started = 0
         self.prints_done = 0
 
@@ -89,6 +95,7 @@ class KioskController(FaceVerificationFlow):
         listener(self.state.snapshot())
 
     def _publish(self) -> None:
+        self._sync_announcements(rotating=False)
         snapshot = self.state.snapshot()
         for listener in list(self._listeners):
             listener(snapshot)
@@ -417,9 +424,21 @@ class KioskController(FaceVerificationFlow):
     def _touch(self) -> None:
         self._last_touch = self._clock()
 
+    def _sync_announcements(self, rotating: bool) -> bool:
+        """Copy the announcements in force (and the one on show) into the state; True if they changed."""
+        changed = self._announcements.update(
+            self.config.announcements, self.state.language, self._clock(), rotating=rotating
+        )
+        self.state.announcements = list(self._announcements.notices)
+        self.state.announcement_index = self._announcements.index
+        return changed
+
     def tick(self) -> None:
-        """Called about once a second by the UI: idle countdown and timed messages."""
+        """Called about once a second by the UI: idle countdown, timed messages, and announcements
+        (time windows opening or closing, rotation on the attract screen)."""
         now = self._clock()
+        if self._sync_announcements(rotating=self.state.screen is Screen.ATTRACT):
+            self._publish()
         if self._message_until is not None and now >= self._message_until:
             self._message_until = None
             target = self._message_next
@@ -462,7 +481,7 @@ class KioskController(FaceVerificationFlow):
 
     def apply_config(self, config: KioskConfig) -> None:
         """A new effective config (remote bundle) that can apply without a restart: services, timeouts,
-        language. The fleet agent only offers it while no resident is being served."""
+        language, announcements. The fleet agent only offers it while no resident is being served."""
         self.config = config
         if not self.state.session_active:
             self.state.language = config.terminal.language

@@ -15,6 +15,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh_TW": "晶片朝上，插入讀卡器",
         "en": "Chip facing up, into the card reader",
     },
+    "announcement.warning": {"zh_CN": "【重要】", "zh_TW": "【重要】", "en": "Important:"},
+    "announcement.info": {"zh_CN": "【通知】", "zh_TW": "【通知】", "en": "Notice:"},
     "reading.title": {
         "zh_CN": "正在读卡，请勿拔卡…",
         "zh_TW": "正在讀卡，請勿拔卡…",

@@ -13,8 +13,8 @@ on disk (mode 0600, written atomically) so the terminal boots offline with it; t
 verified again when read.
 
 Applying: ``ConfigApplier`` never changes anything during a resident's session. At the next idle
-moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, printer settings) go to the
-``apply_live`` callback; any other changed key needs ``request_restart`` (devices, server, UI).
+moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, printer settings, announcements)
+go to the ``apply_live`` callback; any other changed key needs ``request_restart`` (devices, server, UI).
 """
 
 from __future__ import annotations

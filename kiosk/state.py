@@ -34,6 +34,15 @@ class Message:
     is_error: bool = False
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One announcement as shown now: its text in the language on screen, and its level
+    ("info" or "warning"; the view marks a warning with 【重要】 and a colour, never colour alone)."""
+
+    text: str
+    level: str = "info"
+
+
 @dataclass
 class MenuItem:
     service: str
@@ -69,6 +78,10 @@ class KioskState:
     face_message: Message | None = None
     printer_status: str = "UNKNOWN"
     session_active: bool = False
+    # Terminal-level notices in force now (kiosk.announcements), in ``language``; the attract
+    # screen shows ``announcements[announcement_index]`` and the controller rotates the index.
+    announcements: list[Notice] = field(default_factory=list)
+    announcement_index: int = 0
 
     def snapshot(self) -> KioskState:
         return copy.deepcopy(self)
@@ -76,7 +89,11 @@ class KioskState:
     def clear_resident(self) -> None:
         """Forget everything about the resident; keep only terminal-level settings."""
         fresh = KioskState(
-            language=self.language, printer_status=self.printer_status, face_available=self.face_available
+            language=self.language,
+            printer_status=self.printer_status,
+            face_available=self.face_available,
+            announcements=self.announcements,
+            announcement_index=self.announcement_index,
         )
         self.__dict__.update(fresh.__dict__)
 

@@ -10,6 +10,7 @@ Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import logging
@@ -23,6 +24,7 @@ from kivy.clock import Clock
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
 
+from kiosk.remote_config import BUNDLE_FILE
 from kiosk.state import Screen
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class JourneyScript:
             "face-photo": self._face_photo,
             "face-other": self._face_other,
             "maintenance": self._maintenance,
+            "announcement": self._announcement,
         }
         self._steps: Iterator[Step] = scripts[script]()
         self._waiting: tuple[Callable[[], bool], float, str] | None = None
@@ -307,6 +310,84 @@ class JourneyScript:
         yield "screen", (Screen.ATTRACT, "attract screen after maintenance", FLEET_TIMEOUT)
         self.shot("attract-again")
 
+    def _announcement(self) -> Iterator[Step]:
+        """Staff push a warning notice from the fleet manager: the attract screen shows it live, with
+        no restart, and in English after the language switch. A second push while a resident is
+        being served reaches the kiosk but waits until the card is out (the menu shows the warning in
+        one line meanwhile); an expired notice never shows."""
+        cst = dt.timezone(dt.timedelta(hours=8))
+        now = dt.datetime.now(cst).replace(microsecond=0)
+        upgrade = {
+            "zh_CN": "系统升级，今晚 22:00 后暂停服务",
+            "zh_TW": "系統升級，今晚 22:00 後暫停服務",
+            "en": "System upgrade: no service after 22:00 tonight",
+            "level": "warning",
+            "start": (now - dt.timedelta(hours=1)).isoformat(),
+            "end": (now + dt.timedelta(hours=12)).isoformat(),
+        }
+        saturday = {"zh_CN": "本厅周六上午照常办公", "en": "Open as usual on Saturday mornings"}
+        expired = {"zh_CN": "上周系统维护已完成", "end": (now - dt.timedelta(minutes=5)).isoformat()}
+        controller = self.app.controller
+        yield "screen", (Screen.ATTRACT, "attract screen")
+        if self.app.views[Screen.ATTRACT].notice_panel.shown:
+            raise JourneyFailed("an announcement shows before any was pushed")
+        self.world.set_profile({"announcements": {"items": [upgrade]}}, "tonight's upgrade")
+        yield "wait", (lambda: bool(controller.state.announcements), "the pushed announcement", FLEET_TIMEOUT)
+        yield "settle", None
+        self.on_screen("【重要】")
+        self.on_screen(upgrade["zh_CN"])
+        self.on_screen("请插入社会保障卡")
+        self.shot("announcement")
+        self.press("language:en")
+        yield "settle", None
+        self.on_screen("Important:")
+        self.on_screen(upgrade["en"])
+        self.shot("announcement-en")
+        self.world.insert_person(0)
+        yield "screen", (Screen.PIN, "PIN screen after inserting the card")
+        for digit in self.person["pin"]:
+            self.press(f"pin:{digit}")
+        self.press("pin:ok")
+        yield "screen", (Screen.MENU, "menu after the PIN")
+        self.on_screen(f"Important:[/color][/b] {upgrade['en']}")  # one line in the menu's header
+        self.shot("menu-warning")
+        received = self._bundle_version()
+        self.world.set_profile(
+            {"announcements": {"items": [upgrade, expired, saturday], "rotate_seconds": 4}}, "opening hours"
+        )
+        yield "wait", (lambda: self._bundle_version() != received, "the second push to reach the kiosk", FLEET_TIMEOUT)
+        yield "sleep", 1.0  # past the heartbeat that brought it: the applier had its chance to (wrongly) apply
+        if self.screen() is not Screen.MENU or len(controller.config.announcements.items) != 1:
+            raise JourneyFailed("a pushed config was applied in the middle of a resident's session")
+        self.press("exit")
+        yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
+        self.world.pull_card()
+        yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
+        yield (
+            "wait",
+            (lambda: len(controller.state.announcements) == 2, "the new notices after the session", FLEET_TIMEOUT),
+        )
+        yield "settle", None
+        if len(controller.config.announcements.items) != 3:
+            raise JourneyFailed("the second push was not applied")
+        self.on_screen("1/2")
+        self.shot("announcements-after-session")
+        yield "wait", (lambda: controller.state.announcement_index == 1, "the next notice in rotation")
+        yield "settle", None
+        self.on_screen("【通知】")
+        self.on_screen(saturday["zh_CN"])
+        self.on_screen("2/2")
+        self.shot("announcement-rotated")
+        self._check_nothing_left()
+
+    def _bundle_version(self) -> int | None:
+        """The version of the signed bundle the kiosk last accepted (its on-disk cache)."""
+        try:
+            envelope = json.loads((self.app.controller.config.data_path() / BUNDLE_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return envelope["bundle"]["version"]
+
     def _service_disabled(self, service: str) -> bool:
         return any(item.service == service and not item.enabled for item in self.app.controller.state.menu)
 
@@ -336,8 +417,8 @@ class JourneyScript:
                 self._waiting = None
             kind, arg = next(self._steps)
             if kind == "wait":
-                predicate, what = arg
-                self._waiting = (predicate, time.monotonic() + STEP_TIMEOUT, what)
+                predicate, what, *limit = arg
+                self._waiting = (predicate, time.monotonic() + (limit[0] if limit else STEP_TIMEOUT), what)
             elif kind == "screen":
                 screen, what, *limit = arg
                 deadline = time.monotonic() + (limit[0] if limit else STEP_TIMEOUT)

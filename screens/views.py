@@ -19,10 +19,11 @@ from kivy.uix.image import Image
 from kivy.uix.screenmanager import Screen as KivyScreen
 from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, tr
 from kiosk.state import KioskState, Message
-from screens.widgets import HeaderBar, KioskButton, KioskLabel, make
+from screens.widgets import AnnouncementPanel, HeaderBar, KioskButton, KioskLabel, make
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,30 @@ class BaseView(KivyScreen):
         raise NotImplementedError
 
 
+def announcement_markup(state: KioskState) -> tuple[str, str]:
+    """(Kivy markup, level) of the announcement on show, or ("", "info") when there is none.
+
+    A warning starts with a bold 【重要】/"Important:" so it stands out without relying on colour;
+    several notices show "2/3" so a resident knows more follow. Notice text is escaped: staff
+    wrote it, and a "[" in it must not be taken for markup."""
+    notices = state.announcements
+    if not notices:
+        return "", "info"
+    index = min(state.announcement_index, len(notices) - 1)
+    notice = notices[index]
+    key = "announcement.warning" if notice.level == "warning" else "announcement.info"
+    prefix = escape_markup(tr(key, state.language))
+    counter = f"  [size=22sp]{index + 1}/{len(notices)}[/size]" if len(notices) > 1 else ""
+    # 【】 carries its own spacing in Chinese typesetting; English "Important:" needs a space.
+    gap = "" if prefix.endswith("】") else " "
+    if notice.level == "warning":
+        prefix = f"[color=8a3c00]{prefix}[/color]"  # dark amber on the light amber band: 6:1 contrast
+    return f"[b]{prefix}[/b]{gap}{escape_markup(notice.text)}{counter}", notice.level
+
+
 class AttractView(BaseView):
+    """Insert-card prompt; below it the announcement band (when any is in force), then languages."""
+
     def build(self) -> None:
         self.body.add_widget(Widget())
         self.title = make("TitleLabel")
@@ -86,6 +110,10 @@ class AttractView(BaseView):
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
         self.body.add_widget(Widget())
+        self.notice_panel = AnnouncementPanel()
+        self.notice = make("AnnouncementLabel")
+        self.notice_panel.add_widget(self.notice)
+        self.body.add_widget(self.notice_panel)
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         for lang in LANGUAGES:
             row.add_widget(
@@ -101,6 +129,8 @@ class AttractView(BaseView):
     def update(self, state: KioskState) -> None:
         self.title.text = tr("attract.insert_card", state.language)
         self.hint.text = tr("attract.hint", state.language)
+        self.notice.text, self.notice_panel.level = announcement_markup(state)
+        self.notice_panel.shown = bool(self.notice.text)
 
 
 class BusyView(BaseView):
@@ -226,6 +256,12 @@ class MenuView(BaseView):
         self.grid.bind(minimum_height=self.grid.setter("height"))
         self.body.add_widget(self.grid)
         self.body.add_widget(Widget())
+        # Warnings only, one line in the header bar beside the title: a resident mid-session needs
+        # "service stops at 22:00", not news, and the header takes no room from the service buttons.
+        self.notice_panel = AnnouncementPanel(size_hint_x=1.6, pos_hint={"center_y": 0.5})
+        self.notice_panel.padding = (dp(20), dp(2), dp(16), dp(2))
+        self.notice = make("HeaderNoticeLabel")
+        self.notice_panel.add_widget(self.notice)
         self.footer = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         for lang in LANGUAGES:
             self.footer.add_widget(
@@ -243,6 +279,14 @@ class MenuView(BaseView):
     def update(self, state: KioskState) -> None:
         lang = state.language
         self.title.text = tr("menu.title", lang)
+        warnings = [notice for notice in state.announcements if notice.level == "warning"]
+        self.notice.text = announcement_markup(KioskState(language=lang, announcements=warnings[:1]))[0]
+        self.notice_panel.level = "warning"
+        self.notice_panel.shown = bool(self.notice.text)
+        if self.notice_panel.shown and self.notice_panel.parent is None:
+            self.header.add_widget(self.notice_panel)
+        elif not self.notice_panel.shown and self.notice_panel.parent is not None:
+            self.header.remove_widget(self.notice_panel)
         self.intents["exit"].text = tr("key.exit", lang)
         services = [item.service for item in state.menu]
         if services != self._services:

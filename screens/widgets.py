@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kivy.factory import Factory
 from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.label import Label
@@ -27,6 +28,15 @@ class KioskButton(Button):
 
 class HeaderBar(BoxLayout):
     pass
+
+
+class AnnouncementPanel(BoxLayout):
+    """A band showing one notice; ``level`` "warning" gives it an amber fill and a thick bar (the
+    text also carries a 【重要】 prefix, so colour is never the only sign). Takes no room when not
+    ``shown``, and it is laid out in the flow of the screen, so it never covers a touch target."""
+
+    level = StringProperty("info")
+    shown = BooleanProperty(False)
 
 
 def load_rules() -> None:

@@ -74,6 +74,15 @@ class EmbeddedServer:
         with self._ctx.sessions.begin() as db:
             return queue_command(db, self.terminal_id, kind, actor).id
 
+    def save_profile(self, values: dict[str, Any], actor: str = "demo-dock", comment: str = "") -> int:
+        """Save a new version of the demo terminal's own profile, as the console's profile editor
+        does (refused with ProfileInvalid by the kiosk's schema); returns the version. The terminal
+        picks it up at its next heartbeat as a signed bundle."""
+        from server.fleet.profiles import save_profile
+
+        with self._ctx.sessions.begin() as db:
+            return save_profile(db, "terminal", self.terminal_id, values, actor, comment).version
+
     def set_fault(self, mode: str | None, slow_seconds: float | None = None) -> None:
         """None (healthy), 'down' (503 for everything) or 'slow' (each answer delayed ``slow_seconds``,
         default 8 s: beyond the kiosk client's default 5 s timeout)."""

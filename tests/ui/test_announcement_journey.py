@@ -1,0 +1,60 @@
+"""Announcements pushed through the real fleet path (profile → signed bundle → heartbeat → applier)
+show live on the attract screen of the running Kivy app, in English after the language switch,
+and never change anything in the middle of a resident's session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.ui
+
+WARNING_BAND = (255, 232, 158)  # AnnouncementPanel fill for level "warning" (style.kv)
+INFO_BAND = (222, 235, 250)  # ... and for level "info"
+
+
+def band_rows(path, colour) -> int:
+    """How many pixel rows of the screenshot are mostly the band's fill colour."""
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+        width, height = rgb.size
+        rows = 0
+        for y in range(height):
+            matches = sum(
+                1
+                for x in range(0, width, 8)
+                if all(abs(a - b) <= 3 for a, b in zip(rgb.getpixel((x, y)), colour, strict=True))
+            )
+            rows += matches > (width // 8) // 2
+        return rows
+
+
+def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp_path):
+    out_dir = tmp_path / "announcement"
+    completed = run_kiosk(
+        "--demo", "--data-dir", str(tmp_path / "demo"), "--script", "announcement", "--output", str(out_dir)
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "announcement complete" in completed.stdout
+    report = json.loads((out_dir / "journey.json").read_text(encoding="utf-8"))
+    assert report["ok"], report
+    names = [name.split("-", 1)[1].removesuffix(".png") for name in report["screenshots"]]
+    assert names == [
+        "announcement",
+        "announcement-en",
+        "menu-warning",
+        "announcements-after-session",
+        "announcement-rotated",
+    ]
+    shots = dict(zip(names, report["screenshots"], strict=True))
+    # The warning band is drawn (amber, tens of rows tall); the rotated info notice has the blue look.
+    assert band_rows(out_dir / shots["announcement"], WARNING_BAND) >= 40
+    assert band_rows(out_dir / shots["announcement-en"], WARNING_BAND) >= 40
+    assert band_rows(out_dir / shots["menu-warning"], WARNING_BAND) >= 30  # one line, in the header
+    assert band_rows(out_dir / shots["announcement-rotated"], INFO_BAND) >= 40
+    assert band_rows(out_dir / shots["announcement-rotated"], WARNING_BAND) == 0
+    # Applied live: the kiosk never asked to be restarted for it.
+    assert "needs a restart" not in completed.stderr
+    assert "applying remote config live: announcements.items" in completed.stderr
