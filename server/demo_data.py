@@ -572,8 +572,19 @@ def seed_database(
             chunk = []
             if progress is not None:
                 progress(written)
+    _analyze(session)
     logger.info("seeded demo data", extra={"persons": n, "seed": seed})
     return n
+
+
+def _analyze(session: Session) -> None:
+    """Fresh planner statistics for the tables just filled. Without them PostgreSQL guessed a
+    quarter of a million contribution rows per person (instead of about a thousand) and chose
+    parallel scans with JIT compilation: 200 ms for a page that takes 0.2 ms."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")  # sampled: seconds, not minutes
+    connection.exec_driver_sql("ANALYZE")
 
 
 def demo_card_profiles(session: Session) -> list[dict[str, Any]]:
