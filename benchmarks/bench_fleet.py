@@ -6,8 +6,10 @@ its own phase and, when the beat's answer names a config version it does not hav
 signed bundle (``GET /api/v1/terminal/config?since=``). The first interval warms up, the second is
 measured as steady state, and at the start of the third a global profile changes. Figures: the
 server's CPU use (share of one core, from /proc) in steady state and during the change, the
-heartbeats' p50/p99 latency in steady state beside ``/healthz`` probed under the same load, the time until 95 % of terminals
-hold the new version (beside the interval itself), and the cost of signing + verifying a bundle.
+heartbeats' p50/p99 latency in steady state beside ``/healthz`` probed under the same load, the time
+until 95 % of terminals hold the new version (beside the interval itself), and the cost of signing +
+verifying a bundle. Each beat is what a kiosk sends: built by ``kiosk.heartbeat.HeartbeatBuilder``
+with every device, the counters and the headers of ``kiosk.fleet_client.FleetClient``.
 
 Full run: 5 000 terminals every 30 s (≈ 100 s). Quick: 500 terminals every 5 s (≈ 20 s). Prints nothing.
 """
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -111,38 +114,76 @@ class _Terminals:
         self.errors = 0
 
 
+class _Kiosk:
+    """One simulated terminal's fleet side: the real ``HeartbeatBuilder`` (every device the kiosk
+    reports, with the printer's paper state, counters since the last beat, print queue, maintenance)
+    and the headers ``kiosk.fleet_client.FleetClient`` sends."""
+
+    def __init__(self, idx: int, token: str) -> None:
+        from kiosk.heartbeat import DeviceReport, HeartbeatBuilder, printer_report
+
+        self.idx = idx
+        self.beats = 0
+        self.sessions = 0
+        self.prints = 0
+        self.headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": "renshe-kiosk-fleet/1",
+            "Content-Type": "application/json",
+        }
+        self.builder = HeartbeatBuilder(
+            "1.4.2",
+            {
+                "printer": lambda: printer_report(self._printer()),
+                "card_reader": lambda: DeviceReport("ok", "ACS ACR39U ICC Reader 00 00"),
+                "camera": lambda: DeviceReport("ok", "USB2.0 HD UVC WebCam 1280x720"),
+            },
+            totals=lambda: (self.sessions, self.prints),
+            print_queue=lambda: 1 if self.idx % 7 == 0 and self.beats % 3 == 0 else 0,
+        )
+
+    def _printer(self) -> str:
+        # One terminal in 50 runs its paper down now and then: a state change staff care about.
+        return "paper_near_end" if self.idx % 50 == 0 and (self.beats // 2) % 2 else "ready"
+
+    def beat(self, config_version: int | None) -> bytes:
+        self.beats += 1
+        self.sessions += (self.idx + self.beats) % 3  # residents served since the last beat
+        self.prints += (self.idx + self.beats) % 2
+        return json.dumps(self.builder.build(config_version)).encode()
+
+    def request_headers(self) -> dict[str, str]:
+        return {**self.headers, "X-Request-ID": uuid.uuid4().hex[:16]}
+
+
 def _worker(
     port: int, items: list[tuple[int, str, str]], interval: float, start: float, end: float, shared: _Terminals
 ) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    queue = [(start + interval * (idx / len(shared.versions)), idx, tid, tok) for idx, tid, tok in items]
+    kiosks = {idx: _Kiosk(idx, tok) for idx, _tid, tok in items}
+    queue = [(start + interval * (idx / len(shared.versions)), idx) for idx, _tid, _tok in items]
     heapq.heapify(queue)
-    body_base = {
-        "app_version": "bench",
-        "uptime_seconds": 1.0,
-        "devices": {"printer": {"status": "ok", "paper": "ok"}, "card": {"status": "ok"}, "camera": {"status": "ok"}},
-        "sessions": 1,
-        "prints": 0,
-    }
     while queue:
-        due, idx, tid, tok = heapq.heappop(queue)
+        due, idx = heapq.heappop(queue)
         if due >= end:
             break
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        headers = {"Authorization": f"Bearer {tok}", "Content-Type": "application/json"}
-        body = json.dumps({**body_base, "config_version": max(shared.versions[idx], 0)})
+        kiosk = kiosks[idx]
+        applied = shared.versions[idx]
+        body = kiosk.beat(applied if applied >= 0 else None)
         t0 = time.perf_counter()
         try:
-            conn.request("POST", "/api/v1/terminal/heartbeat", body=body, headers=headers)
+            conn.request("POST", "/api/v1/terminal/heartbeat", body=body, headers=kiosk.request_headers())
             resp = conn.getresponse()
             answer = json.loads(resp.read())
             took = time.perf_counter() - t0
             if resp.status != 200:
                 raise RuntimeError(f"HTTP {resp.status}")
-            if answer["config_version"] != shared.versions[idx]:
-                conn.request("GET", f"/api/v1/terminal/config?since={shared.versions[idx]}", headers=headers)
+            if answer["config_version"] != applied:
+                conn.request("GET", f"/api/v1/terminal/config?since={applied}", headers=kiosk.request_headers())
                 cfg = conn.getresponse()
                 data = cfg.read()
                 if cfg.status == 200:
@@ -160,7 +201,7 @@ def _worker(
         if took is not None:
             with shared.lock:
                 shared.latencies.append((time.monotonic(), took))
-        heapq.heappush(queue, (due + interval, idx, tid, tok))
+        heapq.heappush(queue, (due + interval, idx))
     conn.close()
 
 

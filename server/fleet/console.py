@@ -78,7 +78,7 @@ def login(
         return refuse(request, None, "csrf_failed")
     ip = client_ip(request)
     keys = (f"user:{username.lower()}", f"ip:{ip}")
-    if fleet.limiter.blocked(*keys):
+    if fleet.limiter.blocked(db, *keys):
         service.audit(db, username[:64] or "?", "login_limited", "", "", ip)
         db.commit()
         return render(
@@ -86,13 +86,13 @@ def login(
         )
     user = check_password(db, username, password)
     if user is None:
-        fleet.limiter.failed(*keys)
+        fleet.limiter.failed(db, *keys)
         service.audit(db, username[:64] or "?", "login_failed", "", "", ip)
         db.commit()
         return render(
             request, "login.html", status_code=401, login_csrf=cookie, next=_safe_next(next), error="login_failed"
         )
-    fleet.limiter.succeeded(keys[0])
+    fleet.limiter.succeeded(db, keys[0])
     token, _session = open_session(db, user, ip)
     service.audit(db, user.username, "login", "", user.role, ip)
     db.commit()
@@ -177,6 +177,7 @@ def register(
         return render(request, "message.html", status_code=422, staff=staff, message_key="", text=str(exc))
     db.commit()
     staff.fleet.versions.invalidate()
+    staff.fleet.directory.invalidate()
     return render(request, "enrol_code.html", staff=staff, terminal_id=terminal_id.strip(), code=code)
 
 
@@ -286,6 +287,7 @@ def revoke(
         return refusal
     service.revoke_terminal(db, terminal_id, staff.actor, staff.ip)
     db.commit()
+    staff.fleet.directory.invalidate()  # refused from the next request on; other workers within a second
     return _redirect(f"/console/terminals/{terminal_id}")
 
 

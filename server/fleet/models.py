@@ -11,6 +11,8 @@
 - ``AuditEntry``: who did what, when, from where.
 - ``StaffUser`` / ``StaffSession``: console accounts (argon2id hashes) and their expiring sessions
   (the cookie holds a random token; only its SHA-256 is stored).
+- ``LoginFailure``: failed console logins per limiter key (migration 0004), so the login rate limit
+  holds across worker processes.
 """
 
 from __future__ import annotations
@@ -128,3 +130,14 @@ class StaffSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     source_ip: Mapped[str] = mapped_column(String(64), default="")
+
+
+class LoginFailure(Base):
+    """One failed console login under one limiter key ("user:NAME" or "ip:ADDRESS"); rows older than
+    the limiter's window are swept by the next failure."""
+
+    __tablename__ = "fleet_login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"), Index("ix_login_failures_at", "at"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -229,7 +230,7 @@ def effective_config(db: Session, terminal: Terminal, fleet: FleetTerminal | Non
 
 
 def parse_field(text: str, default: Any) -> Any:
-    """A console form field → a value of the default's type (lists comma-separated)."""
+    """A console form field → a value of the default's type (lists comma-separated, or a JSON array)."""
     text = text.strip()
     if isinstance(default, bool):
         low = text.lower()
@@ -249,6 +250,14 @@ def parse_field(text: str, default: Any) -> Any:
         except ValueError:
             return text
     if isinstance(default, list):
+        if text.startswith("["):
+            # A list of tables (announcements with translations and a time window) is typed as JSON;
+            # text that is not a JSON array stays text, and the validator reports the field.
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                return text
+            return parsed if isinstance(parsed, list) else text
         return [part.strip() for part in text.split(",") if part.strip()]
     return text
 
@@ -257,5 +266,7 @@ def format_field(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
+        if any(not isinstance(v, str | int | float) for v in value):
+            return json.dumps(value, ensure_ascii=False)  # read back by parse_field
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)

@@ -4,7 +4,8 @@
 - Sessions: a random cookie token (only its SHA-256 is stored), an absolute lifetime and a CSRF
   token of their own that every console form must echo.
 - Rate limit: failed logins are counted per username and per client address in a sliding
-  window; over the limit the login answers 429 without checking the password.
+  window, in the database (shared by all worker processes); over the limit the login answers 429
+  without checking the password.
 - Roles: admin does everything; operator acts (commands, profiles, terminals) only in the regions
   listed on the account; viewer reads only.
 """
@@ -17,17 +18,15 @@ import hmac
 import logging
 import re
 import secrets
-import threading
-import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from server.fleet.models import ROLES, StaffSession, StaffUser
+from server.fleet.models import ROLES, LoginFailure, StaffSession, StaffUser
 from server.fleet.service import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -148,33 +147,40 @@ class Principal:
 
 
 class LoginLimiter:
-    """Sliding-window count of failed logins per key (username, address). Thread-safe."""
+    """Sliding-window count of failed logins per key ("user:NAME", "ip:ADDRESS"), kept in the
+    database (``LoginFailure``) so the limit holds across worker processes: with several workers an
+    in-memory count would give an attacker that many times the attempts. Callers commit.
 
-    def __init__(self, max_failures: int = 5, window_seconds: float = 300.0) -> None:
+    Concurrent attempts that all pass ``blocked`` before any of them fails are each counted, so at
+    most (concurrent requests − 1) attempts get past the limit, never a window's worth."""
+
+    def __init__(
+        self, max_failures: int = 5, window_seconds: float = 300.0, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
         self.max_failures = max_failures
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.window = dt.timedelta(seconds=window_seconds)
+        self._clock = clock
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
+    @staticmethod
+    def _key(key: str) -> str:
+        return key[:80]
 
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.max_failures for k in keys)
+    def blocked(self, db: Session, *keys: str) -> bool:
+        since = self._clock() - self.window
+        counts = db.execute(
+            select(LoginFailure.key, func.count())
+            .where(LoginFailure.key.in_([self._key(k) for k in keys]), LoginFailure.at > since)
+            .group_by(LoginFailure.key)
+        ).all()
+        return any(n >= self.max_failures for _key, n in counts)
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-            if len(self._failures) > 10_000:  # bound memory under a spray of usernames
-                self._failures = {k: v for k, v in self._failures.items() if v}
+    def failed(self, db: Session, *keys: str) -> None:
+        """Count a failure under every key; failures older than the window are swept here."""
+        now = self._clock()
+        db.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        db.add_all([LoginFailure(key=self._key(k), at=now) for k in keys])
+        db.flush()
 
-    def succeeded(self, username_key: str) -> None:
-        with self._lock:
-            self._failures.pop(username_key, None)
+    def succeeded(self, db: Session, username_key: str) -> None:
+        """A correct password clears the username's failures (not the address's)."""
+        db.execute(delete(LoginFailure).where(LoginFailure.key == self._key(username_key)))

@@ -1,11 +1,15 @@
-"""Per-app fleet state (``app.state.fleet``): signing key, heartbeat interval, login limiter.
+"""Per-app fleet state (``app.state.fleet``): signing key, heartbeat interval, login limiter and
+the in-memory caches of the heartbeat hot path (see ``server.fleet.heartbeats``).
 
-Created on the first request from the gateway settings (the key in the server data directory),
-or explicitly with ``install_fleet`` (tests, embedded server) to choose the interval.
+Created by ``install_fleet`` (``server.app`` calls it; tests and the embedded server choose the
+interval), or on the first request from the gateway settings (the key in the server data directory).
+The periodic work (write buffered beats, check the caches against the database) runs in a worker
+thread, started by whichever request finds it due: ``refresh_due``/``refresh`` and ``flush_due``/``flush``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import threading
@@ -14,17 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import Depends, Request
+from fastapi import Request
+from sqlalchemy import delete
 
-from server.context import GatewayContext, get_ctx
+from server.context import GatewayContext
 from server.fleet import service
+from server.fleet.directory import TerminalDirectory
 from server.fleet.heartbeats import BeatBuffer, CommandCache, VersionCache
+from server.fleet.models import Heartbeat
 from server.fleet.signing import load_or_create_key
 from server.fleet.staff import LoginLimiter
 
 logger = logging.getLogger(__name__)
 
 _state_lock = threading.Lock()
+HEARTBEAT_RETENTION_SECONDS = 7 * 24 * 3600
+_PRUNE_EVERY_SECONDS = 600.0
 
 
 @dataclass
@@ -39,6 +48,50 @@ class FleetState:
     versions: VersionCache = field(default_factory=VersionCache)
     beats: BeatBuffer = field(default_factory=BeatBuffer)
     commands: CommandCache = field(default_factory=CommandCache)
+    directory: TerminalDirectory = field(default_factory=TerminalDirectory)
+    # Held while a worker thread refreshes / flushes: a second request finding the same work due
+    # meanwhile returns at once and answers from the caches as they are. Taken in the worker
+    # thread itself, so a request cancelled before its thread starts cannot leave it held.
+    _refreshing: threading.Lock = field(default_factory=threading.Lock)
+    _flushing: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh_due(self) -> bool:
+        """True when a cache is due for a check and no check is running: run ``refresh`` then."""
+        due = self.directory.due() or self.versions.due() or self.commands.due()
+        return due and not self._refreshing.locked()
+
+    def refresh(self, ctx: GatewayContext) -> None:
+        """Check the due caches against the database (in a worker thread)."""
+        if not self._refreshing.acquire(blocking=False):
+            return
+        try:
+            with ctx.sessions() as db:
+                if self.directory.due():
+                    self.directory.refresh(db)
+                if self.versions.due():
+                    self.versions.refresh(db)
+                if self.commands.due():
+                    self.commands.refresh(db)
+        finally:
+            self._refreshing.release()
+
+    def flush_due(self) -> bool:
+        """True when buffered beats are due and no flush is running: run ``flush`` then."""
+        return self.beats.due() and not self._flushing.locked()
+
+    def flush(self, ctx: GatewayContext) -> None:
+        """Write the buffered beats, and prune old history now and then (in a worker thread)."""
+        if not self._flushing.acquire(blocking=False):
+            return
+        try:
+            with ctx.sessions.begin() as db:
+                self.beats.flush(db)
+                if time.monotonic() - self.last_prune > _PRUNE_EVERY_SECONDS:
+                    self.last_prune = time.monotonic()
+                    cutoff = service.utcnow() - dt.timedelta(seconds=HEARTBEAT_RETENTION_SECONDS)
+                    db.execute(delete(Heartbeat).where(Heartbeat.received_at < cutoff))
+        finally:
+            self._flushing.release()
 
 
 def install_fleet(
@@ -58,11 +111,14 @@ def install_fleet(
     return state
 
 
-def get_fleet(request: Request, ctx: GatewayContext = Depends(get_ctx)) -> FleetState:
+async def get_fleet(request: Request) -> FleetState:
+    """The app's fleet state (``async``: no I/O after the first call, so no thread-pool hop)."""
     state = getattr(request.app.state, "fleet", None)
     if state is None:
         with _state_lock:
-            state = getattr(request.app.state, "fleet", None) or install_fleet(request.app, ctx.settings.data_dir)
+            state = getattr(request.app.state, "fleet", None) or install_fleet(
+                request.app, request.app.state.ctx.settings.data_dir
+            )
     return state
 
 

@@ -3,6 +3,7 @@ accounts of every role, and enrolled terminals in two regions."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import socket
@@ -19,6 +20,9 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from fastapi import FastAPI
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from kiosk.config import KioskConfig, load_config
 from kiosk.fleet_client import CommandDispatcher, FleetAgent, FleetClient
@@ -27,8 +31,10 @@ from kiosk.remote_config import ConfigApplier, RemoteConfig, pin_server_key
 from server.app import create_app
 from server.auth import enroll
 from server.context import GatewayContext
+from server.devdb import ThrowawayPostgres
 from server.fleet import service
 from server.fleet import staff as staff_module
+from server.fleet.directory import TerminalDirectory
 from server.fleet.heartbeats import BeatBuffer, CommandCache, VersionCache
 from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
@@ -40,6 +46,8 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 PASSWORD = "correct horse battery"
+PG_TEMPLATE = "fleet_template"
+_PG_NAMES = itertools.count(1)
 REGION_A = "320583"
 REGION_B = "441900"
 
@@ -52,12 +60,19 @@ def mount_fleet(app: FastAPI) -> None:
 
 
 def build_app(
-    data_dir: Path, interval: int = 30, limiter: LoginLimiter | None = None, template: Path | None = None
+    data_dir: Path,
+    interval: int = 30,
+    limiter: LoginLimiter | None = None,
+    template: Path | None = None,
+    database_url: str = "",
 ) -> FastAPI:
-    """The gateway on a SQLite file in ``data_dir``; ``template`` is an already migrated database
-    file to start from (migrating takes most of a second; tests copy one migrated file instead)."""
-    settings = ServerSettings(data_dir=data_dir)
-    if template is not None:
+    """The gateway on a SQLite file in ``data_dir`` (or on ``database_url``, already migrated);
+    ``template`` is an already migrated SQLite file to start from (migrating takes most of a
+    second; tests copy one migrated file instead)."""
+    settings = ServerSettings(data_dir=data_dir, database_url=database_url)
+    if database_url:
+        settings.migrate_on_start = False
+    elif template is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template, data_dir / "renshe.db")
         settings.migrate_on_start = False
@@ -68,6 +83,7 @@ def build_app(
     state.versions = VersionCache(check_every=0)
     state.beats = BeatBuffer(flush_every=0)
     state.commands = CommandCache(check_every=0)
+    state.directory = TerminalDirectory(check_every=0)
     return app
 
 
@@ -102,22 +118,64 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated to head (0001 + the fleet's 0002) for every test to copy."""
+    """One SQLite database migrated to head for every test to copy."""
     data_dir = tmp_path_factory.mktemp("migrated")
     app = create_app(ServerSettings(data_dir=data_dir))
     app.state.ctx.engine.dispose()
     return data_dir / "renshe.db"
 
 
+@pytest.fixture(scope="session")
+def migrated_pg(postgres_server: ThrowawayPostgres, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a PostgreSQL database migrated to head: the template each test's database copies."""
+    url = postgres_server.create_database(PG_TEMPLATE)
+    app = create_app(ServerSettings(data_dir=tmp_path_factory.mktemp("migrated-pg"), database_url=url))
+    app.state.ctx.engine.dispose()
+    return url
+
+
 @pytest.fixture
-def fleet(tmp_path: Path, migrated_db: Path) -> Iterator[Fleet]:
-    app = build_app(tmp_path, template=migrated_db)
+def db_kind() -> str:
+    """Which database ``fleet`` runs on; test modules that must pass on both override it with
+    ``params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]``."""
+    return "sqlite"
+
+
+def _fresh_pg_database(template_url: str, name: str) -> str:
+    """``CREATE DATABASE name TEMPLATE ...``: a copy of the migrated schema in a few milliseconds."""
+    url = make_url(template_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(template_url: str, name: str) -> None:
+    admin = create_engine(
+        make_url(template_url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def fleet(request: pytest.FixtureRequest, tmp_path: Path, migrated_db: Path, db_kind: str) -> Iterator[Fleet]:
+    if db_kind == "postgres":
+        template_url: str = request.getfixturevalue("migrated_pg")
+        name = f"fleet_{next(_PG_NAMES)}"
+        app = build_app(tmp_path, database_url=_fresh_pg_database(template_url, name))
+    else:
+        app = build_app(tmp_path, template=migrated_db)
     f = Fleet(app, app.state.ctx, tmp_path)
     f.staff("admin", "admin")
     f.staff("op_a", "operator", [REGION_A])
     f.staff("viewer", "viewer")
     yield f
     f.ctx.engine.dispose()
+    if db_kind == "postgres":
+        _drop_pg_database(template_url, name)
 
 
 def csrf_of(html: str) -> str:

@@ -13,6 +13,12 @@ from server.fleet.profiles import current_profile
 from tests.fleet.conftest import REGION_A, REGION_B, Fleet, csrf_of, login
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on SQLite and on PostgreSQL (tests/fleet/conftest.py: ``fleet``)."""
+    return request.param
+
+
 def test_pages_need_a_login(fleet: Fleet) -> None:
     with fleet.client() as client:
         for path in (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.remote_config import verify_envelope
@@ -11,6 +12,13 @@ from server.fleet import heartbeats, service
 from server.fleet.models import FleetTerminal, Heartbeat
 from server.fleet.profiles import save_profile
 from tests.fleet.conftest import REGION_A, REGION_B, Fleet
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on SQLite and on PostgreSQL (tests/fleet/conftest.py: ``fleet``)."""
+    return request.param
+
 
 BEAT = {
     "app_version": "1.2.3",

@@ -1,6 +1,6 @@
-"""Fixtures for the gateway tests: a real PostgreSQL 15 (initdb + pg_ctl on a temporary
-directory and a free loopback port, as the ``postgres`` user when run as root) and a seeded
-gateway parametrized over SQLite and PostgreSQL."""
+"""Fixtures for the gateway tests: a seeded gateway parametrized over SQLite and a real PostgreSQL 15
+(``postgres_server`` in tests/conftest.py: initdb + pg_ctl on a temporary directory and a free
+loopback port, as the ``postgres`` user when run as root)."""
 
 from __future__ import annotations
 
@@ -16,26 +16,12 @@ from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.context import GatewayContext
 from server.demo_data import demo_card_profiles, seed_database
-from server.devdb import PostgresUnavailable, ThrowawayPostgres
+from server.devdb import ThrowawayPostgres
 from server.models import Person
 from server.settings import ServerSettings
 
 SEED = 11
 PERSONS = 20
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[ThrowawayPostgres]:
-    """A throw-away PostgreSQL 15 server. Fails (never skips) when the binaries are missing."""
-    server = ThrowawayPostgres()
-    try:
-        server.start()
-    except PostgresUnavailable as exc:
-        pytest.fail(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclasses.dataclass
