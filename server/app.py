@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from server import api, applications, face_sessions, verify
 from server.context import GatewayContext, get_ctx
-from server.db import WORKER_THREADS, make_engine, make_session_factory, migrate, ping
+from server.db import SERVING_STATEMENT_TIMEOUT_MS, WORKER_THREADS, make_engine, make_session_factory, migrate, ping
 from server.errors import COMMON_ERROR_RESPONSES, error_body, install_error_handlers
 from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
@@ -28,9 +28,11 @@ logger = logging.getLogger(__name__)
 def create_app(settings: ServerSettings, source: ResidentDataSource | None = None) -> FastAPI:
     """Build the gateway. Migrates the database first (unless disabled); ``source`` replaces the
     reference data store with a core-system adapter."""
-    engine = make_engine(settings.database_url)
     if settings.migrate_on_start:
-        migrate(engine)
+        migrations = make_engine(settings.database_url)
+        migrate(migrations)
+        migrations.dispose()
+    engine = make_engine(settings.database_url, SERVING_STATEMENT_TIMEOUT_MS)
     sessions = make_session_factory(engine)
     faults = FaultState()
 

@@ -23,8 +23,15 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WORKER_THREADS = 16
 
 
-def make_engine(database_url: str) -> Engine:
-    """An engine for ``database_url``; SQLite files get their directory, WAL and foreign keys."""
+# What the serving gateway allows one PostgreSQL statement: the resident queries run on the event
+# loop (server.api), so a runaway statement must not hold a worker longer than a kiosk waits.
+SERVING_STATEMENT_TIMEOUT_MS = 5000
+
+
+def make_engine(database_url: str, statement_timeout_ms: int | None = None) -> Engine:
+    """An engine for ``database_url``; SQLite files get their directory, WAL and foreign keys.
+    ``statement_timeout_ms`` caps each PostgreSQL statement (the serving gateway; not migrations
+    or seeding, which may rightly run for minutes)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -51,7 +58,8 @@ def make_engine(database_url: str) -> Engine:
     # No pre-ping: it costs a round trip per checkout (several per request); recycle stale ones instead.
     # JIT off: the gateway runs short indexed look-ups, and a misestimated plan that crosses the JIT
     # threshold spends hundreds of milliseconds compiling for a query that runs in one.
-    connect_args = {"options": "-c jit=off"} if url.get_backend_name() == "postgresql" else {}
+    options = "-c jit=off" + (f" -c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else "")
+    connect_args = {"options": options} if url.get_backend_name() == "postgresql" else {}
     return create_engine(
         url, pool_size=10, max_overflow=2 * WORKER_THREADS, pool_recycle=1800, connect_args=connect_args
     )

@@ -400,3 +400,14 @@ def test_rights_by_year(gateway: Gateway) -> None:
         "period_range_invalid",
     )
     _error(gateway.client.get(url, params={"from_year": "last"}, headers=gateway.headers()), 422)
+
+
+def test_serving_connections_are_bounded_on_postgresql(gateway: Gateway) -> None:
+    """The hot queries run on the event loop: PostgreSQL caps each statement and never JIT-compiles."""
+    if gateway.kind != "postgres":
+        with gateway.ctx.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        return
+    with gateway.ctx.engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "5s"
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
