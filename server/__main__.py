@@ -107,35 +107,53 @@ def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # One socket per worker on the same port: the kernel spreads new connections over them. With one
+    # shared socket the worker that wakes first accepts the whole backlog, and a burst of terminals
+    # connecting together could all land on one worker while the other idled (seen in the benchmark).
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
 
-def _worker(sock: socket.socket, settings: ServerSettings) -> None:
+def _worker(sock: socket.socket, others: list[socket.socket], settings: ServerSettings) -> None:
     import uvicorn
 
     from server.app import create_app
 
+    # Forked with every worker's socket: keep only its own, so a sibling that dies takes its socket
+    # with it and the kernel stops sending connections there.
+    for other in others:
+        other.close()
     configure_logging()
     settings.migrate_on_start = False
     uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, access_log=False)).run(sockets=[sock])
 
 
 def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int) -> int:
-    """Pre-fork ``workers`` uvicorn processes sharing one listening socket."""
+    """Pre-fork ``workers`` uvicorn processes, each on its own ``SO_REUSEPORT`` socket of the port."""
     import multiprocessing
     import signal
 
     from server.app import create_app
 
     create_app(settings).state.ctx.engine.dispose()  # migrate once, before forking
-    sock = _listen(host, port)
+    socks = [_listen(host, port)]
+    port = socks[0].getsockname()[1]  # port 0: the others join the one the first was given
+    socks += [_listen(host, port) for _ in range(workers - 1)]
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_worker, args=(sock, settings), name=f"gateway-worker-{i}") for i in range(workers)]
+    procs = [
+        ctx.Process(
+            target=_worker, args=(sock, [o for o in socks if o is not sock], settings), name=f"gateway-worker-{i}"
+        )
+        for i, sock in enumerate(socks)
+    ]
     for proc in procs:
         proc.start()
+    # The parent lets go of its copies too (see _worker).
+    for sock in socks:
+        sock.close()
     logger.info("gateway workers started", extra={"workers": workers, "port": port})
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -147,7 +165,6 @@ def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int)
     signal.signal(signal.SIGINT, _stop)
     for proc in procs:
         proc.join()
-    sock.close()
     return 0
 
 

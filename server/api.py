@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from kiosk.ssn import mask_card_number, mask_ssn
 from server import certificates as certs
@@ -173,23 +174,44 @@ _SESSION_LOOKUP = (
 )
 
 
+def _find_open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> tuple[OpenSession, bool]:
+    """The open session and whether its ``last_seen_at`` is due a write (read-only)."""
+    now = utcnow()
+    with ctx.reads.connect() as conn:
+        row = conn.execute(_SESSION_LOOKUP, {"session_id": session_id, "token_hash": token_hash}).first()
+        if row is None and conn.scalar(select(Terminal.id).where(Terminal.token_hash == token_hash)) is None:
+            raise invalid_token()
+    idle = dt.timedelta(seconds=ctx.settings.session_idle_seconds)
+    if row is None or row.ended_at is not None or now - _as_utc(row.last_seen_at) > idle:
+        raise ApiError(404, "session_not_found", "会话不存在或已结束，请重新插卡", "No such open session")
+    due = now - _as_utc(row.last_seen_at) > _SEEN_WRITE_INTERVAL
+    return OpenSession(session_id, row.terminal_id, row.person_id, row.ssn), due
+
+
+def _touch_session(ctx: GatewayContext, session_id: str) -> None:
+    with ctx.reads.connect() as conn:
+        conn.execute(update(ResidentSession).where(ResidentSession.id == session_id).values(last_seen_at=utcnow()))
+
+
 def open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
     """The open session ``session_id`` of the terminal holding the token.
 
     401 for an unknown or revoked token; 404 for a session that does not exist, has ended, was idle
     too long or belongs to another terminal. Touches ``last_seen_at`` at most every 30 s.
     """
-    now = utcnow()
-    with ctx.reads.connect() as conn:
-        row = conn.execute(_SESSION_LOOKUP, {"session_id": session_id, "token_hash": token_hash}).first()
-        if row is None and conn.scalar(select(Terminal.id).where(Terminal.token_hash == token_hash)) is None:
-            raise invalid_token()
-        idle = dt.timedelta(seconds=ctx.settings.session_idle_seconds)
-        if row is None or row.ended_at is not None or now - _as_utc(row.last_seen_at) > idle:
-            raise ApiError(404, "session_not_found", "会话不存在或已结束，请重新插卡", "No such open session")
-        if now - _as_utc(row.last_seen_at) > _SEEN_WRITE_INTERVAL:
-            conn.execute(update(ResidentSession).where(ResidentSession.id == session_id).values(last_seen_at=now))
-    return OpenSession(session_id, row.terminal_id, row.person_id, row.ssn)
+    session, due = _find_open_session(ctx, token_hash, session_id)
+    if due:
+        _touch_session(ctx, session_id)
+    return session
+
+
+async def open_session_on_loop(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
+    """``open_session`` for the handlers on the event loop: the read runs here, the occasional
+    ``last_seen_at`` write in the thread pool (a write may wait for SQLite's lock; a read never)."""
+    session, due = _find_open_session(ctx, token_hash, session_id)
+    if due:
+        await run_in_threadpool(_touch_session, ctx, session_id)
+    return session
 
 
 def session_person(ctx: GatewayContext, session: OpenSession) -> PersonRecord:
@@ -226,7 +248,7 @@ async def insurance(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> InsuranceResponse:
     """参保信息: enrolment per insurance type and the 养老 months paid."""
-    person = session_person(ctx, open_session(ctx, token_hash, session_id))
+    person = session_person(ctx, await open_session_on_loop(ctx, token_hash, session_id))
     months, first = ctx.source.paid_months(person.ssn)
     return InsuranceResponse(
         person=person_out(person),
@@ -259,7 +281,7 @@ async def contributions(
 ) -> ContributionsResponse:
     """缴费明细 in a period range (inclusive), newest first, paged, with totals of the whole range."""
     certs.check_range(from_, to)
-    session = open_session(ctx, token_hash, session_id)
+    session = await open_session_on_loop(ctx, token_hash, session_id)
     result = ctx.source.contributions(session.ssn, from_, to, type, page, page_size)
     items = [
         ContributionOut(
@@ -294,7 +316,7 @@ async def benefits(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> BenefitsResponse:
     """养老金 / 失业金 发放记录, newest first."""
-    session = open_session(ctx, token_hash, session_id)
+    session = await open_session_on_loop(ctx, token_hash, session_id)
     rows = ctx.source.benefit_payments(session.ssn, kind)
     names = {"pension": "基本养老金", "unemployment": "失业保险金"}
     return BenefitsResponse(
@@ -320,7 +342,7 @@ async def cards(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> CardsResponse:
     """社保卡 status and 制卡进度 of all the resident's cards."""
-    session = open_session(ctx, token_hash, session_id)
+    session = await open_session_on_loop(ctx, token_hash, session_id)
     return CardsResponse(
         cards=[
             CardOut(
