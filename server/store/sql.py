@@ -9,8 +9,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select, true
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
 from server.store.base import (
@@ -83,21 +83,31 @@ _BENEFITS = select(
 
 @lru_cache(maxsize=8)
 def _contribution_statements(has_from: bool, has_to: bool, has_type: bool) -> tuple[Select[Any], Select[Any]]:
-    """(totals of the range, one page of it) for the filters present."""
-    cond = [Contribution.person_id == bindparam("pid")]
-    if has_from:
-        cond.append(Contribution.period >= bindparam("from_period"))
-    if has_to:
-        cond.append(Contribution.period <= bindparam("to_period"))
-    if has_type:
-        cond.append(Contribution.type_code == bindparam("type_code"))
-    # Totals of the whole range in one pass; months count a period once whatever its types.
+    """(totals of the range, one page of it with those totals on every row) for the filters present.
+
+    The page carries the totals through a one-row aggregate joined to it, so a page costs one
+    round trip; the separate totals statement is needed only when the page is empty.
+    """
+
+    def where(table: Any) -> list[Any]:
+        cond = [table.person_id == bindparam("pid")]
+        if has_from:
+            cond.append(table.period >= bindparam("from_period"))
+        if has_to:
+            cond.append(table.period <= bindparam("to_period"))
+        if has_type:
+            cond.append(table.type_code == bindparam("type_code"))
+        return cond
+
+    # Months count a period once whatever its insurance types.
+    summed = aliased(Contribution)
     totals = select(
-        func.count(),
-        func.count(func.distinct(case((Contribution.paid.is_(True), Contribution.period)))),
-        func.coalesce(func.sum(Contribution.personal_amount), 0),
-        func.coalesce(func.sum(Contribution.unit_amount), 0),
-    ).where(*cond)
+        func.count().label("total_items"),
+        func.count(func.distinct(case((summed.paid.is_(True), summed.period)))).label("months"),
+        func.coalesce(func.sum(summed.personal_amount), 0).label("personal"),
+        func.coalesce(func.sum(summed.unit_amount), 0).label("unit"),
+    ).where(*where(summed))
+    in_range = totals.subquery("totals")
     page = (
         select(
             Contribution.period,
@@ -108,9 +118,15 @@ def _contribution_statements(has_from: bool, has_to: bool, has_type: bool) -> tu
             Contribution.paid,
             Unit.name,
             Contribution.region,
+            in_range.c.total_items,
+            in_range.c.months,
+            in_range.c.personal,
+            in_range.c.unit,
         )
+        .select_from(Contribution)
+        .join(in_range, true())
         .outerjoin(Unit, Unit.id == Contribution.unit_id)
-        .where(*cond)
+        .where(*where(Contribution))
         .order_by(Contribution.period.desc(), Contribution.type_code)
         .offset(bindparam("offset", type_=Integer))
         .limit(bindparam("limit", type_=Integer))
@@ -169,9 +185,12 @@ class SqlResidentDataSource(ResidentDataSource):
                 "to_period": to_period,
                 "type_code": type_code,
             }
-            total_items, months, personal, unit = conn.execute(totals_q, params).one()
-            rows = conn.execute(page_q, {**params, "offset": (page - 1) * page_size, "limit": page_size})
-            items = [ContributionRecord(*row) for row in rows]
+            rows = conn.execute(page_q, {**params, "offset": (page - 1) * page_size, "limit": page_size}).all()
+            if rows:
+                total_items, months, personal, unit = rows[0][-4:]
+            else:
+                total_items, months, personal, unit = conn.execute(totals_q, params).one()
+            items = [ContributionRecord(*row[:-4]) for row in rows]
         return ContributionPage(
             items, int(total_items), int(months), Decimal(personal).quantize(CENT), Decimal(unit).quantize(CENT)
         )
