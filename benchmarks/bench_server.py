@@ -34,8 +34,8 @@ import requests
 from benchmarks.loadgen import HttpRequest, LoadResult, run_wrk
 from server.auth import create_terminal, enroll
 from server.db import make_engine, make_session_factory, migrate
-from server.demo_data import demo_card_profiles, seed_database
 from server.devdb import PostgresUnavailable, ThrowawayPostgres
+from server.seeding import demo_card_profiles, seed_database
 from server.settings import sqlite_url
 
 logger = logging.getLogger(__name__)

@@ -60,8 +60,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from server.db import make_engine, make_session_factory, migrate
-    from server.demo_data import demo_card_profiles, seed_database
     from server.models import Person
+    from server.seeding import demo_card_profiles, seed_database
 
     if args.persons < 1:
         print("--persons must be at least 1", file=sys.stderr)

@@ -23,8 +23,8 @@ from sqlalchemy import func, select
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.context import GatewayContext
-from server.demo_data import demo_card_profiles, seed_database
 from server.models import Person
+from server.seeding import demo_card_profiles, seed_database
 from server.settings import ServerSettings, sqlite_url
 
 logger = logging.getLogger(__name__)

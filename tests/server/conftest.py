@@ -15,9 +15,9 @@ from sqlalchemy import select
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.context import GatewayContext
-from server.demo_data import demo_card_profiles, seed_database
 from server.devdb import ThrowawayPostgres
 from server.models import Person
+from server.seeding import demo_card_profiles, seed_database
 from server.settings import ServerSettings
 
 SEED = 11

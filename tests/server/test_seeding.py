@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import demo_data
+from server import demo_data, seeding
 from server.db import make_engine, make_session_factory, migrate
 from server.devdb import ThrowawayPostgres
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
@@ -31,10 +31,10 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         url = server.create_database(f"seeding_{tmp_path.name.lower().replace('-', '_')}"[:60])
     engine = make_engine(url)
     migrate(engine)
-    monkeypatch.setattr(demo_data, "SEED_CHUNK", 7)  # 23 persons: three full chunks and a short one
+    monkeypatch.setattr(seeding, "SEED_CHUNK", 7)  # 23 persons: three full chunks and a short one
     written: list[int] = []
     with make_session_factory(engine).begin() as db:
-        assert demo_data.seed_database(db, PERSONS, SEED, AS_OF, progress=written.append) == PERSONS
+        assert seeding.seed_database(db, PERSONS, SEED, AS_OF, progress=written.append) == PERSONS
     assert written == [7, 14, 21, 23]
     with make_session_factory(engine)() as db:
         yield db
