@@ -21,7 +21,6 @@ import http.client
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,15 +30,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from server.devdb import free_port
+
 logger = logging.getLogger(__name__)
 
 WORKERS = 16
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(data_dir: str, port: int) -> None:
@@ -260,7 +255,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         data_dir = Path(tmp)
         terminals = _register(data_dir, count)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "RENSHE_HEARTBEAT_INTERVAL": str(interval)}
         with open(data_dir / "server.log", "wb") as log:
             proc = subprocess.Popen(

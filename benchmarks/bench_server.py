@@ -20,7 +20,6 @@ import datetime as dt
 import logging
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ import requests
 from benchmarks.loadgen import HttpRequest, LoadResult, run_wrk
 from server.auth import create_terminal, enroll
 from server.db import make_engine, make_session_factory, migrate
-from server.devdb import PostgresUnavailable, ThrowawayPostgres
+from server.devdb import PostgresUnavailable, ThrowawayPostgres, free_port
 from server.seeding import demo_card_profiles, seed_database
 from server.settings import sqlite_url
 
@@ -135,9 +134,7 @@ class _Gateway:
         with sessions() as db:
             self.people = [p for p in demo_card_profiles(db) if p["card_status"] == "normal"]
         engine.dispose()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "RENSHE_DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
         command = [sys.executable, "-m", "server", "--port", str(port), "--workers", str(workers)]

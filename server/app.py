@@ -61,7 +61,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
     @app.get("/healthz", response_model=HealthResponse, tags=["health"], responses=COMMON_ERROR_RESPONSES)
     async def healthz(ctx: GatewayContext = Depends(get_ctx)) -> HealthResponse | JSONResponse:
         """200 when the database answers, 503 otherwise (one sub-millisecond ping, on the loop)."""
-        if not ping(ctx.engine):
+        if not ping(ctx.reads):
             return JSONResponse(
                 error_body("database_unreachable", "数据库暂时不可用", "Database unreachable"), status_code=503
             )

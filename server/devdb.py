@@ -26,7 +26,8 @@ class PostgresUnavailable(RuntimeError):
     """The PostgreSQL binaries are missing or the server would not start (message says which)."""
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (test servers, benchmarks)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -62,7 +63,7 @@ class ThrowawayPostgres:
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres")
             shutil.chown(sock_dir, "postgres")
-        self.port = _free_port()
+        self.port = free_port()
         options = (
             f"-p {self.port} -k {sock_dir} -c listen_addresses=127.0.0.1 -F -c max_connections=200 {extra_options}"
         )

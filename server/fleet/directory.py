@@ -10,8 +10,6 @@ reloaded in one statement. A token not in the directory is looked up in the data
 enrolled through another worker since the last check) and, when unknown there too, remembered as
 refused until the next reload. So a revocation in another process is honoured within
 ``check_every``; in this process the console's revocation invalidates at once.
-
-``authenticate`` is the same look-up straight from the database, for the rarer endpoints.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from server.auth import invalid_token, token_hash_of
+from server.auth import invalid_token
 from server.errors import ApiError
 from server.fleet.models import FleetTerminal
 from server.models import Terminal
@@ -69,16 +67,6 @@ def _revoked() -> ApiError:
 
 def _caller(row: Any) -> Caller:
     return Caller(row.id, row.region, row.site or "", row.config_floor or 0)
-
-
-def authenticate(db: Session, authorization: str | None) -> Caller:
-    """The caller of a bearer token, from the database; 401 for a missing, unknown or revoked one."""
-    row = db.execute(_BY_TOKEN, {"token_hash": token_hash_of(authorization)}).first()
-    if row is None:
-        raise invalid_token()
-    if row.revoked_at is not None:
-        raise _revoked()
-    return _caller(row)
 
 
 class TerminalDirectory:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -14,18 +13,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from server.devdb import free_port
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def gateway(tmp_path):
-    data_dir, port = tmp_path / "server", _free_port()
+    data_dir, port = tmp_path / "server", free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "server", "--data-dir", str(data_dir), "--port", str(port)],
         cwd=REPO,
