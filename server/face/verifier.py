@@ -20,7 +20,7 @@ import cv2
 import dlib
 import numpy as np
 
-from server.face.models import RESNET, SHAPE_5, model_path
+from kiosk.face_models import RESNET, SHAPE_5, model_path
 
 logger = logging.getLogger(__name__)
 
