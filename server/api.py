@@ -248,10 +248,12 @@ async def insurance(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> InsuranceResponse:
     """参保信息: enrolment per insurance type and the 养老 months paid."""
-    person = session_person(ctx, await open_session_on_loop(ctx, token_hash, session_id))
-    months, first = ctx.source.paid_months(person.ssn)
+    session = await open_session_on_loop(ctx, token_hash, session_id)
+    overview = ctx.source.insurance_overview(session.ssn)
+    if overview is None:
+        raise ApiError(404, "person_not_found", "未找到参保记录", "Person no longer exists")
     return InsuranceResponse(
-        person=person_out(person),
+        person=person_out(overview.person),
         enrolments=[
             EnrolmentOut(
                 type_code=e.type_code,
@@ -262,9 +264,9 @@ async def insurance(
                 unit_name=e.unit_name,
                 region=e.region,
             )
-            for e in ctx.source.enrolments(person.ssn)
+            for e in overview.enrolments
         ],
-        summary=InsuranceSummary(months_paid_total=months, first_paid_period=first),
+        summary=InsuranceSummary(months_paid_total=overview.months_paid, first_paid_period=overview.first_paid_period),
     )
 
 

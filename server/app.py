@@ -12,7 +12,15 @@ from fastapi.responses import JSONResponse
 
 from server import api, applications, face_sessions, verify
 from server.context import GatewayContext, get_ctx
-from server.db import SERVING_STATEMENT_TIMEOUT_MS, WORKER_THREADS, make_engine, make_session_factory, migrate, ping
+from server.db import (
+    SERVING_STATEMENT_TIMEOUT_MS,
+    WORKER_THREADS,
+    ReadConnections,
+    make_engine,
+    make_session_factory,
+    migrate,
+    ping,
+)
 from server.errors import COMMON_ERROR_RESPONSES, error_body, install_error_handlers
 from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
@@ -34,13 +42,18 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         migrations.dispose()
     engine = make_engine(settings.database_url, SERVING_STATEMENT_TIMEOUT_MS)
     sessions = make_session_factory(engine)
+    reads = ReadConnections(engine)
     faults = FaultState()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The database pools are sized for this many concurrent handler threads (see server.db).
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        yield
+        reads.pin_to_current_thread()
+        try:
+            yield
+        finally:
+            reads.close()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -52,8 +65,9 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         settings=settings,
         engine=engine,
         sessions=sessions,
-        source=source or SqlResidentDataSource(sessions),
+        source=source or SqlResidentDataSource(sessions, reads),
         faults=faults,
+        reads=reads,
     )
     install_error_handlers(app)
     app.add_middleware(face_sessions.FaceUploadMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)

@@ -6,7 +6,6 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import ParamSpec, TypeVar
 
 from fastapi import Depends, Request
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import terminal_for_token_hash, token_hash_of
+from server.db import ReadConnections
 from server.middleware import FaultState
 from server.models import Terminal
 from server.settings import ServerSettings
@@ -34,11 +34,7 @@ class GatewayContext:
     sessions: sessionmaker[Session]
     source: ResidentDataSource
     faults: FaultState
-
-    @cached_property
-    def reads(self) -> Engine:
-        """The engine in autocommit: single-statement look-ups without BEGIN/COMMIT round trips."""
-        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+    reads: ReadConnections
 
 
 # Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread

@@ -8,12 +8,16 @@ a fresh data directory or an empty PostgreSQL database is usable on first start.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
@@ -82,11 +86,55 @@ def migrate(engine: Engine) -> None:
     logger.info("database schema at head", extra={"database": engine.url.get_backend_name()})
 
 
-def ping(engine: Engine) -> bool:
-    """True when the database answers a trivial query (give it an autocommit engine, such as
-    ``GatewayContext.reads``, to spare the BEGIN/ROLLBACK round trips)."""
+class ReadConnections:
+    """Autocommit connections for single-statement reads: no BEGIN/ROLLBACK round trips.
+
+    The thread that runs the event loop keeps one connection for good (``pin_to_current_thread``,
+    called from the app's lifespan): the hot resident queries run there one after another, with no
+    ``await`` while a connection is in use, so one connection serves them all and each statement
+    is spared a pool checkout, an isolation-level switch and a reset. Any other thread checks a
+    connection out of the pool for each use. A connection the driver reports broken is dropped,
+    and the next use opens a new one.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._pinned_thread: int | None = None
+        self._pinned: Connection | None = None
+
+    def pin_to_current_thread(self) -> None:
+        self._pinned_thread = threading.get_ident()
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for the caller's statements; never hold it across an ``await``."""
+        if threading.get_ident() != self._pinned_thread:
+            with self.engine.connect() as pooled:
+                yield pooled
+            return
+        conn = self._pinned
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._pinned = self.engine.connect()
+        try:
+            yield conn
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                self.close()
+            else:
+                conn.rollback()  # clear SQLAlchemy's record of the failed statement; no round trip
+            raise
+
+    def close(self) -> None:
+        """Give the pinned connection back (the app's shutdown)."""
+        conn, self._pinned = self._pinned, None
+        if conn is not None:
+            conn.close()
+
+
+def ping(reads: ReadConnections) -> bool:
+    """True when the database answers a trivial query."""
     try:
-        with engine.connect() as conn:
+        with reads.connect() as conn:
             conn.execute(text("SELECT 1"))
         return True
     except Exception:  # any driver error means "not reachable" for /healthz

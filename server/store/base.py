@@ -76,6 +76,16 @@ class EnrolmentRecord:
 
 
 @dataclass(frozen=True)
+class InsuranceOverview:
+    """参保信息 in one read: the person, one enrolment per insurance type, the 养老 months paid."""
+
+    person: PersonRecord
+    enrolments: list[EnrolmentRecord]
+    months_paid: int
+    first_paid_period: str | None
+
+
+@dataclass(frozen=True)
 class ContributionRecord:
     period: str
     type_code: str
@@ -142,6 +152,18 @@ class ResidentDataSource(abc.ABC):
     @abc.abstractmethod
     def paid_months(self, ssn: str, type_code: str = "110") -> tuple[int, str | None]:
         """(number of paid months, first paid period) of one insurance type."""
+
+    def insurance_overview(self, ssn: str) -> InsuranceOverview | None:
+        """参保信息 of the person (养老 months paid), or None when there is no such person.
+
+        Composed of the calls above; a source that can answer it in one request (one statement,
+        one call to the core system) overrides it: it is the busiest query of a terminal.
+        """
+        person = self.find_person(ssn)
+        if person is None:
+            return None
+        months, first = self.paid_months(ssn)
+        return InsuranceOverview(person, self.enrolments(ssn), months, first)
 
     @abc.abstractmethod
     def benefit_payments(self, ssn: str, kind: str | None = None) -> list[BenefitRecord]:

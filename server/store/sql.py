@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select, true
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from server.db import ReadConnections
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
 from server.store.base import (
     BenefitRecord,
@@ -19,6 +20,7 @@ from server.store.base import (
     ContributionPage,
     ContributionRecord,
     EnrolmentRecord,
+    InsuranceOverview,
     PersonRecord,
     ResidentDataSource,
     YearSummary,
@@ -36,7 +38,7 @@ PERSON_ID_CACHE = 50_000
 # call cost more than running it. Named columns, never entities: no ORM identity map, and the photo
 # blob stays unread.
 _PERSON_ID = select(Person.id).where(Person.ssn == bindparam("ssn"))
-_PERSON = select(
+_PERSON_COLUMNS = (
     Person.id,
     Person.ssn,
     Person.name,
@@ -46,7 +48,8 @@ _PERSON = select(
     Person.phone,
     Person.address,
     Person.employment_status,
-).where(Person.ssn == bindparam("ssn"))
+)
+_PERSON = select(*_PERSON_COLUMNS).where(Person.ssn == bindparam("ssn"))
 _CARDS = (
     select(
         Card.card_number,
@@ -75,6 +78,35 @@ _PAID_MONTHS = select(func.count(), func.min(Contribution.period)).where(
     Contribution.person_id == bindparam("pid"),
     Contribution.type_code == bindparam("type_code"),
     Contribution.paid.is_(True),
+)
+# 参保信息 in one statement: the person, the 养老 months (a one-row aggregate, computed once and
+# joined to every row) and one row per enrolment (none: one row of NULLs, by the outer join).
+_PENSION_PAID = (
+    select(func.count().label("months"), func.min(Contribution.period).label("first"))
+    .where(
+        Contribution.person_id == select(Person.id).where(Person.ssn == bindparam("ssn")).scalar_subquery(),
+        Contribution.type_code == "110",
+        Contribution.paid.is_(True),
+    )
+    .subquery("pension_paid")
+)
+_OVERVIEW = (
+    select(
+        *_PERSON_COLUMNS,
+        _PENSION_PAID.c.months,
+        _PENSION_PAID.c.first,
+        Enrolment.type_code,
+        Enrolment.status,
+        Enrolment.start_date,
+        Unit.name,
+        Enrolment.region,
+    )
+    .select_from(Person)
+    .join(_PENSION_PAID, true())
+    .outerjoin(Enrolment, Enrolment.person_id == Person.id)
+    .outerjoin(Unit, Unit.id == Enrolment.unit_id)
+    .where(Person.ssn == bindparam("ssn"))
+    .order_by(Enrolment.type_code)
 )
 _BENEFITS = select(
     BenefitPayment.kind, BenefitPayment.period, BenefitPayment.amount, BenefitPayment.paid_on, BenefitPayment.status
@@ -137,11 +169,11 @@ def _contribution_statements(has_from: bool, has_to: bool, has_type: bool) -> tu
 class SqlResidentDataSource(ResidentDataSource):
     """Reads and writes the reference tables of the gateway's SQLAlchemy database."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], reads: ReadConnections | None = None) -> None:
+        """``reads``: the gateway's read connections (its event loop's pinned one among them);
+        by default, autocommit connections from the session factory's engine."""
         self._writes = session_factory
-        # Reads run in autocommit: no BEGIN/ROLLBACK round trips around every query on PostgreSQL.
-        engine = session_factory.kw["bind"]
-        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reads = reads or ReadConnections(session_factory.kw["bind"])
         # ssn → row id never changes once assigned; caching it saves a query in every call.
         self._ids: dict[str, int] = {}
         self._ids_lock = threading.Lock()
@@ -194,6 +226,16 @@ class SqlResidentDataSource(ResidentDataSource):
         return ContributionPage(
             items, int(total_items), int(months), Decimal(personal).quantize(CENT), Decimal(unit).quantize(CENT)
         )
+
+    def insurance_overview(self, ssn: str) -> InsuranceOverview | None:
+        with self._reads.connect() as conn:
+            rows = conn.execute(_OVERVIEW, {"ssn": ssn}).all()
+        if not rows:
+            return None
+        person_width = len(_PERSON_COLUMNS)
+        first = rows[0]
+        enrolments = [EnrolmentRecord(*row[person_width + 2 :]) for row in rows if row.type_code is not None]
+        return InsuranceOverview(PersonRecord(*first[:person_width]), enrolments, int(first.months), first.first)
 
     def paid_months(self, ssn: str, type_code: str = "110") -> tuple[int, str | None]:
         with self._reads.connect() as conn:
