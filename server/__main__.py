@@ -8,14 +8,19 @@ python -m server create-terminal ID [--region CODE]
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import socket
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from server.logs import configure_logging
 from server.settings import ServerSettings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 logger = logging.getLogger(__name__)
 
@@ -89,14 +94,25 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serving_app(settings: ServerSettings) -> FastAPI:
+    """The gateway app of a serving process, its start-up objects frozen out of the collector."""
+    from server.app import create_app
+
+    app = create_app(settings)
+    # What exists now (modules, the app, its compiled schemas) lives as long as the process:
+    # freezing it keeps it out of every later collection. Without this, each full collection
+    # walked all of it and paused the worker for about 90 ms.
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from server.app import create_app
-
     settings = _settings(args)
     if args.workers <= 1:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+        uvicorn.run(_serving_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
         return 0
     return _serve_workers(settings, args.host, args.port, args.workers)
 
@@ -120,15 +136,13 @@ def _listen(host: str, port: int) -> socket.socket:
 def _worker(sock: socket.socket, others: list[socket.socket], settings: ServerSettings) -> None:
     import uvicorn
 
-    from server.app import create_app
-
     # Forked with every worker's socket: keep only its own, so a sibling that dies takes its socket
     # with it and the kernel stops sending connections there.
     for other in others:
         other.close()
     configure_logging()
     settings.migrate_on_start = False
-    uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, access_log=False)).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(_serving_app(settings), log_config=None, access_log=False)).run(sockets=[sock])
 
 
 def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int) -> int:

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from kiosk.ssn import mask_card_number, mask_ssn
 from server import certificates as certs
@@ -45,6 +44,7 @@ from server.schemas import (
     SessionRequest,
     SessionResponse,
 )
+from server.session_seen import SEEN_WRITE_INTERVAL
 from server.store.base import CARD_STATUS_ZH, ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PRODUCTION_STAGE_ZH, PersonRecord
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,6 @@ router = APIRouter(prefix="/api/v1", responses=TERMINAL_ERROR_RESPONSES)
 
 SessionId = Path(pattern=r"^[0-9a-f]{32}$", description="Resident session id")
 SERIAL_PATTERN = r"^[A-Z]{2}\d{18}$"
-_SEEN_WRITE_INTERVAL = dt.timedelta(seconds=30)
 
 
 def _as_utc(value: dt.datetime) -> dt.datetime:
@@ -184,13 +183,8 @@ def _find_open_session(ctx: GatewayContext, token_hash: str, session_id: str) ->
     idle = dt.timedelta(seconds=ctx.settings.session_idle_seconds)
     if row is None or row.ended_at is not None or now - _as_utc(row.last_seen_at) > idle:
         raise ApiError(404, "session_not_found", "会话不存在或已结束，请重新插卡", "No such open session")
-    due = now - _as_utc(row.last_seen_at) > _SEEN_WRITE_INTERVAL
+    due = now - _as_utc(row.last_seen_at) > SEEN_WRITE_INTERVAL
     return OpenSession(session_id, row.terminal_id, row.person_id, row.ssn), due
-
-
-def _touch_session(ctx: GatewayContext, session_id: str) -> None:
-    with ctx.reads.connect() as conn:
-        conn.execute(update(ResidentSession).where(ResidentSession.id == session_id).values(last_seen_at=utcnow()))
 
 
 def open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
@@ -201,16 +195,17 @@ def open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenS
     """
     session, due = _find_open_session(ctx, token_hash, session_id)
     if due:
-        _touch_session(ctx, session_id)
+        ctx.seen.write({session_id: utcnow()})
     return session
 
 
-async def open_session_on_loop(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
-    """``open_session`` for the handlers on the event loop: the read runs here, the occasional
-    ``last_seen_at`` write in the thread pool (a write may wait for SQLite's lock; a read never)."""
+def open_session_on_loop(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
+    """``open_session`` for the handlers on the event loop: the read runs here; the occasional
+    ``last_seen_at`` write is only marked, and written with others a second later in the thread
+    pool (``server.session_seen``)."""
     session, due = _find_open_session(ctx, token_hash, session_id)
     if due:
-        await run_in_threadpool(_touch_session, ctx, session_id)
+        ctx.seen.mark(session_id)
     return session
 
 
@@ -248,7 +243,7 @@ async def insurance(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> InsuranceResponse:
     """参保信息: enrolment per insurance type and the 养老 months paid."""
-    session = await open_session_on_loop(ctx, token_hash, session_id)
+    session = open_session_on_loop(ctx, token_hash, session_id)
     overview = ctx.source.insurance_overview(session.ssn)
     if overview is None:
         raise ApiError(404, "person_not_found", "未找到参保记录", "Person no longer exists")
@@ -283,7 +278,7 @@ async def contributions(
 ) -> ContributionsResponse:
     """缴费明细 in a period range (inclusive), newest first, paged, with totals of the whole range."""
     certs.check_range(from_, to)
-    session = await open_session_on_loop(ctx, token_hash, session_id)
+    session = open_session_on_loop(ctx, token_hash, session_id)
     result = ctx.source.contributions(session.ssn, from_, to, type, page, page_size)
     items = [
         ContributionOut(
@@ -318,7 +313,7 @@ async def benefits(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> BenefitsResponse:
     """养老金 / 失业金 发放记录, newest first."""
-    session = await open_session_on_loop(ctx, token_hash, session_id)
+    session = open_session_on_loop(ctx, token_hash, session_id)
     rows = ctx.source.benefit_payments(session.ssn, kind)
     names = {"pension": "基本养老金", "unemployment": "失业保险金"}
     return BenefitsResponse(
@@ -344,7 +339,7 @@ async def cards(
     ctx: GatewayContext = Depends(get_ctx),
 ) -> CardsResponse:
     """社保卡 status and 制卡进度 of all the resident's cards."""
-    session = await open_session_on_loop(ctx, token_hash, session_id)
+    session = open_session_on_loop(ctx, token_hash, session_id)
     return CardsResponse(
         cards=[
             CardOut(

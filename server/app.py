@@ -26,6 +26,7 @@ from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
 from server.middleware import FaultState
 from server.schemas import HealthResponse
+from server.session_seen import LastSeenWriter
 from server.settings import ServerSettings
 from server.store.base import ResidentDataSource
 from server.store.sql import SqlResidentDataSource
@@ -43,6 +44,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
     engine = make_engine(settings.database_url, SERVING_STATEMENT_TIMEOUT_MS)
     sessions = make_session_factory(engine)
     reads = ReadConnections(engine)
+    seen = LastSeenWriter(reads)
     faults = FaultState()
 
     @asynccontextmanager
@@ -53,6 +55,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         try:
             yield
         finally:
+            await seen.flush()
             reads.close()
 
     app = FastAPI(
@@ -68,6 +71,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         source=source or SqlResidentDataSource(sessions, reads),
         faults=faults,
         reads=reads,
+        seen=seen,
     )
     install_error_handlers(app)
     app.add_middleware(face_sessions.FaceUploadMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)

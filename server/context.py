@@ -18,6 +18,7 @@ from server.auth import terminal_for_token_hash, token_hash_of
 from server.db import ReadConnections
 from server.middleware import FaultState
 from server.models import Terminal
+from server.session_seen import LastSeenWriter
 from server.settings import ServerSettings
 from server.store.base import ResidentDataSource
 
@@ -35,6 +36,7 @@ class GatewayContext:
     source: ResidentDataSource
     faults: FaultState
     reads: ReadConnections
+    seen: LastSeenWriter
 
 
 # Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread

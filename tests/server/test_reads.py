@@ -1,17 +1,20 @@
-"""The read path on both databases: the one-statement 参保信息 and the pinned read connection."""
+"""The read path on both databases: the one-statement 参保信息, the pinned read connection and the
+batched last-seen writes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
-from sqlalchemy import delete, text
+from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from kiosk.ssn import make_ssn
 from server.db import ReadConnections
-from server.models import Person
+from server.models import Person, ResidentSession
+from server.session_seen import LastSeenWriter
 from server.store.base import ResidentDataSource
 from tests.server.conftest import Gateway
 
@@ -92,3 +95,50 @@ def test_pinned_connection_survives_a_failed_statement_and_a_broken_link(gateway
             assert fresh is not same and fresh.scalar(text("SELECT 4")) == 4
     finally:
         reads.close()
+
+
+def _last_seen(gateway: Gateway, session_id: str) -> dt.datetime:
+    with gateway.ctx.sessions() as db:
+        value = db.scalar(select(ResidentSession.last_seen_at).where(ResidentSession.id == session_id))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def test_last_seen_writes_are_batched_a_second_later(gateway: Gateway) -> None:
+    sessions = [
+        gateway.start(gateway.person(skip=4)),
+        gateway.start(gateway.person(skip=5), token=gateway.other_token),
+    ]
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
+    with gateway.ctx.sessions.begin() as db:
+        db.execute(update(ResidentSession).where(ResidentSession.id.in_(sessions)).values(last_seen_at=long_ago))
+    touches: list[str] = []
+
+    def count(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE RESIDENT_SESSIONS"):
+            touches.append(statement)
+
+    event.listen(gateway.ctx.engine, "before_cursor_execute", count)
+    try:
+        before = dt.datetime.now(dt.UTC)
+        for sid, token in zip(sessions, (None, gateway.other_token), strict=True):
+            r = gateway.client.get(f"/api/v1/sessions/{sid}/cards", headers=gateway.headers(token))
+            assert r.status_code == 200, r.text
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_last_seen(gateway, sid) < before for sid in sessions):
+            time.sleep(0.1)
+        assert all(before - dt.timedelta(seconds=1) <= _last_seen(gateway, sid) for sid in sessions)
+        assert len(touches) == 1, touches  # both sessions in one statement
+    finally:
+        event.remove(gateway.ctx.engine, "before_cursor_execute", count)
+
+
+def test_a_failed_last_seen_write_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    class Unreachable(ReadConnections):
+        def __init__(self) -> None:
+            pass
+
+        def connect(self):  # type: ignore[no-untyped-def]
+            raise OSError("database unreachable")
+
+    LastSeenWriter(Unreachable()).write({"0" * 32: dt.datetime.now(dt.UTC)})
+    assert "session last-seen write failed" in caplog.text
