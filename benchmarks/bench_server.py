@@ -3,10 +3,13 @@
 The gateway runs as ``python -m server --workers 2`` in a subprocess (as deployed), on a database
 seeded with generated persons (full run: 100 000 persons, about 10^8 contribution rows). Figures:
 - journey p50/p95 (start session + 参保信息 + 缴费明细 page + 缴费凭证 issue + end), baseline /healthz;
-- the main query endpoints (参保信息, 缴费明细 page of 20, 社保卡) with 50 simulated terminals, each
-  in its own resident session, driven by wrk (benchmarks/loadgen.py): flat out (each terminal asks
-  again as soon as it has its answer: the most the gateway serves, and the latency then), and paced
-  at 1 000 queries/s in all (the latency at the goal's load); baseline the same loads on /healthz.
+- the main query endpoints (参保信息, 缴费明细 page of 20, 社保卡 in turn) with 50 simulated terminals,
+  each in its own resident session, driven by wrk (benchmarks/loadgen.py): flat out (each terminal
+  asks again as soon as it has its answer: the most the gateway serves, and the latency then), and
+  paced at 1 000 queries/s in all (the latency at the goal's load); baseline the same loads on
+  /healthz;
+- each main query endpoint on its own, flat out (also 待遇发放 and 个人权益单, which computes
+  over decades of contributions).
 
 Seeding 10^8 rows takes about ten minutes per database, so the full run keeps the seeded SQLite
 file and PostgreSQL cluster in ``$RENSHE_BENCH_CACHE`` (default /var/tmp/renshe-bench-cache),
@@ -198,20 +201,35 @@ def _journey(gw: _Gateway, rounds: int) -> tuple[list[float], list[float]]:
     return journeys, health
 
 
-def _query_requests(gw: _Gateway, terminals: int) -> list[HttpRequest]:
-    """One open resident session per terminal (each on another person), three queries each."""
+# The main query endpoints, by the name their rows carry; the mix cycles through the first three.
+ENDPOINTS = {
+    "参保信息": "insurance",
+    "缴费明细": "contributions?page_size=20",
+    "社保卡": "cards",
+    "待遇发放": "benefits",
+    "个人权益单": "rights",
+}
+MIX = ("参保信息", "缴费明细", "社保卡")
+
+
+def _endpoint_requests(gw: _Gateway, terminals: int) -> dict[str, list[HttpRequest]]:
+    """One open resident session per terminal (each on another person): per endpoint, its request
+    from every terminal."""
     http = requests.Session()
-    out: list[HttpRequest] = []
+    out: dict[str, list[HttpRequest]] = {name: [] for name in ENDPOINTS}
     for i in range(terminals):
         sid = gw.open_session(http, i, 1 + i * 101)
         auth = f"Bearer {gw.tokens[i]}"
-        base = f"/api/v1/sessions/{sid}"
-        out += [
-            HttpRequest("GET", f"{base}/insurance", auth),
-            HttpRequest("GET", f"{base}/contributions?page_size=20", auth),
-            HttpRequest("GET", f"{base}/cards", auth),
-        ]
+        for name, path in ENDPOINTS.items():
+            out[name].append(HttpRequest("GET", f"/api/v1/sessions/{sid}/{path}", auth))
     return out
+
+
+def _mix(by_endpoint: dict[str, list[HttpRequest]]) -> list[HttpRequest]:
+    """Each terminal's 参保信息, 缴费明细 and 社保卡 in turn."""
+    return [
+        request for per_terminal in zip(*(by_endpoint[name] for name in MIX), strict=True) for request in per_terminal
+    ]
 
 
 def _checked(result: LoadResult, what: str) -> LoadResult:
@@ -224,9 +242,14 @@ def _rows(label: str, gw: _Gateway, quick: bool, concurrency: int) -> list[dict[
     journeys, health = _journey(gw, 10 if quick else 60)
     seconds = 3.0 if quick else 20.0
     rate = 200.0 if quick else 1000.0
-    queries = _query_requests(gw, concurrency)
+    by_endpoint = _endpoint_requests(gw, concurrency)
+    queries = _mix(by_endpoint)
     healthz = [HttpRequest("GET", "/healthz")]
     most = _checked(run_wrk(gw.url, queries, concurrency, seconds), "queries")
+    each = {
+        name: _checked(run_wrk(gw.url, requests_, concurrency, seconds / 2), name)
+        for name, requests_ in by_endpoint.items()
+    }
     most_h = _checked(run_wrk(gw.url, healthz, concurrency, seconds), "/healthz")
     paced = _checked(run_wrk(gw.url, queries, concurrency, seconds, rate=rate), "paced queries")
     paced_h = _checked(run_wrk(gw.url, healthz, concurrency, seconds, rate=rate), "paced /healthz")
@@ -251,6 +274,14 @@ def _rows(label: str, gw: _Gateway, quick: bool, concurrency: int) -> list[dict[
         row(f"queries/s served {at_rate}", paced.per_second, "req/s", "/healthz req/s", paced_h.per_second),
         row(f"query p50 {at_rate}", paced.p50_ms, "ms", "/healthz p50", paced_h.p50_ms),
         row(f"query p99 {at_rate}", paced.p99_ms, "ms", "/healthz p99", paced_h.p99_ms),
+    ] + [
+        row(f"{name} {figure} {at}, flat out", value, unit, f"/healthz {figure}", baseline)
+        for name, result in each.items()
+        for figure, value, unit, baseline in (
+            ("req/s", result.per_second, "req/s", most_h.per_second),
+            ("p50", result.p50_ms, "ms", most_h.p50_ms),
+            ("p99", result.p99_ms, "ms", most_h.p99_ms),
+        )
     ]
 
 
