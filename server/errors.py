@@ -1,8 +1,9 @@
 """Bilingual API errors: every refusal is ``{"error": {"code", "message_zh", "message_en"}}`` with a 4xx.
 
 ``ApiError`` is raised by handlers; ``install_error_handlers`` maps it, FastAPI's validation
-errors (422, or 400 for malformed JSON), Starlette's HTTP errors (404/405) and anything
-unexpected (500, logged with its traceback, no details leaked) onto that body.
+errors (422, or 400 for malformed JSON), Starlette's HTTP errors (404/405), a database that
+cannot be reached (503: the kiosk retries its idempotent calls) and anything unexpected (500,
+logged with its traceback, no details leaked) onto that body.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -101,6 +103,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         return JSONResponse(error_body(code, zh, en), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lost link (database restarted, failed over, network) or an unreachable server is
+        # temporary: 503, which the kiosk retries; any other driver error is a fault of ours.
+        if not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+            return await _unexpected(_request, exc)
+        logger.warning("database unavailable", extra={"error": type(exc.orig).__name__})
+        return JSONResponse(
+            error_body("database_unavailable", "数据库暂时不可用，请稍后再试", "Database temporarily unavailable"),
+            status_code=503,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -142,3 +142,18 @@ def test_a_failed_last_seen_write_is_logged_not_raised(caplog: pytest.LogCapture
 
     LastSeenWriter(Unreachable()).write({"0" * 32: dt.datetime.now(dt.UTC)})
     assert "session last-seen write failed" in caplog.text
+
+
+def test_a_broken_database_link_answers_503_then_the_next_query_is_served(gateway: Gateway) -> None:
+    sid = gateway.start(gateway.person(skip=6))
+    url = f"/api/v1/sessions/{sid}/cards"
+    assert gateway.client.get(url, headers=gateway.headers()).status_code == 200
+    pinned = gateway.ctx.reads._pinned  # the event loop's connection, which served that query
+    assert pinned is not None
+    # What a database restart does to an open link: the driver finds its connection gone.
+    pinned.connection.dbapi_connection.close()  # type: ignore[union-attr]
+    r = gateway.client.get(url, headers=gateway.headers())
+    assert r.status_code == 503, r.text
+    assert r.json()["error"]["code"] == "database_unavailable"
+    assert r.json()["error"]["message_zh"] == "数据库暂时不可用，请稍后再试"
+    assert gateway.client.get(url, headers=gateway.headers()).status_code == 200
