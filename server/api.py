@@ -231,11 +231,12 @@ def end_session(
 
 
 # The hot resident queries (参保信息, 缴费明细, 待遇, 社保卡) are ``async def`` that run their reads on
-# the event loop: each is a few indexed statements, well under a millisecond, and a thread-pool hop
-# cost more than that. Measured with 2 workers: 1 200-1 300 queries/s against 850-980 through one
-# hop and about 600 as plain ``def`` handlers (FastAPI gives those two hops). The price: a stalled
-# database stalls that worker's loop, which the kiosk's own 5 s timeout already bounds. 个人权益单
-# computes over decades, so it takes one hop (``in_thread``); writes stay plain ``def``.
+# the event loop, on its pinned connection: two indexed statements each (the session, the answer),
+# well under a millisecond, and a thread-pool hop cost more than that. Measured with 2 workers:
+# 1 200-1 300 queries/s against 850-980 through one hop and about 600 as plain ``def`` handlers
+# (FastAPI gives those two hops). The price: a stalled database stalls that worker's loop, which the
+# serving connections' 5 s statement timeout bounds. 个人权益单 computes over decades, so it takes
+# one hop (``in_thread``); writes stay plain ``def``.
 @router.get("/sessions/{session_id}/insurance", response_model=InsuranceResponse, tags=["queries"])
 async def insurance(
     session_id: str = SessionId,
