@@ -97,6 +97,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def _serving_app(settings: ServerSettings) -> FastAPI:
     """The gateway app of a serving process, its start-up objects frozen out of the collector."""
     from server.app import create_app
+    from server.face.verifier import start_warm_up
 
     app = create_app(settings)
     # What exists now (modules, the app, its compiled schemas) lives as long as the process:
@@ -104,6 +105,8 @@ def _serving_app(settings: ServerSettings) -> FastAPI:
     # walked all of it and paused the worker for about 90 ms.
     gc.collect()
     gc.freeze()
+    # The face models take ~0.3 s to load: in the background now, not on the first resident's request.
+    start_warm_up()
     return app
 
 

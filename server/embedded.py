@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.context import GatewayContext
+from server.face.verifier import start_warm_up
 from server.models import Person
 from server.seeding import demo_card_profiles, seed_database
 from server.settings import ServerSettings, sqlite_url
@@ -150,6 +151,7 @@ def start_embedded_server(
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="embedded-gateway", daemon=True)
     thread.start()
+    start_warm_up()  # face models load in the background, not on the demo's first face check
     try:
         _wait_healthy(url, thread, time.monotonic() + start_timeout)
     except Exception:

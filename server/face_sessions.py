@@ -11,6 +11,9 @@ Refusals: 409 ``no_enrolled_photo``, 422 ``no_face_in_capture`` / ``inconsistent
 ``invalid_frames``, 403 ``face_mismatch``, 413 ``frame_too_large``, 429 ``face_locked`` after
 ``MAX_FAILURES_PER_DAY`` failed verifications of that resident in one (China) day. Mismatches and
 inconsistent captures count as failures; unusable captures do not (nobody's face was rejected).
+The attempt is reserved in the database before verifying and given back unless it counts
+(:func:`server.face.attempts.reserve_attempt`), so the limit holds for simultaneous requests and
+across worker processes; while the last allowed attempt is in flight, another one gets 429.
 
 The endpoint is a plain ``def``: FastAPI runs it on the thread pool, where the ~100 ms per frame
 of dlib work does not block the event loop.
@@ -30,8 +33,8 @@ from kiosk.ssn import InvalidSSN, mask_ssn, validate_ssn
 from server.api import check_card_holder, open_resident_session, person_out
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError, ErrorBody
-from server.face.attempts import MAX_FAILURES_PER_DAY, failures_today, record_failure
-from server.face.router import MAX_FRAMES, verify_capture
+from server.face.attempts import MAX_FAILURES_PER_DAY, Reservation, release_attempt, reserve_attempt
+from server.face.router import MAX_FRAMES, VerifyResult, verify_capture
 from server.middleware import ASGIApp, FaultState, GatewayMiddleware, Receive, Scope, Send
 from server.models import Person, Terminal
 from server.schemas import PersonOut
@@ -126,6 +129,40 @@ def _read_frames(frames: list[UploadFile]) -> list[bytes]:
     return out
 
 
+def _verify(ctx: GatewayContext, db: Session, terminal: Terminal, ssn: str, captured: list[bytes]) -> VerifyResult:
+    """The enrolled photo against the capture; 409 ``no_enrolled_photo`` when there is none."""
+    masked = mask_ssn(ssn)
+    photo = enrolled_photo(ctx, db, ssn)
+    if photo is None:
+        logger.info("face verification without enrolled photo", extra={"terminal_id": terminal.id, "ssn": masked})
+        raise ApiError(
+            409,
+            "no_enrolled_photo",
+            "您尚未采集档案照片，请使用密码或到窗口办理",
+            "No enrolled photo for this person",
+        )
+    result = verify_capture(photo, captured, ctx.settings.face_threshold)
+    logger.info(
+        "face verification",
+        extra={
+            "terminal_id": terminal.id,
+            "ssn": masked,
+            "match": result.match,
+            "score": round(result.score, 4),
+            "frames_used": result.frames_used,
+            "reason": result.reason,
+        },
+    )
+    return result
+
+
+def _log_failure(reservation: Reservation) -> None:
+    logger.info(
+        "face verification failed",
+        extra={"ssn": mask_ssn(reservation.ssn), "failures_today": reservation.failures},
+    )
+
+
 @router.post(
     "/sessions/face",
     response_model=FaceSessionResponse,
@@ -149,7 +186,10 @@ def start_face_session(
     captured = _read_frames(frames)
     person = check_card_holder(ctx, ssn, card_number)
     masked = mask_ssn(ssn)
-    if failures_today(db, ssn) >= MAX_FAILURES_PER_DAY:
+    # The attempt is taken from the day's allowance before the slow verification, so simultaneous
+    # requests cannot all pass a check made before any of them counted (server.face.attempts).
+    reservation = reserve_attempt(db, ssn, MAX_FAILURES_PER_DAY)
+    if reservation is None:
         logger.info("face verification locked", extra={"terminal_id": terminal.id, "ssn": masked})
         raise ApiError(
             429,
@@ -157,31 +197,17 @@ def start_face_session(
             "今日人脸验证失败次数过多，请明天再试或使用密码",
             "Too many failed face verifications today; use the PIN or try tomorrow",
         )
-    photo = enrolled_photo(ctx, db, ssn)
-    if photo is None:
-        logger.info("face verification without enrolled photo", extra={"terminal_id": terminal.id, "ssn": masked})
-        raise ApiError(
-            409,
-            "no_enrolled_photo",
-            "您尚未采集档案照片，请使用密码或到窗口办理",
-            "No enrolled photo for this person",
-        )
-    result = verify_capture(photo, captured, ctx.settings.face_threshold)
-    logger.info(
-        "face verification",
-        extra={
-            "terminal_id": terminal.id,
-            "ssn": masked,
-            "match": result.match,
-            "score": round(result.score, 4),
-            "frames_used": result.frames_used,
-            "reason": result.reason,
-        },
-    )
-    if not result.match:
-        reason = result.reason or "below_threshold"
-        if reason in _COUNTED:
-            record_failure(db, ssn)
+    counted = False
+    try:
+        result = _verify(ctx, db, terminal, ssn, captured)
+        reason = None if result.match else (result.reason or "below_threshold")
+        counted = reason in _COUNTED
+    finally:
+        if not counted:
+            release_attempt(db, reservation)
+    if reason is not None:
+        if counted:
+            _log_failure(reservation)
         status, zh, en = _FAILURES.get(reason, _FAILURES["below_threshold"])
         raise ApiError(status, _CODES.get(reason, reason), zh, en)
     session_id = open_resident_session(db, terminal, person, "face")

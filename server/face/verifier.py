@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import pickle
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -58,11 +60,30 @@ def decode_image(data: bytes) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
+_detector_state: bytes | None = None
+_detector_state_lock = threading.Lock()
+
+
+def _frontal_detector_state() -> bytes:
+    """dlib's built-in frontal face detector, serialised once per process.
+
+    Building it (``get_frontal_face_detector``) decodes the bundled HOG model and takes ~0.2 s; a
+    copy unpickled from these bytes takes ~1 ms. The bytes are produced here, in-process, from
+    dlib's own object - never read from outside - so unpickling them is safe.
+    """
+    global _detector_state
+    with _detector_state_lock:
+        if _detector_state is None:
+            _detector_state = pickle.dumps(dlib.get_frontal_face_detector())
+        return _detector_state
+
+
 class FaceVerifier:
-    """Thread-safe; models load once. Caches embeddings of enrolled photos by content hash.
+    """Thread-safe; models load once, at construction. Caches embeddings of enrolled photos.
 
     dlib's HOG detector and DNN keep scratch state while they run, so concurrent requests (FastAPI
-    runs sync endpoints on a thread pool) get a detector per thread and take turns on the network.
+    runs sync endpoints on a thread pool) get a detector per thread - a cheap copy of one built at
+    construction - and take turns on the network.
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, cache_size: int = 256) -> None:
@@ -72,6 +93,7 @@ class FaceVerifier:
         self._local = threading.local()
         self._shape = dlib.shape_predictor(str(model_path(SHAPE_5)))
         self._encoder = dlib.face_recognition_model_v1(str(model_path(RESNET)))
+        self._detector_state = _frontal_detector_state()
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -81,7 +103,7 @@ class FaceVerifier:
     def _detector(self) -> dlib.fhog_object_detector:
         detector = getattr(self._local, "detector", None)
         if detector is None:
-            detector = self._local.detector = dlib.get_frontal_face_detector()
+            detector = self._local.detector = pickle.loads(self._detector_state)  # our own bytes, see above
         return detector
 
     def embed(self, data: bytes) -> np.ndarray:
@@ -130,6 +152,32 @@ def default_verifier() -> FaceVerifier:
         if _default is None:
             _default = FaceVerifier()
         return _default
+
+
+def warm_up() -> bool:
+    """Load the face models now instead of on the first verification request; True when loaded.
+
+    For a worker's start-up, typically in a background thread (:func:`start_warm_up`): a request
+    arriving meanwhile waits for this load instead of starting its own. Idempotent (a second call
+    costs nothing) and never raises: a failure is logged, nothing is remembered, and the first
+    request then fails with the same error it would have without warm-up (e.g.
+    :class:`kiosk.face_models.FaceModelsMissing` naming the missing file).
+    """
+    started = time.perf_counter()
+    try:
+        default_verifier()
+    except Exception:  # any failure is the request's to report; here only logged
+        logger.exception("face models not loaded at start-up; the first face request will retry")
+        return False
+    logger.info("face models ready", extra={"seconds": round(time.perf_counter() - started, 3)})
+    return True
+
+
+def start_warm_up() -> threading.Thread:
+    """Run :func:`warm_up` in a daemon thread (it does not delay start-up); returns the thread."""
+    thread = threading.Thread(target=warm_up, name="face-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def compare(image_a_bytes: bytes, image_b_bytes: bytes, threshold: float = DEFAULT_THRESHOLD) -> dict[str, object]:

@@ -86,6 +86,8 @@ def test_matching_capture_opens_a_face_session(gateway: Gateway, face_token: str
     headers = {"Authorization": f"Bearer {face_token}"}
     cards = gateway.client.get(f"/api/v1/sessions/{body['session_id']}/cards", headers=headers)
     assert cards.status_code == 200
+    with gateway.ctx.sessions() as db:
+        assert failures_today(db, person["ssn"]) == 0  # the reserved attempt was given back
 
 
 def test_other_face_is_a_mismatch(gateway: Gateway, face_token: str, other_frames: list[bytes]) -> None:
@@ -132,6 +134,8 @@ def test_person_without_photo_is_refused(gateway: Gateway, face_token: str, matc
     r = _post(gateway.client, face_token, person, matching_frames)
     assert r.status_code == 409 and _code(r) == "no_enrolled_photo"
     assert r.json()["error"]["message_zh"] == "您尚未采集档案照片，请使用密码或到窗口办理"
+    with gateway.ctx.sessions() as db:
+        assert failures_today(db, person["ssn"]) == 0
 
 
 def test_garbage_and_faceless_frames_are_unusable(gateway: Gateway, face_token: str) -> None:
