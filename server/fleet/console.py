@@ -72,13 +72,17 @@ def login(
     db: Session = Depends(get_db),
     fleet: FleetState = Depends(get_fleet),
 ) -> Response:
-    """Double-submit CSRF (cookie = field), rate limit per username and address, then argon2."""
+    """Double-submit CSRF (cookie = field), rate limit per username and address (the attempt
+    reserved first: ``LoginLimiter.attempt``), then argon2."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie, csrf):
         return refuse(request, None, "csrf_failed")
     ip = client_ip(request)
     keys = (f"user:{username.lower()}", f"ip:{ip}")
-    if fleet.limiter.blocked(db, *keys):
+    # Recorded as a failure before the password is checked (withdrawn below when it is right), so
+    # attempts running at the same time, here or in another worker, all count against the limit.
+    attempt = fleet.limiter.attempt(db, *keys)
+    if attempt.blocked:
         service.audit(db, username[:64] or "?", "login_limited", "", "", ip)
         db.commit()
         return render(
@@ -86,13 +90,12 @@ def login(
         )
     user = check_password(db, username, password)
     if user is None:
-        fleet.limiter.failed(db, *keys)
         service.audit(db, username[:64] or "?", "login_failed", "", "", ip)
         db.commit()
         return render(
             request, "login.html", status_code=401, login_csrf=cookie, next=_safe_next(next), error="login_failed"
         )
-    fleet.limiter.succeeded(db, keys[0])
+    fleet.limiter.succeeded(db, keys[0], attempt)
     token, _session = open_session(db, user, ip)
     service.audit(db, user.username, "login", "", user.role, ip)
     db.commit()

@@ -10,6 +10,12 @@ statuses, paper, last error, config version, maintenance, app version) or ``HIST
 passed; sessions and prints are accumulated between rows so none are lost. The decision is taken
 when the buffer is written, against the terminal's state *in the database*, so it holds when
 several worker processes share the fleet (a terminal's beats may reach any of them).
+
+A flush the database refuses (outage, lock timeout, a race with another worker) loses nothing: its
+beats go back into the buffer, merged with those that arrived meanwhile, and the next flush writes
+them; the request that triggered it is answered as usual. The buffer holds at most
+``_MAX_BEATS_PER_TERMINAL`` beats per terminal: beyond that the oldest two are folded into one
+(the newer state, both counts), so a long outage costs memory per terminal, not per beat.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kiosk.errors import ConfigError
@@ -31,14 +38,31 @@ logger = logging.getLogger(__name__)
 
 HISTORY_EVERY = dt.timedelta(minutes=10)
 _BATCH = 500  # terminals per SELECT ... IN (...) of a flush
-_MAX_BEATS_PER_TERMINAL = 20
+# Beats kept per terminal between flushes; more are folded (counts kept, intermediate states
+# dropped). One flush a second sees one or two beats per terminal, so this only binds when a
+# terminal beats in a loop or the database is away.
+_MAX_BEATS_PER_TERMINAL = 4
 _F = FleetTerminal.__table__
 _C = FleetCommand.__table__
 _H = Heartbeat.__table__
 _P = ConfigProfile.__table__
 
-_STATE_OF = select(_F.c.terminal_id, _F.c.last_state, _F.c.history_at, _F.c.acc_sessions, _F.c.acc_prints).where(
-    _F.c.terminal_id.in_(bindparam("ids", expanding=True))
+# Locked (PostgreSQL) in a fixed order: the accumulators are read, added to and written back, and
+# two workers flushing the same terminal must not both add to the same old value.
+_STATE_OF = (
+    select(
+        _F.c.terminal_id,
+        _F.c.last_seen_at,
+        _F.c.last_ip,
+        _F.c.last_state,
+        _F.c.config_version_applied,
+        _F.c.history_at,
+        _F.c.acc_sessions,
+        _F.c.acc_prints,
+    )
+    .where(_F.c.terminal_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_F.c.terminal_id)
+    .with_for_update()
 )
 _WRITE_STATE = (
     update(_F)
@@ -80,97 +104,172 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+Beat = tuple[dt.datetime, dict[str, Any], str]  # (received at, payload, client address)
+
+
+def _fold_oldest(beats: list[Beat]) -> None:
+    """Merge the two oldest beats into one: the newer's time, state and address, and the sum of
+    both's sessions and prints (they are counts since the previous beat, so nothing is lost)."""
+    (_at, old, _ip), (at, new, ip) = beats[0], beats[1]
+    merged = {**new, "sessions": old["sessions"] + new["sessions"], "prints": old["prints"] + new["prints"]}
+    beats[0:2] = [(at, merged, ip)]
+
+
 class BeatBuffer:
     """Write-behind of heartbeats: beats wait in memory and are written in one transaction at most
     every ``flush_every`` seconds (by whichever request finds the buffer due, or by a console page
     before it reads). At 5 000 terminals this turns ~170 statements a second into three. A crash
-    loses at most ``flush_every`` seconds of telemetry, never a command or config."""
+    loses at most ``flush_every`` seconds of telemetry, never a command or config; a database
+    that refuses a flush loses nothing (the beats wait for the next one)."""
 
     def __init__(self, flush_every: float = 1.0) -> None:
         self.flush_every = flush_every
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
-        self._pending: dict[str, list[tuple[dt.datetime, dict[str, Any], str]]] = {}
+        self._pending: dict[str, list[Beat]] = {}
         self._last_flush = time.monotonic()
+        # Flushes refused in a row (0 after a successful one); for the logs and health checks.
+        self.failures = 0
 
     def add(self, terminal_id: str, payload: dict[str, Any], ip: str, now: dt.datetime) -> None:
         with self._lock:
             beats = self._pending.setdefault(terminal_id, [])
-            if len(beats) < _MAX_BEATS_PER_TERMINAL:  # a terminal beating in a loop cannot grow memory
-                beats.append((now, payload, ip[:64]))
+            beats.append((now, payload, ip[:64]))
+            if len(beats) > _MAX_BEATS_PER_TERMINAL:  # a terminal beating in a loop cannot grow memory
+                _fold_oldest(beats)
 
     def due(self) -> bool:
         return bool(self._pending) and time.monotonic() - self._last_flush >= self.flush_every
 
+    def pending(self) -> dict[str, int]:
+        """Beats waiting per terminal (a copy; for tests and health pages)."""
+        with self._lock:
+            return {tid: len(beats) for tid, beats in self._pending.items()}
+
     def flush(self, db: Session) -> int:
-        """Write everything buffered (caller commits). Returns the number of terminals written."""
+        """Write everything buffered in one transaction and commit it; returns the number of
+        terminals written. When the database refuses (a statement or the commit raises a
+        ``SQLAlchemyError``) the transaction is rolled back, the beats are put back for the next
+        flush, a warning is logged and 0 is returned: callers answer their request as usual.
+
+        ``db`` must have no other pending work: it is committed or rolled back here."""
         with self._flush_lock:
             with self._lock:
                 items, self._pending = self._pending, {}
                 self._last_flush = time.monotonic()
             if not items:
                 return 0
-            ids = list(items)
-            known: dict[str, Any] = {}
-            for start in range(0, len(ids), _BATCH):
-                for row in db.execute(_STATE_OF, {"ids": ids[start : start + _BATCH]}):
-                    known[row.terminal_id] = row
-            fresh = [tid for tid in ids if tid not in known]
-            if fresh:
-                # Terminals made by the bare gateway CLI have no fleet row until their first beat.
-                db.execute(
-                    insert(_F),
-                    [
+            try:
+                self._write(db, items)
+                db.commit()
+            except SQLAlchemyError as exc:
+                self._rollback(db)
+                self._restore(items)
+                self.failures += 1
+                # The exception's text carries the statement's parameters: only its class is logged.
+                logger.warning(
+                    "heartbeat flush refused by the database; beats kept for the next flush",
+                    extra={"terminals": len(items), "error": type(exc).__name__, "failures_in_a_row": self.failures},
+                )
+                return 0
+            if self.failures:
+                logger.info("heartbeat flush succeeded again", extra={"failures_in_a_row": self.failures})
+            self.failures = 0
+            return len(items)
+
+    @staticmethod
+    def _rollback(db: Session) -> None:
+        try:
+            db.rollback()
+        except SQLAlchemyError as exc:
+            # A lost connection can fail its rollback too; the pool discards the connection either
+            # way, so the flush's own failure is what matters.
+            logger.debug("rollback after a refused flush failed as well", extra={"error": type(exc).__name__})
+
+    def _restore(self, items: dict[str, list[Beat]]) -> None:
+        """Put a refused flush's beats back in front of those that arrived meanwhile. The beats are
+        the terminals' own reports, untouched (the flush's sums went away with its rollback), so the
+        retry counts each session and print exactly once; the newest beat stays last, so it wins."""
+        with self._lock:
+            for tid, old in items.items():
+                beats = old + self._pending.get(tid, [])
+                beats.sort(key=lambda beat: beat[0])  # stable: equal times keep arrival order
+                while len(beats) > _MAX_BEATS_PER_TERMINAL:
+                    _fold_oldest(beats)
+                self._pending[tid] = beats
+
+    def _write(self, db: Session, items: dict[str, list[Beat]]) -> None:
+        """The flush's statements (no commit)."""
+        ids = sorted(items)
+        known: dict[str, Any] = {}
+        for start in range(0, len(ids), _BATCH):
+            for row in db.execute(_STATE_OF, {"ids": ids[start : start + _BATCH]}):
+                known[row.terminal_id] = row
+        fresh = [tid for tid in ids if tid not in known]
+        if fresh:
+            # Terminals made by the bare gateway CLI have no fleet row until their first beat.
+            db.execute(
+                insert(_F),
+                [
+                    {
+                        "terminal_id": tid,
+                        "site": "",
+                        "address": "",
+                        "config_floor": 0,
+                        "acc_sessions": 0,
+                        "acc_prints": 0,
+                    }
+                    for tid in fresh
+                ],
+            )
+        states: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        for tid, beats in items.items():
+            row = known.get(tid)
+            last = row.last_state if row is not None else None
+            hist_at = _as_utc(row.history_at) if row is not None else None
+            acc_s = (row.acc_sessions or 0) if row is not None else 0
+            acc_p = (row.acc_prints or 0) if row is not None else 0
+            for at, payload, _ip in beats:
+                acc_s += payload["sessions"]
+                acc_p += payload["prints"]
+                if hist_at is None or at - hist_at >= HISTORY_EVERY or _signature(last) != _signature(payload):
+                    history.append(
                         {
                             "terminal_id": tid,
-                            "site": "",
-                            "address": "",
-                            "config_floor": 0,
-                            "acc_sessions": 0,
-                            "acc_prints": 0,
+                            "received_at": at,
+                            "payload": {**payload, "sessions": acc_s, "prints": acc_p},
                         }
-                        for tid in fresh
-                    ],
-                )
-            states: list[dict[str, Any]] = []
-            history: list[dict[str, Any]] = []
-            for tid, beats in items.items():
-                row = known.get(tid)
-                last = row.last_state if row is not None else None
-                hist_at = _as_utc(row.history_at) if row is not None else None
-                acc_s = (row.acc_sessions or 0) if row is not None else 0
-                acc_p = (row.acc_prints or 0) if row is not None else 0
-                for at, payload, _ip in beats:
-                    acc_s += payload["sessions"]
-                    acc_p += payload["prints"]
-                    if hist_at is None or at - hist_at >= HISTORY_EVERY or _signature(last) != _signature(payload):
-                        history.append(
-                            {
-                                "terminal_id": tid,
-                                "received_at": at,
-                                "payload": {**payload, "sessions": acc_s, "prints": acc_p},
-                            }
-                        )
-                        acc_s = acc_p = 0
-                        hist_at = at
-                    last = payload
-                at, payload, ip = beats[-1]
-                states.append(
-                    {
-                        "b_id": tid,
-                        "b_at": at,
-                        "b_ip": ip,
-                        "b_state": payload,
-                        "b_cfg": payload.get("config_version"),
-                        "b_hist": hist_at,
-                        "b_s": acc_s,
-                        "b_p": acc_p,
-                    }
-                )
-            db.execute(_WRITE_STATE, states)
-            if history:
-                db.execute(insert(_H), history)
-            return len(items)
+                    )
+                    acc_s = acc_p = 0
+                    hist_at = at
+                last = payload
+            at, payload, ip = beats[-1]
+            seen = _as_utc(row.last_seen_at) if row is not None else None
+            if seen is not None and seen > at:
+                # Beats kept through a refused flush, while another worker already stored a newer
+                # one: their counts are added, the newer state stays.
+                at, ip, payload, cfg = seen, row.last_ip, row.last_state, row.config_version_applied
+                stored_hist = _as_utc(row.history_at)
+                if stored_hist is not None and (hist_at is None or stored_hist > hist_at):
+                    hist_at = stored_hist
+            else:
+                cfg = payload.get("config_version")
+            states.append(
+                {
+                    "b_id": tid,
+                    "b_at": at,
+                    "b_ip": ip,
+                    "b_state": payload,
+                    "b_cfg": cfg,
+                    "b_hist": hist_at,
+                    "b_s": acc_s,
+                    "b_p": acc_p,
+                }
+            )
+        db.execute(_WRITE_STATE, states)
+        if history:
+            db.execute(insert(_H), history)
 
 
 class CommandCache:

@@ -5,7 +5,9 @@
   token of their own that every console form must echo.
 - Rate limit: failed logins are counted per username and per client address in a sliding
   window, in the database (shared by all worker processes); over the limit the login answers 429
-  without checking the password.
+  without checking the password. Each attempt is counted and recorded as a failure, one at a time
+  per key, *before* its password is checked (and withdrawn when the password is right), so
+  concurrent attempts cannot slip past.
 - Roles: admin does everything; operator acts (commands, profiles, terminals) only in the regions
   listed on the account; viewer reads only.
 """
@@ -31,6 +33,9 @@ from server.fleet.service import as_utc, utcnow
 
 logger = logging.getLogger(__name__)
 
+# First key of the PostgreSQL advisory locks the login limiter takes (the second is the hashed
+# limiter key), so they cannot collide with advisory locks taken for anything else.
+_LOCK_CLASS = 0x4C4F47
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 REGION_RE = re.compile(r"^\d{6}$")
 MIN_PASSWORD = 8
@@ -146,13 +151,24 @@ class Principal:
         return False
 
 
+@dataclass(frozen=True)
+class LoginAttempt:
+    """A login attempt recorded by ``LoginLimiter.attempt``: the ``LoginFailure`` rows it inserted
+    (one per key; none when ``blocked``), which count as a failure unless ``LoginLimiter.succeeded``
+    withdraws them."""
+
+    ids: tuple[int, ...]
+    blocked: bool
+
+
 class LoginLimiter:
     """Sliding-window count of failed logins per key ("user:NAME", "ip:ADDRESS"), kept in the
     database (``LoginFailure``) so the limit holds across worker processes: with several workers an
-    in-memory count would give an attacker that many times the attempts. Callers commit.
+    in-memory count would give an attacker that many times the attempts.
 
-    Concurrent attempts that all pass ``blocked`` before any of them fails are each counted, so at
-    most (concurrent requests − 1) attempts get past the limit, never a window's worth."""
+    The console uses ``attempt`` → (password check) → ``succeeded`` on a right password; a wrong one
+    leaves the reservation standing as its failure. ``blocked``/``failed`` are the plain count and
+    record (a check followed later by a record is racy under concurrency; ``attempt`` is not)."""
 
     def __init__(
         self, max_failures: int = 5, window_seconds: float = 300.0, clock: Callable[[], dt.datetime] = utcnow
@@ -165,22 +181,63 @@ class LoginLimiter:
     def _key(key: str) -> str:
         return key[:80]
 
-    def blocked(self, db: Session, *keys: str) -> bool:
-        since = self._clock() - self.window
-        counts = db.execute(
+    def _counts(self, db: Session, keys: tuple[str, ...], now: dt.datetime) -> list[tuple[str, int]]:
+        rows = db.execute(
             select(LoginFailure.key, func.count())
-            .where(LoginFailure.key.in_([self._key(k) for k in keys]), LoginFailure.at > since)
+            .where(LoginFailure.key.in_([self._key(k) for k in keys]), LoginFailure.at > now - self.window)
             .group_by(LoginFailure.key)
         ).all()
-        return any(n >= self.max_failures for _key, n in counts)
+        return [(key, n) for key, n in rows]
+
+    def _sweep(self, db: Session, now: dt.datetime) -> None:
+        """Delete failures older than the window. Rows another login is deleting right now are
+        skipped (PostgreSQL ``SKIP LOCKED``; SQLite has one writer anyway): concurrent logins never
+        wait on, or deadlock over, each other's sweep."""
+        expired = select(LoginFailure.id).where(LoginFailure.at <= now - self.window).with_for_update(skip_locked=True)
+        db.execute(delete(LoginFailure).where(LoginFailure.id.in_(expired)))
+
+    def blocked(self, db: Session, *keys: str) -> bool:
+        return any(n >= self.max_failures for _key, n in self._counts(db, keys, self._clock()))
+
+    def attempt(self, db: Session, *keys: str) -> LoginAttempt:
+        """Decide and record a login attempt before its password is checked: under the keys' lock,
+        count their failures in the window; at ``max_failures`` the attempt is ``blocked`` (answer
+        429 without checking the password), else a failure row per key is inserted. Either way
+        ``db`` is committed here (it must have no other pending work), so the rows count for every
+        other attempt from then on, while this one's password is still being checked; a right
+        password withdraws them (``succeeded``), a wrong one leaves them as its failure.
+
+        The count-then-insert runs one attempt at a time per key, in every worker process:
+        PostgreSQL takes a transaction-scoped advisory lock per key (in sorted order, so two
+        attempts never deadlock; the default READ COMMITTED isolation lets the count see the
+        previous holder's committed rows); SQLite has a single writer, and the sweep's DELETE,
+        the transaction's first statement, takes its write lock. So exactly ``max_failures``
+        attempts per window go ahead, however many arrive at once."""
+        now = self._clock()
+        if db.get_bind().dialect.name == "postgresql":
+            for key in sorted({self._key(k) for k in keys}):
+                db.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, func.hashtext(key))))
+        self._sweep(db, now)
+        if any(n >= self.max_failures for _key, n in self._counts(db, keys, now)):
+            db.commit()  # ends the transaction: the next attempt may decide
+            return LoginAttempt((), blocked=True)
+        rows = [LoginFailure(key=self._key(k), at=now) for k in keys]
+        db.add_all(rows)
+        db.flush()
+        ids = tuple(row.id for row in rows)
+        db.commit()
+        return LoginAttempt(ids, blocked=False)
 
     def failed(self, db: Session, *keys: str) -> None:
         """Count a failure under every key; failures older than the window are swept here."""
         now = self._clock()
-        db.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        self._sweep(db, now)
         db.add_all([LoginFailure(key=self._key(k), at=now) for k in keys])
         db.flush()
 
-    def succeeded(self, db: Session, username_key: str) -> None:
-        """A correct password clears the username's failures (not the address's)."""
+    def succeeded(self, db: Session, username_key: str, attempt: LoginAttempt | None = None) -> None:
+        """A correct password clears the username's failures (not the address's) and withdraws
+        ``attempt``'s reservation under every key. Caller commits."""
         db.execute(delete(LoginFailure).where(LoginFailure.key == self._key(username_key)))
+        if attempt is not None and attempt.ids:
+            db.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt.ids)))

@@ -20,6 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Request
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.context import GatewayContext
 from server.fleet import service
@@ -80,18 +81,29 @@ class FleetState:
         return self.beats.due() and not self._flushing.locked()
 
     def flush(self, ctx: GatewayContext) -> None:
-        """Write the buffered beats, and prune old history now and then (in a worker thread)."""
+        """Write the buffered beats, and prune old history now and then (in a worker thread).
+
+        Never raises for the database: a refused flush keeps its beats (``BeatBuffer.flush``) and a
+        refused prune is tried again in the next period, so the heartbeat that found the work due is
+        answered as usual (its own beat waits in the buffer)."""
         if not self._flushing.acquire(blocking=False):
             return
         try:
-            with ctx.sessions.begin() as db:
+            with ctx.sessions() as db:
                 self.beats.flush(db)
-                if time.monotonic() - self.last_prune > _PRUNE_EVERY_SECONDS:
-                    self.last_prune = time.monotonic()
-                    cutoff = service.utcnow() - dt.timedelta(seconds=HEARTBEAT_RETENTION_SECONDS)
-                    db.execute(delete(Heartbeat).where(Heartbeat.received_at < cutoff))
+            if time.monotonic() - self.last_prune > _PRUNE_EVERY_SECONDS:
+                self._prune(ctx)
         finally:
             self._flushing.release()
+
+    def _prune(self, ctx: GatewayContext) -> None:
+        self.last_prune = time.monotonic()  # a refused prune waits for the next period: nothing is lost
+        cutoff = service.utcnow() - dt.timedelta(seconds=HEARTBEAT_RETENTION_SECONDS)
+        try:
+            with ctx.sessions.begin() as db:
+                db.execute(delete(Heartbeat).where(Heartbeat.received_at < cutoff))
+        except SQLAlchemyError as exc:
+            logger.warning("heartbeat history prune refused by the database", extra={"error": type(exc).__name__})
 
 
 def install_fleet(
@@ -123,9 +135,9 @@ async def get_fleet(request: Request) -> FleetState:
 
 
 def flush_beats(db: Any, fleet: FleetState) -> None:
-    """Write buffered heartbeats before a page reads terminal state."""
-    if fleet.beats.flush(db):
-        db.commit()
+    """Write buffered heartbeats before a page reads terminal state (``db`` is committed, or rolled
+    back when the database refuses the flush: the page then shows the state as last written)."""
+    fleet.beats.flush(db)
 
 
 def client_ip(request: Request) -> str:
