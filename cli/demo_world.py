@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,13 @@ logger = logging.getLogger(__name__)
 DEMO_STAFF_USER = "admin"
 DEMO_STAFF_PASSWORD = "demo-admin-2026"
 VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
+# The dock's sample staff notice: a long warning, as real ones are, so the band shows how it wraps.
+SAMPLE_NOTICE: dict[str, Any] = {
+    "zh_CN": "系统将于今晚22:00至次日6:00升级维护，届时暂停办理全部自助业务，请您合理安排时间，给您带来的不便敬请谅解。",
+    "zh_TW": "系統將於今晚22:00至次日6:00升級維護，屆時暫停辦理全部自助業務，請您合理安排時間，給您帶來的不便敬請諒解。",
+    "en": "System upgrade from 22:00 tonight to 6:00 tomorrow: no self-service in that time. Sorry for the trouble.",
+    "level": "warning",
+}
 
 
 def pcscd_usable() -> bool:
@@ -39,6 +47,8 @@ class DemoWorld:
         self.server: Any = None
         self.people: list[dict[str, Any]] = []
         self.devices: Any = None
+        self.notice_pushed = False
+        self._notice_lock = threading.Lock()  # dock presses run on threads of their own
 
     def start(self) -> list[dict[str, Any]]:
         """Start the embedded server; return config overrides that point the kiosk at this world."""
@@ -121,6 +131,17 @@ class DemoWorld:
         """What staff do in the console's profile editor for this terminal: a new version of its
         profile, which the kiosk fetches as a signed bundle (the real remote-config path)."""
         return self.server.save_profile(values, "demo-dock", comment)
+
+    def toggle_notice(self) -> bool:
+        """The dock's "推送通知 / Push notice": push the sample warning as staff would (a new profile
+        version, fetched as a signed bundle), or withdraw it when it is up. Returns True when pushed."""
+        with self._notice_lock:
+            pushing = not self.notice_pushed
+            items = [SAMPLE_NOTICE] if pushing else []
+            self.set_profile({"announcements": {"items": items}}, "demo notice" if pushing else "demo notice withdrawn")
+            self.notice_pushed = pushing
+        logger.info("demo dock: sample notice %s", "pushed" if pushing else "withdrawn")
+        return pushing
 
     def set_paper(self, state: str) -> None:
         self.devices.virtual_printer.set_paper(state)

@@ -49,7 +49,7 @@ def start_agent(
 ) -> Any:
     """Start the fleet agent for an enrolled terminal; returns it (``.stop()``), or None before enrolment."""
     from kiosk.fleet_client import CommandDispatcher, start_fleet_agent
-    from kiosk.heartbeat import DeviceReport, printer_report
+    from kiosk.heartbeat import DeviceReport, Tally, printer_report
 
     config, printer, journal = runtime.config, runtime.devices.printer, runtime.journal
 
@@ -70,13 +70,18 @@ def start_agent(
             journal.mark_abandoned(job.job_id, "cleared by staff")
         return len(jobs)
 
+    # Staff reprints are printouts like the resident's: the heartbeat's ``prints`` counts both.
+    staff_prints = Tally()
+
     def reprint_pending_jobs() -> int:
         """Staff at the terminal ask for the printouts that paper-out or a power cut left unfinished:
         each prints as 补打 / REPRINT of its own serial, from the journal's stored content (there is
-        no resident session to ask the gateway for it)."""
+        no resident session to ask the gateway for it). Each one confirmed on paper is counted, also
+        when a later one fails."""
         from kiosk.journal import reprint_pending
 
-        return len(reprint_pending(journal, printer, config.terminal.language))
+        lang = config.terminal.language
+        return len(reprint_pending(journal, printer, lang, on_printed=lambda _job: staff_prints.add()))
 
     def print_test_page() -> str:
         printer.print_document(test_page(controller.config))
@@ -105,7 +110,7 @@ def start_agent(
         request_restart=request_restart,
         dispatcher=dispatcher,
         devices={"printer": lambda: printer_report(printer.last_status), "card_reader": card_report},
-        totals=lambda: (controller.sessions_started, controller.prints_done),
+        totals=lambda: (controller.sessions_started, controller.prints_done + staff_prints.value),
         print_queue=lambda: len(journal.pending()),
         timeout=config.server.timeout,
     )

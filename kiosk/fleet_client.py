@@ -5,7 +5,9 @@
   ``BackendRejected``. No retries inside: the agent simply tries again at its next beat.
 - ``CommandDispatcher``: maps command kinds to callbacks the composition root provides
   (``maintenance_on/off`` → ``controller.set_out_of_service``, ``restart_app``, ``print_test_page``,
-  ``clear_print_queue``); ``refresh_config`` is handled by the agent itself.
+  ``clear_print_queue``, ``reprint_pending``); ``refresh_config`` is handled by the agent itself.
+  The composition root counts the printouts its callbacks make (``kiosk.heartbeat.Tally``) in the
+  heartbeat's ``totals``, as it counts the resident's.
 - ``FleetAgent``: a daemon thread that beats every ``interval`` seconds (the server's answer sets
   it), fetches the config when the server's version differs from ours, runs and acknowledges
   waiting commands, and lets ``ConfigApplier`` apply pending config at idle moments.

@@ -58,6 +58,26 @@ def printer_report(status: Any) -> DeviceReport:
 DeviceProvider = Callable[[], DeviceReport]
 
 
+class Tally:
+    """A running count raised from any thread. Printouts made outside the controller (the staff
+    command ``reprint_pending`` runs on the fleet agent's thread) are tallied here and added to
+    the controller's own count in the ``totals`` a :class:`HeartbeatBuilder` reports, so every
+    printout the terminal makes is counted once, whoever asked for it."""
+
+    def __init__(self) -> None:
+        self._value = 0
+        self._lock = threading.Lock()
+
+    def add(self, n: int = 1) -> None:
+        with self._lock:
+            self._value += n
+
+    @property
+    def value(self) -> int:
+        with self._lock:
+            return self._value
+
+
 class HeartbeatBuilder:
     """Builds heartbeat payloads; ``totals`` returns running (sessions, prints) counts and the
     builder reports the difference since the previous ``build``."""

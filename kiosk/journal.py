@@ -198,12 +198,15 @@ def reprint_pending(
     printer: _Printer,
     lang: str = "zh_CN",
     fetch: Callable[[Job], dict[str, Any] | None] | None = None,
+    on_printed: Callable[[Job], None] | None = None,
 ) -> list[int]:
     """Reprint every pending job as 补打 / REPRINT of its own serial; return the confirmed job ids.
 
     ``fetch(job)`` may return the server's reprint of the certificate (so the server counts it,
     e.g. ``backend.reprint_certificate``); otherwise the stored content is used. Stops at the
     first printer error (re-raised after ``mark_failed``): the remaining jobs stay pending.
+    ``on_printed(job)`` is called as each job is confirmed on paper, so a caller counting printouts
+    (the heartbeat's ``prints``) counts those made before a later job failed too.
     """
     import json
 
@@ -227,4 +230,6 @@ def reprint_pending(
         journal.mark_confirmed(job.job_id)
         confirmed.append(job.job_id)
         logger.info("journal: job %d reprinted (%s)", job.job_id, job.kind)
+        if on_printed is not None:
+            on_printed(job)
     return confirmed

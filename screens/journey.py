@@ -379,6 +379,55 @@ class JourneyScript:
         self.on_screen("2/2")
         self.shot("announcement-rotated")
         self._check_nothing_left()
+        yield from self._dock_notice()
+
+    def _dock_notice(self) -> Iterator[Step]:
+        """The dock's "推送通知 Push notice" pushes a long Chinese warning (the same fleet path): its
+        【重要】 stays on the first line, level with the text that wraps by characters beside it, not
+        alone above it. Pressed again, the notice is withdrawn and the band goes."""
+        controller = self.app.controller
+        height = EventLoop.window.height
+        hidden = [
+            name
+            for name, widget in self.app.dock.controls.items()
+            if widget.to_window(widget.x, widget.top)[1] > height + 1 or widget.to_window(widget.x, widget.y)[1] < -1
+        ]
+        if hidden:
+            raise JourneyFailed(f"demo dock controls outside the window: {hidden}")
+        toggle = self.app.dock.controls["notice"]
+        tap(toggle)
+
+        def long_warning_shown() -> bool:
+            notices = controller.state.announcements
+            return len(notices) == 1 and notices[0].level == "warning" and len(notices[0].text) > 50
+
+        yield "wait", (long_warning_shown, "the dock's long notice", FLEET_TIMEOUT)
+        yield "settle", None
+        self.on_screen("【重要】")
+        self.on_screen(controller.state.announcements[0].text)
+        self._check_marker_beside_text()
+        if toggle.state != "down":
+            raise JourneyFailed("the dock's notice button is not shown pressed while the notice is up")
+        self.shot("announcement-long")
+        tap(toggle)
+        yield "wait", (lambda: not controller.state.announcements, "the dock's notice to be withdrawn", FLEET_TIMEOUT)
+        yield "settle", None
+        if self.app.views[Screen.ATTRACT].notice_panel.shown or toggle.state != "normal":
+            raise JourneyFailed("the withdrawn notice still shows")
+
+    def _check_marker_beside_text(self) -> None:
+        """The marker is one line, left of the notice text and level with its first line; the text
+        wraps onto more lines and fills its first line (broken by characters, as Chinese is)."""
+        view = self.app.views[Screen.ATTRACT]
+        marker, text = view.notice_marker, view.notice
+        line_height = marker.texture_size[1]
+        if abs(marker.top - text.top) > 2 or marker.right > text.x + 1:
+            raise JourneyFailed(f"the marker is not beside the notice's first line ({marker.pos}, {text.pos})")
+        if text.texture_size[1] < 1.8 * line_height:
+            raise JourneyFailed("the long notice does not wrap")
+        lines = getattr(text._label, "_cached_lines", [])  # Kivy's laid-out lines of the label
+        if not lines or lines[0].w < 0.85 * text.width:
+            raise JourneyFailed(f"the notice's first line is not filled ({lines[0].w if lines else 0} of {text.width})")
 
     def _bundle_version(self) -> int | None:
         """The version of the signed bundle the kiosk last accepted (its on-disk cache)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from kivy.core.image import Image as CoreImage
 from kivy.metrics import dp
@@ -79,25 +79,44 @@ class BaseView(KivyScreen):
         raise NotImplementedError
 
 
-def announcement_markup(state: KioskState) -> tuple[str, str]:
-    """(Kivy markup, level) of the announcement on show, or ("", "info") when there is none.
+class AnnouncementParts(NamedTuple):
+    """The notice on show, split for the attract band: ``marker`` (bold 【重要】/"Important:" markup),
+    ``gap`` ("" after 【】, which carries its own spacing; " " after "Important:"), ``text`` (the
+    escaped notice and its "2/3" counter) and ``level``."""
+
+    marker: str
+    gap: str
+    text: str
+    level: str
+
+
+def announcement_parts(state: KioskState) -> AnnouncementParts:
+    """The announcement on show in parts, or empty parts (level "info") when there is none.
 
     A warning starts with a bold 【重要】/"Important:" so it stands out without relying on colour;
     several notices show "2/3" so a resident knows more follow. Notice text is escaped: staff
     wrote it, and a "[" in it must not be taken for markup."""
     notices = state.announcements
     if not notices:
-        return "", "info"
+        return AnnouncementParts("", "", "", "info")
     index = min(state.announcement_index, len(notices) - 1)
     notice = notices[index]
     key = "announcement.warning" if notice.level == "warning" else "announcement.info"
     prefix = escape_markup(tr(key, state.language))
     counter = f"  [size=22sp]{index + 1}/{len(notices)}[/size]" if len(notices) > 1 else ""
-    # 【】 carries its own spacing in Chinese typesetting; English "Important:" needs a space.
     gap = "" if prefix.endswith("】") else " "
     if notice.level == "warning":
         prefix = f"[color=8a3c00]{prefix}[/color]"  # dark amber on the light amber band: 6:1 contrast
-    return f"[b]{prefix}[/b]{gap}{escape_markup(notice.text)}{counter}", notice.level
+    return AnnouncementParts(f"[b]{prefix}[/b]", gap, f"{escape_markup(notice.text)}{counter}", notice.level)
+
+
+def announcement_markup(state: KioskState) -> tuple[str, str]:
+    """(Kivy markup, level) of the announcement on show in one run of text, or ("", "info") when
+    there is none: for the menu's one-line header notice, which is cut, never wrapped."""
+    parts = announcement_parts(state)
+    if not parts.marker:
+        return "", "info"
+    return f"{parts.marker}{parts.gap}{parts.text}", parts.level
 
 
 class AttractView(BaseView):
@@ -110,8 +129,13 @@ class AttractView(BaseView):
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
         self.body.add_widget(Widget())
+        # The marker has a label of its own beside the wrapping text. In one label Kivy may break a
+        # line only at spaces or where the markup changes, so a long Chinese notice (no spaces) left
+        # 【重要】 alone on the first line; beside it, the text wraps by characters under itself.
         self.notice_panel = AnnouncementPanel()
+        self.notice_marker = make("AnnouncementMarker")
         self.notice = make("AnnouncementLabel")
+        self.notice_panel.add_widget(self.notice_marker)
         self.notice_panel.add_widget(self.notice)
         self.body.add_widget(self.notice_panel)
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
@@ -129,8 +153,10 @@ class AttractView(BaseView):
     def update(self, state: KioskState) -> None:
         self.title.text = tr("attract.insert_card", state.language)
         self.hint.text = tr("attract.hint", state.language)
-        self.notice.text, self.notice_panel.level = announcement_markup(state)
-        self.notice_panel.shown = bool(self.notice.text)
+        parts = announcement_parts(state)
+        self.notice_marker.text, self.notice.text, self.notice_panel.level = parts.marker, parts.text, parts.level
+        self.notice_panel.spacing = dp(12) if parts.gap else 0
+        self.notice_panel.shown = bool(parts.marker)
 
 
 class BusyView(BaseView):

@@ -31,10 +31,21 @@ def band_rows(path, colour) -> int:
         return rows
 
 
-def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp_path):
+@pytest.mark.parametrize("font_scale", [1.0, 1.3])  # 1.3: the largest the band's text grows (style.kv)
+def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp_path, font_scale):
     out_dir = tmp_path / "announcement"
+    local = tmp_path / "kiosk.toml"
+    local.write_text(f"[ui]\nfont_scale = {font_scale}\n", encoding="utf-8")
     completed = run_kiosk(
-        "--demo", "--data-dir", str(tmp_path / "demo"), "--script", "announcement", "--output", str(out_dir)
+        "--demo",
+        "--config",
+        str(local),
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--script",
+        "announcement",
+        "--output",
+        str(out_dir),
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "announcement complete" in completed.stdout
@@ -47,6 +58,7 @@ def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp
         "menu-warning",
         "announcements-after-session",
         "announcement-rotated",
+        "announcement-long",
     ]
     shots = dict(zip(names, report["screenshots"], strict=True))
     # The warning band is drawn (amber, tens of rows tall); the rotated info notice has the blue look.
@@ -55,6 +67,10 @@ def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp
     assert band_rows(out_dir / shots["menu-warning"], WARNING_BAND) >= 30  # one line, in the header
     assert band_rows(out_dir / shots["announcement-rotated"], INFO_BAND) >= 40
     assert band_rows(out_dir / shots["announcement-rotated"], WARNING_BAND) == 0
+    # The dock's long warning wraps: its band is taller than the one-line warning's (the journey
+    # checked that the marker stays on the first line, beside the text that wraps under itself).
+    one_line = band_rows(out_dir / shots["announcement"], WARNING_BAND)
+    assert band_rows(out_dir / shots["announcement-long"], WARNING_BAND) > 1.3 * one_line
     # Applied live: the kiosk never asked to be restarted for it.
     assert "needs a restart" not in completed.stderr
     assert "applying remote config live: announcements.items" in completed.stderr

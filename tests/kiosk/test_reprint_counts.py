@@ -1,0 +1,127 @@
+"""Staff reprints (the fleet command ``reprint_pending``) count in the heartbeat's ``prints`` like
+the resident's printouts: through the real wiring (cli.fleet_wiring.start_agent), the real
+journal and the real heartbeat builder; only the printer and the agent's network start are stood in."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import kiosk.fleet_client
+from cli.fleet_wiring import start_agent
+from kiosk.config import load_config
+from kiosk.errors import PrinterError
+from kiosk.heartbeat import HeartbeatBuilder, Tally
+from kiosk.journal import PrintJournal, reprint_pending
+from kiosk.state import Screen
+from tests.drivers.printer.samples import make_certificate
+
+
+class CountingPrinter:
+    """Prints until ``paper`` sheets are used, then fails as a printer out of paper does."""
+
+    def __init__(self, paper: int = 100) -> None:
+        self.paper = paper
+        self.documents: list[Any] = []
+        self.last_status = None
+
+    def print_document(self, document: Any) -> None:
+        if self.paper <= 0:
+            raise PrinterError("NO_PAPER", "paper out")
+        self.paper -= 1
+        self.documents.append(document)
+
+
+def unfinished(journal: PrintJournal, *serials: str) -> None:
+    """Jobs that paper-out left pending, as the controller's print path leaves them."""
+    for serial in serials:
+        cert = make_certificate("insured", 0) | {"serial": serial}
+        job = journal.record_issued(serial, "insured", json.dumps(cert, ensure_ascii=False))
+        journal.mark_sent(job)
+        journal.mark_failed(job, "paper out")
+
+
+def wire(monkeypatch: pytest.MonkeyPatch, journal: PrintJournal, printer: CountingPrinter, tmp_path) -> tuple:
+    """Run start_agent; return (controller, dispatcher, heartbeat builder over the wiring's totals)."""
+    captured: dict[str, Any] = {}
+
+    def fake_start(data_dir, build, **kwargs):
+        captured.update(kwargs)
+        return "agent"
+
+    monkeypatch.setattr(kiosk.fleet_client, "start_fleet_agent", fake_start)
+    config = load_config(overrides=[{"terminal": {"data_dir": str(tmp_path / "kiosk")}}])
+    devices = SimpleNamespace(printer=printer, card_reader=SimpleNamespace(name="sim", list_readers=lambda: []))
+    runtime = SimpleNamespace(config=config, devices=devices, journal=journal, build=lambda overlay: config)
+    controller = SimpleNamespace(
+        state=SimpleNamespace(screen=Screen.ATTRACT), config=config, sessions_started=0, prints_done=0
+    )
+    assert start_agent(runtime, controller, post=lambda fn: fn(), stop_app=lambda code: None) == "agent"
+    builder = HeartbeatBuilder("test", {}, totals=captured["totals"])
+    return controller, captured["dispatcher"], builder
+
+
+def test_staff_reprints_count_in_the_heartbeat_like_the_residents(monkeypatch, tmp_path):
+    printer = CountingPrinter()
+    with PrintJournal(tmp_path / "journal.sqlite3") as journal:
+        controller, dispatcher, builder = wire(monkeypatch, journal, printer, tmp_path)
+        controller.sessions_started, controller.prints_done = 1, 1  # a resident printed one certificate
+        beat = builder.build(None)
+        assert (beat["sessions"], beat["prints"]) == (1, 1)
+        unfinished(journal, "S-1", "S-2")
+        assert dispatcher.run("reprint_pending") == (True, "2 jobs reprinted")
+        beat = builder.build(None)
+        assert (beat["sessions"], beat["prints"]) == (0, 2)
+        assert dispatcher.run("reprint_pending") == (True, "0 jobs reprinted")
+        assert builder.build(None)["prints"] == 0
+    assert len(printer.documents) == 2
+
+
+def test_reprints_before_a_failure_are_counted_and_the_rest_stay_pending(monkeypatch, tmp_path):
+    printer = CountingPrinter(paper=1)
+    with PrintJournal(tmp_path / "journal.sqlite3") as journal:
+        _controller, dispatcher, builder = wire(monkeypatch, journal, printer, tmp_path)
+        unfinished(journal, "S-1", "S-2", "S-3")
+        ok, result = dispatcher.run("reprint_pending")
+        assert not ok and result.startswith("printer.no_paper")
+        assert builder.build(None)["prints"] == 1  # the one that came out of the printer
+        assert [job.serial for job in journal.pending()] == ["S-2", "S-3"]
+        printer.paper = 5
+        assert dispatcher.run("reprint_pending") == (True, "2 jobs reprinted")
+        assert builder.build(None)["prints"] == 2
+
+
+def test_an_undelivered_beat_carries_the_reprints_into_the_next(monkeypatch, tmp_path):
+    with PrintJournal(tmp_path / "journal.sqlite3") as journal:
+        _controller, dispatcher, builder = wire(monkeypatch, journal, CountingPrinter(), tmp_path)
+        unfinished(journal, "S-1")
+        dispatcher.run("reprint_pending")
+        lost = builder.build(None)
+        builder.rollback_counts(lost)
+        assert builder.build(None)["prints"] == 1
+
+
+def test_reprint_pending_reports_each_confirmed_job(tmp_path):
+    printer = CountingPrinter(paper=2)
+    printed: list[str] = []
+    with PrintJournal(tmp_path / "journal.sqlite3") as journal:
+        unfinished(journal, "S-1", "S-2", "S-3")
+        with pytest.raises(PrinterError):
+            reprint_pending(journal, printer, on_printed=lambda job: printed.append(job.serial))
+        assert printed == ["S-1", "S-2"]
+
+
+def test_tally_adds_from_many_threads():
+    import threading
+
+    tally = Tally()
+    threads = [threading.Thread(target=lambda: [tally.add() for _ in range(1000)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tally.add(3)
+    assert tally.value == 4003
