@@ -167,8 +167,9 @@ class LoginLimiter:
     in-memory count would give an attacker that many times the attempts.
 
     The console uses ``attempt`` → (password check) → ``succeeded`` on a right password; a wrong one
-    leaves the reservation standing as its failure. ``blocked``/``failed`` are the plain count and
-    record (a check followed later by a record is racy under concurrency; ``attempt`` is not)."""
+    leaves the reservation standing as its failure. Deciding and recording in one step is what makes
+    the limit hold under concurrency: a check followed later by a record let simultaneous attempts
+    all pass the check."""
 
     def __init__(
         self, max_failures: int = 5, window_seconds: float = 300.0, clock: Callable[[], dt.datetime] = utcnow
@@ -195,9 +196,6 @@ class LoginLimiter:
         wait on, or deadlock over, each other's sweep."""
         expired = select(LoginFailure.id).where(LoginFailure.at <= now - self.window).with_for_update(skip_locked=True)
         db.execute(delete(LoginFailure).where(LoginFailure.id.in_(expired)))
-
-    def blocked(self, db: Session, *keys: str) -> bool:
-        return any(n >= self.max_failures for _key, n in self._counts(db, keys, self._clock()))
 
     def attempt(self, db: Session, *keys: str) -> LoginAttempt:
         """Decide and record a login attempt before its password is checked: under the keys' lock,
@@ -228,16 +226,9 @@ class LoginLimiter:
         db.commit()
         return LoginAttempt(ids, blocked=False)
 
-    def failed(self, db: Session, *keys: str) -> None:
-        """Count a failure under every key; failures older than the window are swept here."""
-        now = self._clock()
-        self._sweep(db, now)
-        db.add_all([LoginFailure(key=self._key(k), at=now) for k in keys])
-        db.flush()
-
-    def succeeded(self, db: Session, username_key: str, attempt: LoginAttempt | None = None) -> None:
+    def succeeded(self, db: Session, username_key: str, attempt: LoginAttempt) -> None:
         """A correct password clears the username's failures (not the address's) and withdraws
         ``attempt``'s reservation under every key. Caller commits."""
         db.execute(delete(LoginFailure).where(LoginFailure.key == self._key(username_key)))
-        if attempt is not None and attempt.ids:
+        if attempt.ids:
             db.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt.ids)))

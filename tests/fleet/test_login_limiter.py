@@ -49,23 +49,22 @@ def test_the_window_slides_and_old_failures_are_swept(fleet: Fleet) -> None:
     now = [dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)]
     limiter = LoginLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0])
     with fleet.ctx.sessions() as db:
-        limiter.failed(db, "user:a", "ip:1")
+        # Each attempt that goes ahead stands as a failure under its keys (a wrong password).
+        assert not limiter.attempt(db, "user:a", "ip:1").blocked
         now[0] += dt.timedelta(seconds=30)
-        limiter.failed(db, "user:a", "ip:2")
-        db.commit()
-        assert limiter.blocked(db, "user:a")
-        assert not limiter.blocked(db, "ip:1")
-        now[0] += dt.timedelta(seconds=31)  # the first failure left the window
-        assert not limiter.blocked(db, "user:a")
-        limiter.failed(db, "user:b")
-        db.commit()
-        assert sorted((row.key for row in db.query(LoginFailure)), key=str) == ["ip:2", "user:a", "user:b"]
+        assert not limiter.attempt(db, "user:a", "ip:2").blocked
+        assert limiter.attempt(db, "user:a").blocked  # two failures in the window
+        assert not limiter.attempt(db, "ip:1").blocked  # one so far: this is its second
+        now[0] += dt.timedelta(seconds=31)  # the first attempt's failures left the window
+        assert not limiter.attempt(db, "user:a").blocked
+        # Swept: the two failures of the first attempt. Kept: three at 30 s, one at 61 s.
+        keys = sorted(row.key for row in db.query(LoginFailure))
+        assert keys == ["ip:1", "ip:2", "user:a", "user:a"]
 
 
 def test_long_keys_are_cut_to_the_column(fleet: Fleet) -> None:
     limiter = LoginLimiter(max_failures=1)
     key = "user:" + "x" * 200
     with fleet.ctx.sessions() as db:
-        limiter.failed(db, key)
-        db.commit()
-        assert limiter.blocked(db, key)
+        assert not limiter.attempt(db, key).blocked
+        assert limiter.attempt(db, key).blocked
