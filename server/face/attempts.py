@@ -79,26 +79,19 @@ def failures_today(db: Session, ssn: str, day: dt.date | None = None) -> int:
     return int(value or 0)
 
 
-def is_locked(db: Session, ssn: str, max_failures: int = MAX_FAILURES_PER_DAY) -> bool:
-    """True when ``ssn`` has no face verification attempt left today."""
-    return failures_today(db, ssn) >= max_failures
-
-
-def _increment(db: Session, ssn: str, day: dt.date, now: dt.datetime, below: int | None) -> bool:
-    """``failures += 1`` on the row of (ssn, day), only while ``failures < below`` when given.
+def _increment(db: Session, ssn: str, day: dt.date, now: dt.datetime, below: int) -> bool:
+    """``failures += 1`` on the row of (ssn, day), only while ``failures < below``.
 
     The condition is evaluated by the database on the row it locks for the update: PostgreSQL
     re-checks it on the newest row version after a concurrent update commits (READ COMMITTED),
     SQLite runs one writer at a time. Either way two transactions cannot both take the last slot.
     """
-    statement = update(FaceAttempt).where(FaceAttempt.ssn == ssn, FaceAttempt.day == day)
-    if below is not None:
-        statement = statement.where(FaceAttempt.failures < below)
+    statement = update(FaceAttempt).where(FaceAttempt.ssn == ssn, FaceAttempt.day == day, FaceAttempt.failures < below)
     return bool(db.execute(statement.values(failures=FaceAttempt.failures + 1, updated_at=now)).rowcount)
 
 
-def _count_one(db: Session, ssn: str, day: dt.date, below: int | None) -> int | None:
-    """Increment (conditionally) or insert the day's first row and commit; returns the day's count
+def _count_one(db: Session, ssn: str, day: dt.date, below: int) -> int | None:
+    """Increment (while below ``below``) or insert the day's first row and commit; returns the day's count
     right after this increment (read before committing, while the row is still ours), None when
     the limit is reached.
 
@@ -106,7 +99,7 @@ def _count_one(db: Session, ssn: str, day: dt.date, below: int | None) -> int | 
     conflict) falls back to the increment. The caller's open transaction is ended first: on SQLite
     a transaction that has read cannot become a writer after another one committed.
     """
-    if below is not None and below <= 0:
+    if below <= 0:
         return None
     db.commit()
     now = dt.datetime.now(dt.UTC)
@@ -119,7 +112,7 @@ def _count_one(db: Session, ssn: str, day: dt.date, below: int | None) -> int | 
         # given back) since the update, in which case the update is simply tried again.
         current = db.scalar(select(FaceAttempt.failures).where(FaceAttempt.ssn == ssn, FaceAttempt.day == day))
         if current is not None:
-            if below is not None and current >= below:
+            if current >= below:
                 db.commit()
                 return None
             db.commit()
@@ -167,18 +160,3 @@ def release_attempt(db: Session, reservation: Reservation) -> None:
     except SQLAlchemyError:
         logger.exception("face attempt not given back", extra={"ssn": mask_ssn(reservation.ssn)})
         db.rollback()
-
-
-def record_failure(db: Session, ssn: str, day: dt.date | None = None) -> int:
-    """Count one failed verification (no limit check) and commit; returns the day's failures.
-
-    For callers that verified without a reservation; the endpoint reserves instead
-    (:func:`reserve_attempt`), which keeps the limit under concurrency.
-    """
-    day = day or china_today()
-    count = _count_one(db, ssn, day, None)
-    if count is None:  # only when the row kept changing under us three times; read what is there
-        count = failures_today(db, ssn, day)
-        db.commit()
-    logger.info("face verification failed", extra={"ssn": mask_ssn(ssn), "failures_today": count})
-    return count
