@@ -55,8 +55,8 @@ def _measure(quick: bool) -> list[dict]:
 def _card():
     import datetime as dt
 
+    from common.ssn import make_ssn
     from drivers.card.simulator import CardProfile, VirtualSocialSecurityCard
-    from kiosk.ssn import make_ssn
 
     profile = CardProfile(
         ssn=make_ssn("330106", dt.date(1985, 3, 12), 123),

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from common.ssn import mask_name
 from kiosk.models import card_data_from_json
-from kiosk.ssn import mask_name
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import logging
 import sys
 from pathlib import Path
 
+from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from kiosk.errors import BackendRejected, KioskError
 from kiosk.i18n import tr
-from kiosk.ssn import InvalidSSN, mask_ssn, validate_ssn
 
 logger = logging.getLogger(__name__)
 

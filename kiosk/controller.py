@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from common.ssn import mask_ssn
 from kiosk.announcements import AnnouncementBoard, utc_now
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError, PrinterError
@@ -32,7 +33,6 @@ from kiosk.i18n import tr
 from kiosk.models import CardData, PinResult
 from kiosk.ports import Backend, CardPort, CardSession, FacePort, PreviewPort, PrinterPort
 from kiosk.services import CATALOGUE, contribution_records, insurance_records, period_back
-from kiosk.ssn import mask_ssn
 from kiosk.state import KioskState, MenuItem, Message, Screen
 from kiosk.worker import Worker
 

@@ -12,8 +12,8 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from common.ssn import mask_name, mask_ssn
 from kiosk.documents import Column, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
-from kiosk.ssn import mask_name, mask_ssn
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.ssn import mask_card_number, mask_name, mask_ssn
+from common.ssn import mask_card_number, mask_name, mask_ssn
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk.ssn import mask_card_number, mask_ssn
+from common.ssn import mask_card_number, mask_ssn
 from server import certificates as certs
 from server.auth import enroll, invalid_token, utcnow
 from server.context import GatewayContext, get_ctx, get_db, get_terminal, get_token_hash, in_thread

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk.ssn import mask_name, mask_ssn
+from common.ssn import mask_name, mask_ssn
 from server.api import SessionId, _as_utc, open_session, session_person
 from server.auth import utcnow
 from server.certificates import CHINA_TZ, region_name

@@ -16,7 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from kiosk.ssn import mask_name, mask_ssn
+from common.ssn import mask_name, mask_ssn
 from server.auth import CODE_ALPHABET
 from server.demo_data import REGION_NAMES
 from server.errors import ApiError

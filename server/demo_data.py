@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from kiosk.ssn import make_ssn
+from common.ssn import make_ssn
 
 logger = logging.getLogger(__name__)
 

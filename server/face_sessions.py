@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.ssn import InvalidSSN, mask_ssn, validate_ssn
+from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from server.api import check_card_holder, open_resident_session, person_out
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError, ErrorBody

@@ -2,7 +2,7 @@
 
 Every record becomes one JSON object per line: time, level, logger, message, request_id and
 any ``extra=`` fields. Personal data never goes in: callers log masked values only
-(kiosk.ssn.mask_ssn) and the access log records the path without its query string.
+(common.ssn.mask_ssn) and the access log records the path without its query string.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kiosk.ssn import InvalidSSN, validate_ssn
+from common.ssn import InvalidSSN, validate_ssn
 
 logger = logging.getLogger(__name__)
 

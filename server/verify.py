@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from kiosk.ssn import mask_name, mask_ssn
+from common.ssn import mask_name, mask_ssn
 from server.certificates import CHINA_TZ, KIND_TITLES
 from server.context import get_db
 from server.errors import COMMON_ERROR_RESPONSES

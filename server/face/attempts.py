@@ -25,7 +25,7 @@ from sqlalchemy import Date, DateTime, Integer, String, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from kiosk.ssn import mask_ssn
+from common.ssn import mask_ssn
 from server.models import Base
 
 logger = logging.getLogger(__name__)

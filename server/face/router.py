@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kiosk.ssn import mask_ssn
+from common.ssn import mask_ssn
 from server.face.verifier import DEFAULT_THRESHOLD, FaceImageError, FaceVerifier, default_verifier
 
 logger = logging.getLogger(__name__)

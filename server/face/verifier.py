@@ -22,7 +22,7 @@ import cv2
 import dlib
 import numpy as np
 
-from kiosk.face_models import RESNET, SHAPE_5, model_path
+from common.face_models import RESNET, SHAPE_5, model_path
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def warm_up() -> bool:
     arriving meanwhile waits for this load instead of starting its own. Idempotent (a second call
     costs nothing) and never raises: a failure is logged, nothing is remembered, and the first
     request then fails with the same error it would have without warm-up (e.g.
-    :class:`kiosk.face_models.FaceModelsMissing` naming the missing file).
+    :class:`common.face_models.FaceModelsMissing` naming the missing file).
     """
     started = time.perf_counter()
     try:

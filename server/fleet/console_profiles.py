@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.ssn import mask_name, mask_ssn
+from common.ssn import mask_name, mask_ssn
 from server.context import get_db
 from server.fleet import service
 from server.fleet.console_base import SECURITY_HEADERS, Staff, csrf_valid, current_staff, refuse, render

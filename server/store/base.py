@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from kiosk.ssn import mask_ssn
+from common.ssn import mask_ssn
 
 logger = logging.getLogger(__name__)
 

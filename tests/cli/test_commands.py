@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from common.ssn import is_valid_ssn
 from drivers.printer.decode import decode_escpos
-from kiosk.ssn import is_valid_ssn
 
 REPO = Path(__file__).resolve().parents[2]
 CARD_KEYS = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from common.ssn import make_ssn
 from kiosk.config import load_config, parse_override
 from kiosk.controller import KioskController
 from kiosk.errors import CardError, CardErrorKind, PrinterError
 from kiosk.models import CardData, PinResult
-from kiosk.ssn import make_ssn
 from kiosk.worker import InlineWorker
 
 

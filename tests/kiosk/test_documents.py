@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from common.ssn import mask_ssn
 from kiosk.documents import (
     Column,
     Cut,
@@ -28,7 +29,6 @@ from kiosk.documents import (
     wrap,
 )
 from kiosk.layouts import build_certificate_document, build_receipt_document, reprint_document
-from kiosk.ssn import mask_ssn
 from tests.drivers.printer.samples import SSN, VERIFY_URL, make_certificate, make_receipt
 
 

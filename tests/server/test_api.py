@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kiosk.ssn import make_ssn, mask_ssn
+from common.ssn import make_ssn, mask_ssn
 from server import certificates as certs
 from server.auth import create_terminal
 from server.models import Certificate, ResidentSession

@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from kiosk.ssn import is_valid_ssn
+from common.ssn import is_valid_ssn
 from server.demo_data import REGION_NAMES, demo_pin, generate_people
 
 AS_OF = dt.date(2026, 6, 15)

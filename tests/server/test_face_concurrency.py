@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 import server.face_sessions as face_sessions
-from kiosk.ssn import make_ssn
+from common.ssn import make_ssn
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.db import make_engine, make_session_factory

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
+from common.ssn import make_ssn
 from drivers.camera.synth import FaceSynth, Pose, astronaut_bgr, lfw_face_bgr
-from kiosk.ssn import make_ssn
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.face.attempts import FaceAttempt, failures_today

@@ -12,8 +12,8 @@ import dlib
 import pytest
 
 import server.face.verifier as verifier_module
+from common.face_models import FaceModelsMissing
 from drivers.camera.synth import astronaut_bgr
-from kiosk.face_models import FaceModelsMissing
 from server.auth import create_terminal, enroll
 from server.face.verifier import default_verifier, start_warm_up, warm_up
 from tests.server.conftest import Gateway

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from kiosk.ssn import make_ssn
+from common.ssn import make_ssn
 from server.db import ReadConnections
 from server.models import Person, ResidentSession
 from server.session_seen import LastSeenWriter

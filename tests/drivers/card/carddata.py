@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from common.ssn import make_ssn
 from kiosk.models import CardData
-from kiosk.ssn import make_ssn
 
 
 def make_card_data(

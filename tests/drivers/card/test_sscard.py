@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from common.ssn import make_ssn
 from drivers.card.sscard import read_card, verify_pin
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.models import PinResult
-from kiosk.ssn import make_ssn
 
 SELECT_DF = "00A404000F" + "73 78 31 2E 73 68 2E C9 E7 BB E1 B1 A3 D5 CF"
 SELECT_EF05 = "00 A4 02 00 02 EF 05"

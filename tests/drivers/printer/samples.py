@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kiosk.ssn import make_ssn
+from common.ssn import make_ssn
 
 SSN = make_ssn("441900", dt.date(1985, 3, 14), 123)  # 东莞
 VERIFY_URL = "https://renshe.example.cn/v/DG2026000123?c=7K4QX2"

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.ssn import (
+from common.ssn import (
     InvalidSSN,
     check_digit,
     gender_of,

