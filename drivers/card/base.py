@@ -18,10 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
-
-if TYPE_CHECKING:
-    from drivers.card.simulator import VirtualCard
 
 logger = logging.getLogger(__name__)
 
@@ -68,18 +64,3 @@ class CardReader(ABC):
         SCardGetStatusChange so an insertion is reported as soon as pcscd sees it. Never raises.
         """
         time.sleep(timeout)
-
-
-@runtime_checkable
-class CardSlot(Protocol):
-    """Something the demo dock can put a virtual card into or pull it out of.
-
-    Implemented by SimulatedCardReader (in-process) and VpcdCardBridge (through real pcscd).
-    """
-
-    @property
-    def inserted_card(self) -> VirtualCard | None: ...
-
-    def insert(self, card: VirtualCard) -> None: ...
-
-    def remove(self) -> None: ...

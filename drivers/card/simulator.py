@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from common.ssn import mask_ssn
 from drivers.card.apdu import encode_bcd, encode_date, encode_record, encode_text
@@ -115,6 +116,23 @@ class VirtualCard:
 
     def _answer(self, apdu: bytes) -> bytes:
         return _sw(0x6D00)
+
+
+@runtime_checkable
+class CardSlot(Protocol):
+    """Something the demo dock can put a virtual card into or pull it out of.
+
+    Implemented by SimulatedCardReader (in-process) and VpcdCardBridge (through real pcscd). It
+    lives beside VirtualCard, not in ``base``, so imports run one way: simulator → sscard → apdu
+    → base (``base`` naming VirtualCard, even for type checking only, closed a circle).
+    """
+
+    @property
+    def inserted_card(self) -> VirtualCard | None: ...
+
+    def insert(self, card: VirtualCard) -> None: ...
+
+    def remove(self) -> None: ...
 
 
 @dataclass

@@ -1,10 +1,12 @@
-"""The 社会保障卡 protocol (LD/T 32, DESIGN.md §2) over any CardConnection.
+"""The 社会保障卡 protocol (LD/T 32) over any CardConnection.
 
 Public API:
 - ``read_card(conn) -> CardData``: SELECT the SSSE DF by name, SELECT EF05, read its records by
   tag, SELECT EF06, read its records, decode and validate (SSN check digit, dates, codes).
 - ``verify_pin(conn, pin) -> PinResult``: VERIFY ``00 20 00 00 03 <6 digits BCD>``.
-- ``SocialSecurityCardSession`` / ``ReaderCardPort``: kiosk.ports adapters for the flows.
+
+The kiosk.ports adapters over this protocol are ``drivers.factory.CardPortAdapter`` /
+``CardSessionAdapter``.
 
 Records are read with ``00 B2 <tag> 00 <Le>``.  Le is the standard field length + 2 (tag, len);
 cards whose record is longer or shorter (older spec versions, F-padded codes) answer 6Cxx or a
@@ -15,7 +17,6 @@ The ATR is never looked at: a card is a 社保卡 when its SSSE DF can be select
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from drivers.card.apdu import (
@@ -28,7 +29,7 @@ from drivers.card.apdu import (
     exchange,
     parse_record,
 )
-from drivers.card.base import CardConnection, CardReader
+from drivers.card.base import CardConnection
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.models import CardData, PinResult
 
@@ -159,37 +160,3 @@ def verify_pin(conn: CardConnection, pin: str, *, select: bool = True) -> PinRes
         logger.info("PIN blocked (%04X)", resp.sw)
         return PinResult(ok=False, tries_left=0, blocked=True)
     raise _unexpected("VERIFY", resp)
-
-
-class SocialSecurityCardSession:
-    """kiosk.ports.CardSession over one CardConnection, kept for a resident session."""
-
-    def __init__(self, conn: CardConnection) -> None:
-        self._conn = conn
-        self._selected = False
-
-    def read(self) -> CardData:
-        card = read_card(self._conn)
-        self._selected = True
-        return card
-
-    def verify_pin(self, pin: str) -> PinResult:
-        return verify_pin(self._conn, pin, select=not self._selected)
-
-    def close(self) -> None:
-        self._conn.disconnect()
-
-
-class ReaderCardPort:
-    """kiosk.ports.CardPort: open a session on the card in ``reader``."""
-
-    def __init__(
-        self,
-        reader: CardReader,
-        session_factory: Callable[[CardConnection], SocialSecurityCardSession] = SocialSecurityCardSession,
-    ) -> None:
-        self.reader = reader
-        self._factory = session_factory
-
-    def open_card(self) -> SocialSecurityCardSession:
-        return self._factory(self.reader.connect())

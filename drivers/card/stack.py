@@ -16,7 +16,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drivers.card.base import CardReader, CardSlot
+from drivers.card.base import CardReader
+from drivers.card.simulator import CardSlot
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,8 @@ from drivers.card.simulator import (
     NonSocialSecurityCard,
     VirtualSocialSecurityCard,
 )
-from drivers.card.sscard import SSSE_DF_NAME, ReaderCardPort, read_card, verify_pin
+from drivers.card.sscard import SSSE_DF_NAME, read_card, verify_pin
+from drivers.factory import CardPortAdapter
 from kiosk.errors import CardError, CardErrorKind
 from tests.drivers.card.carddata import make_card_data
 
@@ -178,7 +179,7 @@ def test_removed_card_old_connection_fails():
 def test_pin_counter_and_block():
     reader = SimulatedCardReader()
     reader.insert(vcard())
-    session = ReaderCardPort(reader).open_card()
+    session = CardPortAdapter(reader).open_card()
     session.read()
     assert session.verify_pin("111111").tries_left == 2
     assert session.verify_pin("111111").tries_left == 1
