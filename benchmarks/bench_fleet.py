@@ -222,8 +222,7 @@ def _sign_verify(repeat: int) -> tuple[float, float]:
     """(sign+verify ms, canonical JSON only ms) for a typical bundle."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from kiosk.remote_config import verify_envelope
-    from server.fleet.signing import canonical_json, sign_bundle
+    from common.bundles import canonical_json, sign_bundle, verify_envelope
 
     key = Ed25519PrivateKey.generate()
     bundle = {

@@ -1,23 +1,17 @@
 """Typed errors. Each carries an i18n message key for the resident and a detail for the log.
 
 Screens show ``tr(error.message_key, lang)``; logs get ``error.detail`` (never personal data).
+``KioskError`` and ``ConfigError`` are defined in ``common.errors`` (the configuration schema, which
+the fleet manager shares, raises ConfigError) and re-exported here with the terminal's own errors.
 """
 
 from __future__ import annotations
 
 import enum
 
-
-class KioskError(Exception):
-    """Base of every error the flows turn into a message on screen."""
-
-    message_key: str = "error.generic"
-
-    def __init__(self, detail: str = "", *, message_key: str | None = None) -> None:
-        super().__init__(detail or self.message_key)
-        self.detail = detail
-        if message_key:
-            self.message_key = message_key
+# ConfigError is re-exported: the terminal's code catches it as one of kiosk.errors.
+from common.errors import ConfigError as ConfigError
+from common.errors import KioskError
 
 
 class CardErrorKind(enum.Enum):
@@ -75,9 +69,3 @@ class BackendRejected(BackendError):
         self.code = code
         self.message_zh = message_zh
         self.message_en = message_en
-
-
-class ConfigError(KioskError):
-    """Invalid configuration: names the key, the value and what was expected."""
-
-    message_key = "config.invalid"

@@ -1,10 +1,8 @@
 """The terminal's signed remote configuration: pin, verify, cache, and apply at the right moment.
 
 Trust: the fleet manager's Ed25519 public key is pinned in the data directory right after
-enrolment (``pin_server_key``). A bundle envelope is
-``{"bundle": {version, terminal_id, issued_at, config, origin}, "signature", "key_id"}``; the
-signature covers the canonical JSON of ``bundle`` (sorted keys, no spaces, UTF-8), exactly as
-``server/fleet/signing.py`` makes it.
+enrolment (``pin_server_key``). The envelope, its canonical JSON and its verification are
+``common.bundles``, shared with the server that signs it.
 
 A bundle is refused (``BundleRejected``, the last good one stays in force) when its signature
 does not verify against the pinned key, it names another terminal, its version is older than the
@@ -30,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from common.bundles import BundleRejected, verify_envelope
 from kiosk.config import KioskConfig
 from kiosk.errors import ConfigError
 
@@ -42,21 +40,6 @@ BUNDLE_FILE = "config-bundle.json"
 KEY_FILE = "fleet-server-key.json"
 # Section prefixes / exact keys a running kiosk can take without a restart.
 LIVE_KEYS = ("services.", "session.", "terminal.language", "printer.", "announcements.")
-
-
-class BundleRejected(ConfigError):
-    """A remote bundle was refused; ``reason`` is one of the REASONS. The last good config stays."""
-
-    message_key = "config.bundle_rejected"
-    REASONS = ("malformed", "no_pinned_key", "bad_signature", "wrong_terminal", "replayed", "invalid_values")
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-
-
-def canonical_json(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -106,31 +89,6 @@ def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[f"{prefix}{key}"] = value
     return out
-
-
-def verify_envelope(envelope: Any, public_key: Ed25519PublicKey | None, terminal_id: str) -> dict[str, Any]:
-    """The bundle inside a signed envelope, or BundleRejected (structure, key, signature, terminal)."""
-    if public_key is None:
-        raise BundleRejected("no_pinned_key", "enrol the terminal first (python main.py enroll)")
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("bundle"), dict):
-        raise BundleRejected("malformed", "no bundle object")
-    bundle = envelope["bundle"]
-    try:
-        signature = base64.b64decode(str(envelope.get("signature", "")), validate=True)
-        public_key.verify(signature, canonical_json(bundle))
-    except (InvalidSignature, binascii.Error, ValueError) as exc:
-        raise BundleRejected("bad_signature", type(exc).__name__) from exc
-    version = bundle.get("version")
-    if (
-        not isinstance(version, int)
-        or isinstance(version, bool)
-        or version < 0
-        or not isinstance(bundle.get("config"), dict)
-    ):
-        raise BundleRejected("malformed", "version or config missing")
-    if bundle.get("terminal_id") != terminal_id:
-        raise BundleRejected("wrong_terminal", f"bundle for {bundle.get('terminal_id')!r}")
-    return bundle
 
 
 @dataclass

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.errors import ConfigError
+from common.errors import ConfigError
 from server.context import get_db
 from server.fleet import service
 from server.fleet.console_base import (

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from kiosk.errors import ConfigError
+from common.errors import ConfigError
 from server.fleet.directory import Caller
 from server.fleet.models import ConfigProfile, FleetCommand, FleetTerminal, Heartbeat
 

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from common.errors import ConfigError
 from kiosk.config import DEFAULT_CONFIG_PATH, load_toml, validate_config
-from kiosk.errors import ConfigError
 from server.fleet.models import SCOPES, ConfigProfile, FleetTerminal
 from server.models import Terminal
 

@@ -29,7 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from kiosk.errors import ConfigError
+from common.bundles import key_id, public_key_b64, public_key_raw, sign_bundle
+from common.errors import ConfigError
 from server.auth import token_hash_of
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
@@ -37,7 +38,6 @@ from server.fleet import service
 from server.fleet.console import console_router
 from server.fleet.directory import Caller
 from server.fleet.models import FleetCommand
-from server.fleet.signing import key_id, public_key_b64, public_key_raw, sign_bundle
 from server.fleet.state import FleetState, client_ip, get_fleet, install_fleet
 from server.models import Terminal
 

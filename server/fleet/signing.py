@@ -6,17 +6,14 @@ created on first start. A bundle is::
     {"bundle": {"version", "terminal_id", "issued_at", "config", "origin"},
      "signature": base64(Ed25519(canonical_json(bundle))), "key_id": first 16 hex of sha256(pubkey)}
 
-``canonical_json`` is sorted keys, no spaces, UTF-8; ``kiosk/remote_config.py`` computes the same
-bytes to verify. The terminal pins the public key at enrolment (``GET /api/v1/terminal/server-key``)
+The envelope format, canonical JSON and signing are ``common.bundles``, which the terminal uses to
+verify. The terminal pins the public key at enrolment (``GET /api/v1/terminal/server-key``)
 and refuses a bundle whose version is not above the one it applied, so a replay is useless.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 from pathlib import Path
@@ -26,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
+from common.bundles import sign_bundle
 from server.fleet.models import FleetTerminal
 from server.fleet.profiles import Effective
 from server.fleet.profiles import effective_config as _effective_config
@@ -34,10 +32,6 @@ from server.models import Terminal
 logger = logging.getLogger(__name__)
 
 KEY_FILE = "fleet_signing_key.pem"
-
-
-def canonical_json(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
@@ -61,23 +55,6 @@ def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
     return loaded
-
-
-def public_key_raw(key: Ed25519PrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def public_key_b64(key: Ed25519PrivateKey) -> str:
-    return base64.b64encode(public_key_raw(key)).decode("ascii")
-
-
-def key_id(key: Ed25519PrivateKey) -> str:
-    return hashlib.sha256(public_key_raw(key)).hexdigest()[:16]
-
-
-def sign_bundle(key: Ed25519PrivateKey, bundle: dict[str, Any]) -> dict[str, Any]:
-    signature = key.sign(canonical_json(bundle))
-    return {"bundle": bundle, "signature": base64.b64encode(signature).decode("ascii"), "key_id": key_id(key)}
 
 
 def effective_config(db: Session, terminal: Terminal, fleet: FleetTerminal | None) -> Effective:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from common.bundles import public_key_b64
 from kiosk.config import load_config
 from kiosk.errors import BackendRejected, BackendUnavailable
 from kiosk.fleet_client import (
@@ -21,7 +22,6 @@ from kiosk.remote_config import RemoteConfig, pin_server_key
 from server.fleet import service
 from server.fleet.models import FleetCommand, FleetTerminal
 from server.fleet.profiles import save_profile
-from server.fleet.signing import public_key_b64
 from tests.fleet.conftest import REGION_A, LiveServer, SimTerminal, stop_live, wait_for
 
 

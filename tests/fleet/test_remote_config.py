@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from common.bundles import BundleRejected, public_key_b64, sign_bundle
 from kiosk.config import KioskConfig, load_config
 from kiosk.remote_config import (
     BUNDLE_FILE,
     KEY_FILE,
-    BundleRejected,
     ConfigApplier,
     RemoteConfig,
     load_pinned_key,
     pin_server_key,
 )
-from server.fleet.signing import load_or_create_key, public_key_b64, sign_bundle
+from server.fleet.signing import load_or_create_key
 
 
 def make_bundle(key: Ed25519PrivateKey, version: int, config: dict[str, Any], terminal_id: str = "T1") -> dict:

@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from kiosk.remote_config import verify_envelope
+from common.bundles import verify_envelope
 from server.fleet import heartbeats, service
 from server.fleet.models import FleetTerminal, Heartbeat
 from server.fleet.profiles import save_profile
