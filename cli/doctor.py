@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from kiosk.errors import CardErrorKind, KioskError
+from kiosk.printer_status import PrinterStatus
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +24,11 @@ CARD_FIXES = {
     CardErrorKind.NO_READER: "plug in the card reader, or set card.reader to a name listed by pcsc_scan",
 }
 PRINTER_FIXES = {
-    "NO_PAPER": "load a new paper roll",
-    "PAPER_NEAR_END": "paper is running low: load a new roll soon",
-    "COVER_OPEN": "close the printer cover",
-    "OFFLINE": "check the printer's power and cable/network (printer.host, printer.port in the config)",
-    "ERROR": "power-cycle the printer; if it persists, call for service",
+    PrinterStatus.NO_PAPER: "load a new paper roll",
+    PrinterStatus.PAPER_NEAR_END: "paper is running low: load a new roll soon",
+    PrinterStatus.COVER_OPEN: "close the printer cover",
+    PrinterStatus.OFFLINE: "check the printer's power and cable/network (printer.host, printer.port in the config)",
+    PrinterStatus.ERROR: "power-cycle the printer; if it persists, call for service",
 }
 
 
@@ -64,14 +65,13 @@ def card_check(reader: Any) -> Check:
 
 def printer_check(printer: Any) -> Check:
     try:
-        status = printer.status()
+        status = PrinterStatus.parse(printer.status())
     except Exception as exc:
-        return Check("printer 打印机", False, str(exc), PRINTER_FIXES["OFFLINE"])
-    ok = bool(getattr(status, "usable", False))
-    warn = status.name == "PAPER_NEAR_END"
-    return Check(
-        "printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status.name, "") if not ok or warn else ""
-    )
+        return Check("printer 打印机", False, str(exc), PRINTER_FIXES[PrinterStatus.OFFLINE])
+    # the doctor asked the printer itself: only a real answer that it can print passes
+    ok = status.checked_usable
+    warn = status is PrinterStatus.PAPER_NEAR_END
+    return Check("printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status, "") if not ok or warn else "")
 
 
 def camera_check(camera: Any) -> Check:

@@ -12,6 +12,7 @@ import enum
 # ConfigError is re-exported: the terminal's code catches it as one of kiosk.errors.
 from common.errors import ConfigError as ConfigError
 from common.errors import KioskError
+from kiosk.printer_status import PrinterStatus
 
 
 class CardErrorKind(enum.Enum):
@@ -37,11 +38,16 @@ class CardError(KioskError):
 
 
 class PrinterError(KioskError):
-    """The printer cannot print now; ``status`` is a drivers.printer PrinterStatus value name."""
+    """The printer cannot print now; ``status`` is the PrinterStatus that stopped it.
 
-    def __init__(self, status: str, detail: str = "") -> None:
-        super().__init__(detail or status, message_key=f"printer.{status.lower()}")
-        self.status = status
+    A status string (name or value, e.g. "NO_PAPER") is still accepted and converted, for callers
+    not yet moved to the enum; an unknown string becomes ERROR.
+    """
+
+    def __init__(self, status: PrinterStatus | str, detail: str = "") -> None:
+        member = PrinterStatus.parse(status)
+        super().__init__(detail or member.name, message_key=member.reason_key)
+        self.status: PrinterStatus = member
 
 
 class BackendError(KioskError):

@@ -19,17 +19,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.printer_status import PrinterStatus
+
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_CHARS = 200
-# drivers.printer.PrinterStatus value → (status, paper)
-_PRINTER_STATES: dict[str, tuple[str, str]] = {
-    "ready": ("ok", "ok"),
-    "paper_near_end": ("ok", "near_end"),
-    "no_paper": ("error", "out"),
-    "cover_open": ("error", "unknown"),
-    "offline": ("offline", "unknown"),
-    "error": ("error", "unknown"),
+# PrinterStatus → (status, paper) as the fleet manager's HeartbeatIn spells them
+_PRINTER_STATES: dict[PrinterStatus, tuple[str, str]] = {
+    PrinterStatus.UNKNOWN: ("unknown", "unknown"),
+    PrinterStatus.READY: ("ok", "ok"),
+    PrinterStatus.PAPER_NEAR_END: ("ok", "near_end"),
+    PrinterStatus.NO_PAPER: ("error", "out"),
+    PrinterStatus.COVER_OPEN: ("error", "unknown"),
+    PrinterStatus.OFFLINE: ("offline", "unknown"),
+    PrinterStatus.ERROR: ("error", "unknown"),
 }
 
 
@@ -46,13 +49,14 @@ class DeviceReport:
         return out
 
 
-def printer_report(status: Any) -> DeviceReport:
-    """A report from a ``PrinterStatus`` (or its value string); None means never checked."""
-    if status is None:
+def printer_report(status: PrinterStatus | str | None) -> DeviceReport:
+    """A report from a ``PrinterStatus`` (a name or value string is parsed); None or UNKNOWN means
+    never checked."""
+    member = PrinterStatus.parse(status) if status is not None else PrinterStatus.UNKNOWN
+    if member is PrinterStatus.UNKNOWN:
         return DeviceReport("unknown", "not checked yet", "unknown")
-    value = str(getattr(status, "value", status)).lower()
-    state, paper = _PRINTER_STATES.get(value, ("error", "unknown"))
-    return DeviceReport(state, value, paper)
+    state, paper = _PRINTER_STATES[member]
+    return DeviceReport(state, member.value, paper)
 
 
 DeviceProvider = Callable[[], DeviceReport]

@@ -109,6 +109,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh_TW": "列印未完成，已保存，可在印表機恢復後補打",
         "en": "Printing did not finish. It is saved and can be reprinted once the printer is fixed",
     },
+    # A staff command (test page, reprints) waits while a resident is being served
+    "print.staff_deferred": {
+        "zh_CN": "正在为群众办理业务，请稍后再试",
+        "zh_TW": "正在為民眾辦理業務，請稍後再試",
+        "en": "A resident is being served. Please try again later",
+    },
     # End of session
     "remove_card.title": {"zh_CN": "请取走您的社保卡", "zh_TW": "請取走您的社保卡", "en": "Please take your card"},
     "idle.title": {"zh_CN": "您还在吗？", "zh_TW": "您還在嗎？", "en": "Are you still there?"},
@@ -243,6 +249,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "Card service not running. Please ask staff",
     },
     # Printer
+    "printer.unknown": {"zh_CN": "打印机状态未知", "zh_TW": "印表機狀態未知", "en": "Printer status unknown"},
     "printer.ready": {"zh_CN": "打印机正常", "zh_TW": "印表機正常", "en": "Printer ready"},
     "printer.paper_near_end": {"zh_CN": "打印纸即将用完", "zh_TW": "列印紙即將用完", "en": "Paper running low"},
     "printer.no_paper": {"zh_CN": "打印机缺纸", "zh_TW": "印表機缺紙", "en": "Printer out of paper"},

@@ -7,8 +7,10 @@ never issued again. Every state change is committed before the next step, so aft
 
 What it holds (data protection): per job the serial, kind, state, times, a failure reason, and
 ``doc_json`` — the certificate content, which is the minimum needed to reprint it (it contains
-the resident's name and 社会保障号码). Nothing else about residents is stored. Confirmed jobs drop
-their ``doc_json`` at once, and ``purge()`` deletes confirmed rows (and abandoned ones) older than
+the resident's name and 社会保障号码), and ``request_key``, the caller's hash of "this resident, this
+certificate kind, this period" (never the SSN itself), so a resident asking again for a certificate
+whose print was interrupted gets that one reprinted instead of a new serial. Nothing else about
+residents is stored. Confirmed and abandoned jobs drop their ``doc_json`` and ``request_key`` at once, and ``purge()`` deletes confirmed rows (and abandoned ones) older than
 ``retention_days``. The file is created with mode 0600 (readable by the kiosk's user alone).
 """
 
@@ -38,11 +40,16 @@ CREATE TABLE IF NOT EXISTS print_jobs (
     attempts     INTEGER NOT NULL DEFAULT 0,
     reason       TEXT,
     created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
+    updated_at   TEXT NOT NULL,
+    request_key  TEXT
 );
 CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs(state);
 CREATE INDEX IF NOT EXISTS print_jobs_serial ON print_jobs(serial);
 """
+# after the request_key migration: an older file has no such column when _SCHEMA runs
+_REQUEST_KEY_INDEX = "CREATE INDEX IF NOT EXISTS print_jobs_request_key ON print_jobs(request_key)"
+_COLUMNS = "job_id, serial, kind, state, doc_json, attempts, reason, created_at, updated_at, request_key"
+_PENDING = (ISSUED, SENT, FAILED)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class Job:
     reason: str | None
     created_at: str
     updated_at: str
+    request_key: str | None = None
 
     @property
     def is_reprint(self) -> bool:
@@ -82,6 +90,20 @@ class PrintJournal:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # survive a power cut: the state is the point
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a journal file written by an older version up to this schema (in place)."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(print_jobs)")}
+        if "request_key" not in columns:
+            try:
+                self._db.execute("ALTER TABLE print_jobs ADD COLUMN request_key TEXT")
+                logger.info("journal %s: added column request_key", self.path.name)
+            except sqlite3.OperationalError as exc:
+                # another process (a CLI tool beside the app) may have added it a moment ago
+                if "duplicate column" not in str(exc):
+                    raise
+        self._db.execute(_REQUEST_KEY_INDEX)
 
     def close(self) -> None:
         with self._lock:
@@ -94,25 +116,31 @@ class PrintJournal:
         self.close()
 
     # ------------------------------------------------------------------ lifecycle
-    def record_issued(self, serial: str, kind: str, doc_json: str) -> int:
+    def record_issued(self, serial: str, kind: str, doc_json: str, request_key: str | None = None) -> int:
         """A certificate came back from the server: keep it before anything is printed.
 
-        The same serial still pending is not recorded twice: its existing job id is returned.
+        The same serial still pending is not recorded twice: its existing job id is returned (its
+        content and, when given, its ``request_key`` are updated). ``request_key`` is a hash the
+        caller made (see ``unfinished_for``); "" or None stores nothing.
         """
+        key = request_key or None
         with self._lock:
             row = self._db.execute(
                 "SELECT job_id FROM print_jobs WHERE serial = ? AND state IN (?, ?, ?) ORDER BY job_id DESC LIMIT 1",
-                (serial, ISSUED, SENT, FAILED),
+                (serial, *_PENDING),
             ).fetchone()
             if row is not None and serial:
                 self._db.execute(
-                    "UPDATE print_jobs SET doc_json = ?, updated_at = ? WHERE job_id = ?", (doc_json, _now(), row[0])
+                    "UPDATE print_jobs SET doc_json = ?, request_key = COALESCE(?, request_key), updated_at = ? "
+                    "WHERE job_id = ?",
+                    (doc_json, key, _now(), row[0]),
                 )
                 return int(row[0])
             now = _now()
             cursor = self._db.execute(
-                "INSERT INTO print_jobs(serial, kind, state, doc_json, created_at, updated_at) VALUES (?,?,?,?,?,?)",
-                (serial, kind, ISSUED, doc_json, now, now),
+                "INSERT INTO print_jobs(serial, kind, state, doc_json, created_at, updated_at, request_key) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (serial, kind, ISSUED, doc_json, now, now, key),
             )
             job_id = int(cursor.lastrowid or 0)
         logger.info("journal: job %d issued (%s %s)", job_id, kind, serial)
@@ -123,10 +151,11 @@ class PrintJournal:
         self._set(job_id, SENT, None, bump=True)
 
     def mark_confirmed(self, job_id: int) -> None:
-        """The printer reported a good state after the job: done; the content is dropped."""
+        """The printer reported a good state after the job: done; the content and key are dropped."""
         with self._lock:
             self._db.execute(
-                "UPDATE print_jobs SET state = ?, doc_json = NULL, reason = NULL, updated_at = ? WHERE job_id = ?",
+                "UPDATE print_jobs SET state = ?, doc_json = NULL, request_key = NULL, reason = NULL, updated_at = ? "
+                "WHERE job_id = ?",
                 (CONFIRMED, _now(), job_id),
             )
         logger.info("journal: job %d confirmed", job_id)
@@ -136,10 +165,11 @@ class PrintJournal:
         self._set(job_id, FAILED, reason[:200], bump=False)
 
     def mark_abandoned(self, job_id: int, reason: str = "abandoned") -> None:
-        """Staff gave up on a job: it leaves ``pending()`` and its content is dropped."""
+        """Staff gave up on a job: it leaves ``pending()`` and its content and key are dropped."""
         with self._lock:
             self._db.execute(
-                "UPDATE print_jobs SET state = ?, doc_json = NULL, reason = ?, updated_at = ? WHERE job_id = ?",
+                "UPDATE print_jobs SET state = ?, doc_json = NULL, request_key = NULL, reason = ?, updated_at = ? "
+                "WHERE job_id = ?",
                 (ABANDONED, reason[:200], _now(), job_id),
             )
 
@@ -155,10 +185,22 @@ class PrintJournal:
     # ------------------------------------------------------------------ queries
     def get(self, job_id: int) -> Job | None:
         with self._lock:
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE job_id = ?", (job_id,)).fetchone()
+        return Job(*row) if row else None
+
+    def unfinished_for(self, request_key: str) -> Job | None:
+        """The newest pending job (issued, sent or failed) recorded under ``request_key``, or None.
+
+        Why: a resident whose print was interrupted and who asks again for the same certificate
+        and period must get that job reprinted (补打, same serial), never a second certificate.
+        """
+        if not request_key:
+            return None
+        with self._lock:
             row = self._db.execute(
-                "SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
-                "updated_at FROM print_jobs WHERE job_id = ?",
-                (job_id,),
+                f"SELECT {_COLUMNS} FROM print_jobs WHERE request_key = ? AND state IN (?, ?, ?) "
+                "ORDER BY job_id DESC LIMIT 1",
+                (request_key, *_PENDING),
             ).fetchone()
         return Job(*row) if row else None
 
@@ -166,9 +208,7 @@ class PrintJournal:
         """Jobs issued or sent (or failed) but not confirmed: to reprint, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT job_id, serial, kind, state, doc_json, attempts, reason, created_at, "
-                "updated_at FROM print_jobs WHERE state IN (?, ?, ?) ORDER BY job_id",
-                (ISSUED, SENT, FAILED),
+                f"SELECT {_COLUMNS} FROM print_jobs WHERE state IN (?, ?, ?) ORDER BY job_id", _PENDING
             ).fetchall()
         return [Job(*row) for row in rows]
 
@@ -193,12 +233,66 @@ class _Printer(Protocol):
     def print_document(self, doc: Any) -> None: ...
 
 
+DocumentBuilder = Callable[[str, str], Any]
+
+
+def reprint_job(
+    journal: PrintJournal,
+    printer: _Printer,
+    job: Job,
+    lang: str = "zh_CN",
+    builder: DocumentBuilder | None = None,
+    fetch: Callable[[Job], dict[str, Any] | None] | None = None,
+) -> bool:
+    """Reprint one pending job as 补打 / REPRINT of its own serial: sent → printed → confirmed.
+
+    Returns True once confirmed on paper; False when nothing could be printed because nothing
+    readable is stored (the job is then abandoned, with the reason, so it never blocks the queue).
+    A printer failure marks the job failed (still pending) and is re-raised.
+    ``builder(doc_json, lang)`` makes the document (default ``kiosk.layouts.reprint_document``);
+    ``fetch``: see ``reprint_pending``.
+    """
+    import json
+
+    from kiosk.errors import KioskError
+
+    if builder is None:
+        from kiosk.layouts import reprint_document  # lazily: the journal itself needs no layouts
+
+        builder = reprint_document
+
+    fresh = fetch(job) if fetch is not None else None
+    doc_json = json.dumps({**fresh, "reprint": True}, ensure_ascii=False) if fresh else job.doc_json
+    if not doc_json:
+        journal.mark_abandoned(job.job_id, "nothing stored to reprint")
+        return False
+    try:
+        document = builder(doc_json, lang)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        # corrupt stored content would fail every later attempt too and hold up the jobs behind it
+        logger.error("journal: job %d cannot be rebuilt for a reprint (%s): abandoned", job.job_id, type(exc).__name__)
+        journal.mark_abandoned(job.job_id, f"stored content unreadable: {type(exc).__name__}")
+        return False
+    journal.mark_sent(job.job_id)
+    try:
+        printer.print_document(document)
+    except Exception as exc:
+        reason = (exc.detail or exc.message_key) if isinstance(exc, KioskError) else type(exc).__name__
+        journal.mark_failed(job.job_id, reason)
+        raise
+    journal.mark_confirmed(job.job_id)
+    logger.info("journal: job %d reprinted (%s)", job.job_id, job.kind)
+    return True
+
+
 def reprint_pending(
     journal: PrintJournal,
     printer: _Printer,
     lang: str = "zh_CN",
     fetch: Callable[[Job], dict[str, Any] | None] | None = None,
     on_printed: Callable[[Job], None] | None = None,
+    builder: DocumentBuilder | None = None,
+    keep_going: Callable[[], bool] | None = None,
 ) -> list[int]:
     """Reprint every pending job as 补打 / REPRINT of its own serial; return the confirmed job ids.
 
@@ -207,29 +301,17 @@ def reprint_pending(
     first printer error (re-raised after ``mark_failed``): the remaining jobs stay pending.
     ``on_printed(job)`` is called as each job is confirmed on paper, so a caller counting printouts
     (the heartbeat's ``prints``) counts those made before a later job failed too.
+    ``builder``: see ``reprint_job``. ``keep_going()`` is asked before each job; False stops the
+    run there (a resident came to the terminal) and the rest stay pending.
     """
-    import json
-
-    from kiosk.errors import KioskError
-    from kiosk.layouts import reprint_document
-
     confirmed: list[int] = []
     for job in journal.pending():
-        fresh = fetch(job) if fetch is not None else None
-        doc_json = json.dumps({**fresh, "reprint": True}, ensure_ascii=False) if fresh else job.doc_json
-        if not doc_json:
-            journal.mark_abandoned(job.job_id, "nothing stored to reprint")
+        if keep_going is not None and not keep_going():
+            logger.info("journal: reprints stopped before job %d", job.job_id)
+            break
+        if not reprint_job(journal, printer, job, lang, builder, fetch):
             continue
-        document = reprint_document(doc_json, lang)
-        journal.mark_sent(job.job_id)
-        try:
-            printer.print_document(document)
-        except KioskError as exc:
-            journal.mark_failed(job.job_id, exc.detail or exc.message_key)
-            raise
-        journal.mark_confirmed(job.job_id)
         confirmed.append(job.job_id)
-        logger.info("journal: job %d reprinted (%s)", job.job_id, job.kind)
         if on_printed is not None:
             on_printed(job)
     return confirmed

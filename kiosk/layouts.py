@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from common.ssn import mask_name, mask_ssn
-from kiosk.documents import Column, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
+from kiosk.documents import Column, Cut, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
 
 logger = logging.getLogger(__name__)
 
@@ -372,3 +372,25 @@ def reprint_document(doc_json: str, lang: str = "zh_CN") -> Document:
         mark = Text(_labels(lang)["reprint"], align="center", bold=True, size=2)
         return Document(doc.title, [mark, *doc.blocks, mark], doc.width_hint)
     return build_certificate_document({**_dict(data), "reprint": True}, lang)
+
+
+def build_test_page(terminal_id: str, paper_width_dots: int, now: dt.datetime | None = None) -> Document:
+    """What staff get from "print a test page": terminal, time, paper width, CJK punctuation and a QR,
+    so alignment, fonts and QR printing are all checked on one short slip (no personal data)."""
+    when = (now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
+    return Document(
+        title="打印测试页 Test page",
+        blocks=[
+            Heading("打印测试页 Test page"),
+            KeyValue(
+                [
+                    ("终端 Terminal", terminal_id),
+                    ("时间 Time", when),
+                    ("纸宽 Paper", f"{paper_width_dots} dots"),
+                    ("标点 Punctuation", "，。：；（）「」￥"),
+                ]
+            ),
+            QRCode(f"TEST-{terminal_id}"),
+            Cut(),
+        ],
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.models import CardData, PinResult
 
 if TYPE_CHECKING:
     from kiosk.documents import Document
+    from kiosk.printer_status import PrinterStatus
 
 
 class CardSession(Protocol):
@@ -31,8 +32,8 @@ class CardPort(Protocol):
 
 
 class PrinterPort(Protocol):
-    def status(self) -> Any:
-        """A drivers.printer PrinterStatus: has ``.name`` and ``.usable``."""
+    def status(self) -> PrinterStatus:
+        """The printer's state now (never UNKNOWN: that only means "not asked yet")."""
         ...
 
     def print_document(self, doc: Document) -> None:

@@ -2,35 +2,26 @@
 
 Contract: ``status()`` answers within a few seconds (a printer that does not answer is OFFLINE);
 ``print_document()`` checks the status before the job and after it and raises
-``kiosk.errors.PrinterError(status.name)`` when the printer is, or became, unusable — paper out in
+``kiosk.errors.PrinterError(status)`` when the printer is, or became, unusable — paper out in
 the middle of the job included — so the caller leaves the journal entry unconfirmed and reprints.
+
+``PrinterStatus`` belongs to the kiosk (kiosk.printer_status): drivers implement the kiosk's ports.
+It is re-exported here so driver code keeps importing it from ``drivers.printer.base``.
 """
 
 from __future__ import annotations
 
-import enum
 import logging
 import time
 from abc import ABC, abstractmethod
 
 from kiosk.documents import Document
 from kiosk.errors import PrinterError
+from kiosk.printer_status import PrinterStatus
+
+__all__ = ["Printer", "PrinterStatus"]
 
 logger = logging.getLogger(__name__)
-
-
-class PrinterStatus(enum.Enum):
-    READY = "ready"
-    PAPER_NEAR_END = "paper_near_end"
-    NO_PAPER = "no_paper"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    ERROR = "error"
-
-    @property
-    def usable(self) -> bool:
-        """A job may be started: READY, or PAPER_NEAR_END (a roll end still holds a few certificates)."""
-        return self in (PrinterStatus.READY, PrinterStatus.PAPER_NEAR_END)
 
 
 class Printer(ABC):
@@ -47,11 +38,11 @@ class Printer(ABC):
 
     @abstractmethod
     def status(self) -> PrinterStatus:
-        """The current state; OFFLINE when the printer does not answer within its timeout."""
+        """The current state, never UNKNOWN; OFFLINE when the printer does not answer within its timeout."""
 
     @abstractmethod
     def print_bytes(self, data: bytes) -> None:
-        """Send raw ESC/POS bytes; raises PrinterError("OFFLINE") if they cannot be delivered."""
+        """Send raw ESC/POS bytes; raises PrinterError(PrinterStatus.OFFLINE) if they cannot be delivered."""
 
     @abstractmethod
     def encode(self, doc: Document) -> bytes:
@@ -60,20 +51,20 @@ class Printer(ABC):
     def print_document(self, doc: Document) -> None:
         """Print ``doc``, checking the status before and after; raises PrinterError when unusable."""
         before = self.status()
-        if not before.usable:
+        if not before.checked_usable:
             logger.warning("printer %s not usable before job %r: %s", self.name, doc.title, before.name)
-            raise PrinterError(before.name, f"before job: {before.name}")
+            raise PrinterError(before, f"before job: {before.name}")
         data = self.encode(doc)
         self.print_bytes(data)
         deadline = time.monotonic() + self.settle_seconds
         after = self.status()
-        while after.usable and time.monotonic() < deadline:
+        while after.checked_usable and time.monotonic() < deadline:
             time.sleep(max(min(self.settle_poll, deadline - time.monotonic()), 0))
             after = self.status()
-        if not after.usable:
+        if not after.checked_usable:
             # Paper ran out or the cover opened during the job: the certificate is incomplete.
             logger.warning("printer %s became %s during job %r", self.name, after.name, doc.title)
-            raise PrinterError(after.name, f"during job: {after.name}")
+            raise PrinterError(after, f"during job: {after.name}")
         logger.info("printed %r on %s (%d bytes), status %s", doc.title, self.name, len(data), after.name)
 
     def health(self) -> dict[str, object]:
@@ -82,6 +73,6 @@ class Printer(ABC):
         return {
             "name": self.name,
             "status": status.name if status else None,
-            "usable": bool(status and status.usable),
+            "usable": bool(status and status.checked_usable),
             "checked_at": self.last_checked,
         }

@@ -116,7 +116,7 @@ class EscPosPrinter(Printer):
         connector = self._connector_factory()
         connector.open()
         if getattr(connector, "device", None) is None:
-            raise PrinterError("OFFLINE", f"{self.name}: device not found")
+            raise PrinterError(PrinterStatus.OFFLINE, f"{self.name}: device not found")
         return connector
 
     def status(self) -> PrinterStatus:
@@ -169,7 +169,7 @@ class EscPosPrinter(Printer):
             connector._raw(data)
         except (OSError, EscposError) as exc:
             logger.warning("printer %s: sending %d bytes failed: %s", self.name, len(data), exc)
-            raise PrinterError("OFFLINE", f"send failed: {exc}") from exc
+            raise PrinterError(PrinterStatus.OFFLINE, f"send failed: {exc}") from exc
         finally:
             self._close(connector)
 

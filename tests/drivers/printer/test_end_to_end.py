@@ -21,6 +21,7 @@ from kiosk.backend import BackendClient
 from kiosk.errors import BackendRejected, PrinterError
 from kiosk.journal import PrintJournal, reprint_pending
 from kiosk.layouts import build_certificate_document
+from kiosk.printer_status import PrinterStatus
 from server.embedded import EmbeddedServer, start_embedded_server
 
 
@@ -90,7 +91,7 @@ def test_paper_out_mid_job_then_reprint_same_serial(
         with pytest.raises(PrinterError) as info:
             printer.print_document(build_certificate_document(cert))
         journal.mark_failed(job_id, info.value.detail)
-        assert info.value.status == "NO_PAPER" and [j.serial for j in journal.pending()] == [cert["serial"]]
+        assert info.value.status is PrinterStatus.NO_PAPER and [j.serial for j in journal.pending()] == [cert["serial"]]
         with pytest.raises(PrinterError):  # still no paper: the job stays pending
             reprint_pending(journal, printer)
         printer.virtual.set_paper("ok")

@@ -75,7 +75,7 @@ def test_paper_out_before_job_sends_nothing(printer: EscPosPrinter, virtual: Vir
     virtual.set_paper("out")
     with pytest.raises(PrinterError) as info:
         printer.print_document(small_doc())
-    assert info.value.status == "NO_PAPER" and info.value.message_key == "printer.no_paper"
+    assert info.value.status is PrinterStatus.NO_PAPER and info.value.message_key == "printer.no_paper"
     assert virtual.jobs == []
 
 
@@ -83,7 +83,7 @@ def test_paper_out_mid_job_is_reported(printer: EscPosPrinter, virtual: VirtualN
     virtual.out_of_paper_after(40)
     with pytest.raises(PrinterError) as info:
         printer.print_document(build_certificate_document(make_certificate("insured")))
-    assert info.value.status == "NO_PAPER"
+    assert info.value.status is PrinterStatus.NO_PAPER
     assert virtual.wait_for_jobs(1) and not virtual.jobs[0].complete
 
 
@@ -104,7 +104,7 @@ def test_mute_printer_is_offline_within_the_timeout(printer: EscPosPrinter, virt
     assert time.monotonic() - started < TIMEOUT * 3
     with pytest.raises(PrinterError) as info:
         printer.print_document(small_doc())
-    assert info.value.status == "OFFLINE"
+    assert info.value.status is PrinterStatus.OFFLINE
 
 
 def test_nobody_listening_is_offline() -> None:
@@ -199,7 +199,7 @@ def test_settle_catches_paper_running_out_after_the_bytes_were_accepted(
             printer.print_document(small_doc())
     finally:
         timer.cancel()
-    assert info.value.status == "NO_PAPER"
+    assert info.value.status is PrinterStatus.NO_PAPER
 
 
 def test_health_reports_last_status(printer: EscPosPrinter, virtual: VirtualNetworkPrinter) -> None:
