@@ -1,8 +1,8 @@
 """Evaluate face detection, 1:1 verification and liveness; print a plain-text report.
 
 Usage: .venv/bin/python scripts/eval_faces.py [FACES_DIR] [--threshold T]
-FACES_DIR defaults to ../shared/data/faces relative to the repository (CI/development data only:
-the project never ships or needs it at run time).
+FACES_DIR defaults to tests/data/faces in the repository (test data, downscaled copies of public
+images: see its SOURCE.md; the project never ships or needs it at run time).
 
 1. Detection: our dlib HOG detector vs OpenCV's bundled Haar cascade on every image.
 2. Verification: every same/different pair from pairs.csv plus every pair formed from
@@ -45,6 +45,8 @@ from server.face.verifier import DEFAULT_THRESHOLD, FaceImageError, FaceVerifier
 
 logger = logging.getLogger(__name__)
 FPS = 25.0
+# In the repository, so the evaluation runs from a fresh clone.
+FACES_DIR = REPO / "tests" / "data" / "faces"
 
 
 def _load(path: Path) -> np.ndarray:
@@ -194,7 +196,7 @@ def liveness() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/eval_faces.py")
-    parser.add_argument("faces_dir", nargs="?", type=Path, default=REPO.parent / "shared" / "data" / "faces")
+    parser.add_argument("faces_dir", nargs="?", type=Path, default=FACES_DIR)
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--skip-liveness", action="store_true")
     args = parser.parse_args(argv)

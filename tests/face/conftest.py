@@ -1,4 +1,4 @@
-"""Shared fixtures: the evaluation faces (CI/dev only, never shipped) and loaded models."""
+"""Shared fixtures: the evaluation faces (tests/data/faces, in the repository) and loaded models."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from drivers.camera.face_engine import FaceEngine
 from drivers.camera.quality import FrameAnalyzer
 from server.face.verifier import FaceVerifier, default_verifier
 
-FACES_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
+# In the repository, so a fresh clone runs these tests (tests/data/faces/SOURCE.md: origin, licence).
+FACES_DIR = Path(__file__).resolve().parents[1] / "data" / "faces"
 
 
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
     if not (FACES_DIR / "pairs.csv").is_file():
-        pytest.fail(f"evaluation faces missing: expected {FACES_DIR} (the shared/ folder beside the repo)")
+        pytest.fail(f"evaluation faces missing: expected {FACES_DIR / 'pairs.csv'} in the repository")
     return FACES_DIR
 
 
