@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from common.ssn import mask_card_number, mask_ssn
 from server import certificates as certs
-from server.auth import enroll, invalid_token, utcnow
+from server.auth import enroll_with_code, invalid_token, utcnow
 from server.context import GatewayContext, get_ctx, get_db, get_terminal, get_token_hash, in_thread
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
 from server.models import Certificate, Person, ResidentSession, Terminal
@@ -73,10 +73,11 @@ def person_out(p: PersonRecord) -> PersonOut:
 
 @router.post("/terminals/enroll", response_model=EnrollResponse, tags=["terminals"])
 def enroll_terminal(body: EnrollRequest, db: Session = Depends(get_db)) -> EnrollResponse:
-    """Exchange the one-time code from `python -m server create-terminal` for a bearer token."""
-    token = enroll(db, body.terminal_id, body.code)
+    """Exchange the one-time code from `python -m server create-terminal` (or the fleet console) for
+    a bearer token. The code names its terminal; ``terminal_id``, when sent, must be that one."""
+    terminal_id, token = enroll_with_code(db, body.code, body.terminal_id)
     db.commit()
-    return EnrollResponse(terminal_id=body.terminal_id, token=token)
+    return EnrollResponse(terminal_id=terminal_id, token=token)
 
 
 @router.post("/sessions", response_model=SessionResponse, status_code=201, tags=["sessions"])

@@ -1,19 +1,23 @@
 """Terminal credentials: one-time enrolment codes and bearer tokens, both stored only as SHA-256.
 
-``create_terminal`` (CLI, embedded demo) returns a fresh code; ``enroll`` exchanges it once for a
-token; ``terminal_for_token`` resolves the ``Authorization: Bearer`` header of every call.
+``create_terminal`` (CLI, console, embedded demo) returns a fresh code; ``enroll_with_code``
+exchanges it once for a token; ``terminal_for_token`` resolves the ``Authorization: Bearer`` header
+of every call.
+
+A code names its terminal: it is found by its hash alone, so a terminal enrols with the code only.
+The hash stays after the exchange, so a second use is told apart from a wrong code: a code is spent
+while its terminal holds a token. Re-registering replaces it; revoking clears it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import logging
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.errors import ApiError
@@ -60,19 +64,62 @@ def create_terminal(db: Session, terminal_id: str, region: str = "000000") -> st
     return code
 
 
-def enroll(db: Session, terminal_id: str, code: str) -> str:
-    """Exchange a one-time code for a bearer token (returned once, stored hashed). Caller commits."""
-    terminal = db.get(Terminal, terminal_id)
-    expected = terminal.enrol_code_hash if terminal is not None else None
-    if expected is None or not hmac.compare_digest(expected, hash_secret(code.strip().upper())):
-        logger.warning("enrolment refused", extra={"terminal_id": terminal_id})
-        raise ApiError(403, "enrolment_refused", "终端注册码无效或已使用", "Invalid or already used enrolment code")
+def enroll_with_code(db: Session, code: str, terminal_id: str | None = None) -> tuple[str, str]:
+    """Exchange a one-time code for ``(terminal_id, token)``; the token is returned once and stored
+    hashed. Caller commits.
+
+    ``terminal_id``, when given, only double-checks the terminal the code was issued for. Refusals
+    (ApiError): 403 ``enrolment_refused`` for a code that was never issued, was replaced or revoked;
+    409 ``enrolment_terminal_mismatch`` when the code is another terminal's; 409
+    ``enrolment_code_used`` when the code was already exchanged.
+    """
+    code_hash = hash_secret(code.strip().upper())
+    matches = db.scalars(select(Terminal).where(Terminal.enrol_code_hash == code_hash)).all()
+    if len(matches) != 1:
+        # Two would take a collision of random 10-character codes: refused rather than guessed.
+        logger.warning("enrolment refused: unknown code", extra={"terminal_id": terminal_id or "-"})
+        raise ApiError(
+            403,
+            "enrolment_refused",
+            "终端注册码无效，请核对后重新输入",
+            "Invalid enrolment code: check it and enter it again",
+        )
+    terminal = matches[0]
+    if terminal_id is not None and terminal_id != terminal.id:
+        logger.warning(
+            "enrolment refused: code of another terminal",
+            extra={"terminal_id": terminal_id, "code_terminal_id": terminal.id},
+        )
+        raise ApiError(
+            409,
+            "enrolment_terminal_mismatch",
+            f"该注册码是为终端 {terminal.id} 签发的，不是 {terminal_id}",
+            f"This code was issued for {terminal.id}, not {terminal_id}",
+        )
     token = secrets.token_urlsafe(32)
-    terminal.token_hash = hash_secret(token)
-    terminal.enrol_code_hash = None
-    terminal.enrolled_at = utcnow()
-    logger.info("terminal enrolled", extra={"terminal_id": terminal_id})
-    return token
+    # One conditional UPDATE: of two terminals racing with the same code, exactly one gets a token.
+    claimed = db.execute(
+        update(Terminal)
+        .where(Terminal.id == terminal.id, Terminal.enrol_code_hash == code_hash, Terminal.token_hash.is_(None))
+        .values(token_hash=hash_secret(token), enrolled_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not claimed:
+        logger.warning("enrolment refused: code already used", extra={"terminal_id": terminal.id})
+        raise ApiError(
+            409,
+            "enrolment_code_used",
+            f"该注册码已使用；如需重新注册终端 {terminal.id}，请在管理台生成新的注册码",
+            f"This enrolment code was already used; to enrol {terminal.id} again, issue a new code "
+            "in the fleet console",
+        )
+    logger.info("terminal enrolled", extra={"terminal_id": terminal.id})
+    return terminal.id, token
+
+
+def enroll(db: Session, terminal_id: str, code: str) -> str:
+    """:func:`enroll_with_code` for callers that know the terminal (CLI, demo, tests): the token."""
+    return enroll_with_code(db, code, terminal_id)[1]
 
 
 def token_hash_of(authorization: str | None) -> str:

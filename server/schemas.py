@@ -23,7 +23,8 @@ class StrictModel(BaseModel):
 
 
 class EnrollRequest(StrictModel):
-    terminal_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    # Optional: the code names its terminal; when sent, the id only double-checks it.
+    terminal_id: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     code: str = Field(min_length=4, max_length=32)
 
 

@@ -61,7 +61,7 @@ def test_enrolment_exchange_is_one_time(gateway: Gateway) -> None:
         == 404
     )  # authenticated, no session
     again = gateway.client.post("/api/v1/terminals/enroll", json={"terminal_id": f"ENR-{gateway.kind}", "code": code})
-    _error(again, 403, "enrolment_refused")
+    _error(again, 409, "enrolment_code_used")  # told apart from a wrong code (tests/server/test_enrolment.py)
 
 
 def test_missing_and_bad_tokens(gateway: Gateway) -> None:
