@@ -1,10 +1,10 @@
 """The heartbeat a terminal sends to the fleet manager.
 
-Contents (``server/fleet/router.py: HeartbeatIn`` is the other side; unknown keys are refused
-there): app version, uptime, config version applied, every device's status (printer with its
-paper state), the last error, sessions and prints since the previous beat, print queue length
-and maintenance mode. Nothing about residents: counts only, and error texts are the caller's
-log-safe details (cut to 200 characters).
+Contents (schema: ``common.fleet_protocol.HeartbeatPayload``, which the fleet manager validates
+every beat with; unknown keys are refused): app version, uptime, config version applied, every
+device's status (printer with its paper state), the last error, sessions and prints since the
+previous beat, print queue length and maintenance mode. Nothing about residents: counts only,
+and error texts are the caller's log-safe details (cut to the schema's limits).
 
 Device providers are called on the heartbeat thread; they must not block on hardware — read the
 last status a driver already observed (e.g. ``Printer.last_status``).
@@ -19,11 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from common.fleet_protocol import (
+    MAX_APP_VERSION_CHARS,
+    MAX_DETAIL_CHARS,
+    MAX_DEVICES,
+    MAX_ERROR_CHARS,
+    MAX_STATUS_CHARS,
+)
 from kiosk.printer_status import PrinterStatus
 
 logger = logging.getLogger(__name__)
 
-MAX_ERROR_CHARS = 200
 # PrinterStatus → (status, paper) as the fleet manager's HeartbeatIn spells them
 _PRINTER_STATES: dict[PrinterStatus, tuple[str, str]] = {
     PrinterStatus.UNKNOWN: ("unknown", "unknown"),
@@ -43,7 +49,7 @@ class DeviceReport:
     paper: str | None = None  # printers: ok | near_end | out | unknown
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status[:32], "detail": self.detail[:200]}
+        out: dict[str, Any] = {"status": self.status[:MAX_STATUS_CHARS], "detail": self.detail[:MAX_DETAIL_CHARS]}
         if self.paper is not None:
             out["paper"] = self.paper
         return out
@@ -95,7 +101,7 @@ class HeartbeatBuilder:
         print_queue: Callable[[], int] = lambda: 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.app_version = app_version[:32]
+        self.app_version = app_version[:MAX_APP_VERSION_CHARS]
         self._devices = devices
         self._totals = totals
         self._maintenance = maintenance
@@ -133,7 +139,7 @@ class HeartbeatBuilder:
             "app_version": self.app_version,
             "uptime_seconds": round(self._clock() - self._started, 1),
             "config_version": config_version,
-            "devices": {name: self._device(name, p) for name, p in list(self._devices.items())[:8]},
+            "devices": {name: self._device(name, p) for name, p in list(self._devices.items())[:MAX_DEVICES]},
             "last_error": last_error,
             "sessions": sessions,
             "prints": prints,

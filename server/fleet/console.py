@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from common.errors import ConfigError
+from common.fleet_protocol import COMMAND_KINDS
 from server.context import get_db
 from server.fleet import service
 from server.fleet.console_base import (
@@ -30,7 +31,7 @@ from server.fleet.console_base import (
     render,
 )
 from server.fleet.console_profiles import profiles_router
-from server.fleet.models import COMMAND_KINDS, FleetCommand, Heartbeat
+from server.fleet.models import FleetCommand, Heartbeat
 from server.fleet.profiles import defaults, flatten, format_field
 from server.fleet.signing import effective_config
 from server.fleet.staff import check_password, close_session, open_session

@@ -7,7 +7,8 @@
   an older one, so history is never overwritten. The autoincrement ``id`` is a fleet-wide,
   strictly increasing revision number: bundle versions are built from it, so they only go up.
 - ``Heartbeat``: history of heartbeats (the latest also sits on ``FleetTerminal`` for the dashboard).
-- ``FleetCommand``: queued → delivered → acknowledged (ok or failed, with the terminal's result).
+- ``FleetCommand``: queued → delivered → acknowledged (ok or failed, with the terminal's result);
+  its kinds are ``common.fleet_protocol.COMMAND_KINDS``.
 - ``AuditEntry``: who did what, when, from where.
 - ``StaffUser`` / ``StaffSession``: console accounts (argon2id hashes) and their expiring sessions
   (the cookie holds a random token; only its SHA-256 is stored).
@@ -30,15 +31,6 @@ logger = logging.getLogger(__name__)
 
 SCOPES = ("global", "region", "site", "terminal")
 ROLES = ("admin", "operator", "viewer")
-COMMAND_KINDS = (
-    "maintenance_on",
-    "maintenance_off",
-    "restart_app",
-    "print_test_page",
-    "refresh_config",
-    "clear_print_queue",
-    "reprint_pending",
-)
 COMMAND_STATES = ("queued", "delivered", "acknowledged", "failed")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from common.bundles import key_id, public_key_b64, public_key_raw, sign_bundle
 from common.errors import ConfigError
+from common.fleet_protocol import HeartbeatPayload
 from server.auth import token_hash_of
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
@@ -49,28 +50,6 @@ def active_terminal(terminal: Terminal = Depends(get_terminal), db: Session = De
     if service.is_revoked(db, terminal.id):
         raise ApiError(401, "terminal_revoked", "终端凭证已被吊销", "This terminal's credential was revoked")
     return terminal
-
-
-class DeviceStatus(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: str = Field(max_length=32, description="ok, offline, error, busy, ...")
-    detail: str = Field(default="", max_length=200)
-    paper: Literal["ok", "near_end", "out", "unknown"] | None = None
-
-
-class HeartbeatIn(BaseModel):
-    """What a terminal reports; no resident data can fit in it."""
-
-    model_config = ConfigDict(extra="forbid")
-    app_version: str = Field(max_length=32)
-    uptime_seconds: float = Field(ge=0)
-    config_version: int | None = Field(default=None, ge=0)
-    devices: dict[str, DeviceStatus] = Field(default_factory=dict, max_length=8)
-    last_error: str | None = Field(default=None, max_length=200)
-    sessions: int = Field(default=0, ge=0, le=1_000_000)
-    prints: int = Field(default=0, ge=0, le=1_000_000)
-    print_queue: int = Field(default=0, ge=0, le=10_000)
-    maintenance: bool = False
 
 
 class HeartbeatOut(BaseModel):
@@ -181,7 +160,7 @@ async def terminal_config(
 
 
 @terminal_router.post("/heartbeat", response_model=HeartbeatOut)
-async def heartbeat(body: HeartbeatIn, request: Request) -> Response:
+async def heartbeat(body: HeartbeatPayload, request: Request) -> Response:
     """Buffer the terminal's state (latest + sampled history, written about once a second); answer
     what it should fetch next. Everything per beat is in memory: no statement, no thread-pool hop
     (and no dependencies to solve: each costs FastAPI more than the attribute look-up it wraps)."""

@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.fleet_protocol import COMMAND_KINDS
 from server.auth import create_terminal
-from server.fleet.models import COMMAND_KINDS, AuditEntry, FleetCommand, FleetTerminal
+from server.fleet.models import AuditEntry, FleetCommand, FleetTerminal
 from server.fleet.profiles import max_revision
 from server.models import Terminal
 

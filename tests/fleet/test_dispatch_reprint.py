@@ -2,9 +2,9 @@
 
 import json
 
+from common.fleet_protocol import COMMAND_KINDS
 from kiosk.fleet_client import CommandDispatcher
 from kiosk.journal import PrintJournal
-from server.fleet.models import COMMAND_KINDS
 from tests.drivers.printer.samples import make_certificate
 
 
