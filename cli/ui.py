@@ -17,6 +17,14 @@ from kiosk.config import KioskConfig
 
 logger = logging.getLogger(__name__)
 
+# Settings a scripted story brings for its own run, as if given with --set before the command
+# line's own --set (which still win); config files and config/default.toml are not touched. The
+# idle-timeout story shortens the session timing: with the default 60 s + 15 s countdown nobody
+# would sit through it.
+SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
+    "idle-timeout": ("session.idle_timeout=5", "session.countdown=3"),
+}
+
 
 def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
@@ -52,11 +60,23 @@ def run_ui(args: argparse.Namespace) -> int:
     if headless and not getattr(args, "demo", False):
         print("no display (DISPLAY is not set): the kiosk UI needs an X display; try --demo for an off-screen run")
         return 2
+    apply_script_settings(args, script)
     runtime = open_runtime(args, camera=True)
     try:
         return _run_app(runtime, headless, script, getattr(args, "output", None))
     finally:
         runtime.close()
+
+
+def apply_script_settings(args: argparse.Namespace, script: str | None) -> None:
+    """Put ``script``'s own settings (SCRIPT_SETTINGS) ahead of ``args.overrides``, so they hold for
+    this run only and an explicit ``--set`` of the same key still wins; say so on stdout."""
+    settings = SCRIPT_SETTINGS.get(script or "", ())
+    if not settings:
+        return
+    args.overrides = [*settings, *(getattr(args, "overrides", None) or [])]
+    print(f"the {script} story runs with {', '.join(settings)} (this run only; --set overrides them)")
+    logger.info("script %s: settings %s for this run", script, ", ".join(settings))
 
 
 def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | None) -> int:
@@ -68,6 +88,7 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
     from drivers.card.monitor import CardMonitor
     from drivers.printer.preview import render_preview
     from kiosk.controller import KioskController
+    from kiosk.print_service import PrintService
     from kiosk.worker import ThreadWorker
     from screens.app import KioskApp, kivy_post
     from screens.fonts import install_default_font
@@ -83,16 +104,25 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
         render_preview(document, width).save(buffer, format="PNG")
         return buffer.getvalue()
 
+    # The print service is the printer's one owner: resident jobs, staff jobs and recovery all go through it.
+    printing = PrintService(
+        runtime.devices.printer,
+        runtime.journal,
+        kivy_post,
+        config.terminal.language,
+        terminal_id=config.terminal.id,
+        paper_width_dots=width,
+    )
     controller = KioskController(
         config,
         worker,
         runtime.devices.card_port(),
         runtime.backend,
-        runtime.devices.printer,
+        printing,
         preview_png,
-        journal=runtime.journal,
         face=runtime.devices.face_port(),
     )
+    printing.recover_unfinished()
     monitor = CardMonitor(
         runtime.devices.card_reader,
         controller.card_inserted,
@@ -123,9 +153,10 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
         result["code"] = code
         app.stop()
 
-    from cli.fleet_wiring import start_agent
+    from cli.fleet_wiring import RESTART_EXIT_CODE, start_agent
 
-    agent = start_agent(runtime, controller, kivy_post, stop_app)
+    controller.staff.restart_handler = lambda: stop_app(RESTART_EXIT_CODE)
+    agent = start_agent(runtime, controller, printing, kivy_post)
     monitor.start()
     try:
         app.run()
@@ -134,4 +165,5 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
             agent.stop()
         monitor.stop()
         worker.stop()
+        printing.stop()
     return result["code"]

@@ -20,13 +20,15 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable
+from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable, FaceRefused
 
 logger = logging.getLogger(__name__)
 
 API = "/api/v1"
 # Default read timeout of the face session start (server-side verification of up to 3 frames).
 FACE_TIMEOUT = 15.0
+# The gateway's answers that mean "not this face" (mismatch, daily lock, no enrolled photo, no usable face).
+FACE_REFUSAL_STATUSES = frozenset({403, 409, 422, 429})
 
 
 class BackendClient:
@@ -137,15 +139,15 @@ class BackendClient:
             return False
         return resp.status_code == 200
 
-    def enroll(self, terminal_id: str, code: str) -> dict[str, Any]:
-        """Exchange a one-time enrolment code for ``{terminal_id, token}`` (the caller stores the token)."""
-        return self._json(
-            "POST",
-            f"{API}/terminals/enroll",
-            idempotent=False,
-            auth=False,
-            json={"terminal_id": terminal_id, "code": code},
-        )
+    def enroll(self, terminal_id: str | None, code: str) -> dict[str, Any]:
+        """Exchange a one-time enrolment code for ``{terminal_id, token}`` (the caller stores the token).
+
+        The code names its terminal, so ``terminal_id`` may be None; when given, the gateway only
+        checks it against the code's. Refusals arrive as ``BackendRejected``: ``enrolment_refused``
+        (403, wrong code), ``enrolment_code_used`` and ``enrolment_terminal_mismatch`` (409).
+        """
+        body = {"code": code} if terminal_id is None else {"terminal_id": terminal_id, "code": code}
+        return self._json("POST", f"{API}/terminals/enroll", idempotent=False, auth=False, json=body)
 
     def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict[str, Any]:
         """``{session_id, person: {name, gender, birth_date, region, region_name, ssn_masked}}``."""
@@ -162,20 +164,25 @@ class BackendClient:
         """Open a session by 1:1 face verification of 1-3 JPEG ``frames`` (each ≤ 512 KiB).
 
         Returns ``{session_id, person, face: {score}}``. Never retried: a failed verification
-        counts towards the resident's daily lock. Refusals arrive as ``BackendRejected`` with the
-        server's code: ``face_mismatch`` (403), ``face_locked`` (429), ``no_enrolled_photo`` (409),
-        ``no_face_in_capture`` / ``inconsistent_capture`` (422), ``frame_too_large`` (413), and
-        those of :meth:`start_session`. The read timeout defaults to ``max(self.timeout, 15)``
+        counts towards the resident's daily lock. A refused face raises ``FaceRefused`` (a
+        ``BackendRejected``) with the server's code: ``face_mismatch`` (403), ``face_locked`` (429), ``no_enrolled_photo`` (409),
+        ``no_face_in_capture`` / ``inconsistent_capture`` (422); ``frame_too_large`` (413) and
+        those of :meth:`start_session` stay plain ``BackendRejected``. The read timeout defaults to ``max(self.timeout, 15)``
         seconds: verification costs a few hundred ms per frame on a busy server.
         """
-        return self._json(
-            "POST",
-            f"{API}/sessions/face",
-            idempotent=False,
-            data={"ssn": ssn, "card_number": card_number},
-            files=[("frames", (f"frame{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
-            timeout=max(self.timeout, FACE_TIMEOUT) if timeout is None else timeout,
-        )
+        try:
+            return self._json(
+                "POST",
+                f"{API}/sessions/face",
+                idempotent=False,
+                data={"ssn": ssn, "card_number": card_number},
+                files=[("frames", (f"frame{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
+                timeout=max(self.timeout, FACE_TIMEOUT) if timeout is None else timeout,
+            )
+        except BackendRejected as exc:
+            if exc.status_code in FACE_REFUSAL_STATUSES:
+                raise FaceRefused(exc.status_code, exc.code, exc.message_zh, exc.message_en) from exc
+            raise
 
     def end_session(self, session_id: str) -> None:
         self._request("DELETE", f"{API}/sessions/{session_id}", idempotent=True)
@@ -254,6 +261,16 @@ class BackendClient:
     def verify_certificate(self, serial: str, code: str) -> dict[str, Any]:
         """Public check: ``{genuine, serial, kind, title, name_masked, ...}``."""
         return self._json("GET", f"{API}/certificates/{serial}", idempotent=True, params={"code": code}, auth=False)
+
+    def start_esscard_session(self, code: str) -> dict[str, Any]:
+        """Open a session with a 电子社保卡 code read off the resident's phone: ``{session_id, person}``.
+
+        Never retried: a code is single use, so a repeat after a lost answer would only be refused
+        as used (the resident shows a fresh code instead). Refusals arrive as ``BackendRejected``
+        with the gateway's code, those of ``common.esscard.REFUSALS``: ``esscard_code_unknown``
+        (404), ``esscard_code_used`` (409), ``esscard_code_expired`` (410).
+        """
+        return self._json("POST", f"{API}/sessions/esscard", idempotent=False, json={"code": code})
 
 
 def _rejected(resp: requests.Response) -> BackendRejected:

@@ -2,6 +2,9 @@
 
 Layers, later wins: ``config/default.toml`` → a local file (``--config`` or ``KIOSK_CONFIG``) →
 the last good remote bundle (dict) → command-line overrides (``section.key=value``).
+``server.url`` has one more source: the server the terminal enrolled with (its credential). It
+replaces the default and any remote bundle's value, and gives way only to a ``server.url`` that the
+local file or a command-line override sets explicitly.
 Anything invalid raises :class:`kiosk.errors.ConfigError` whose text names the key, the value
 given and what was expected; unknown keys are refused too (a typo must not pass silently).
 """
@@ -34,12 +37,16 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "default.toml"
+# The service ids operators may enable (each is an entry of the kiosk's catalogue, kiosk.services).
 KNOWN_SERVICES = (
     "insurance_info",
     "contributions",
+    "card_info",
     "print_insured_certificate",
     "print_payment_certificate",
     "print_rights_statement",
+    "unemployment_registration",
+    "contact_update",
 )
 Language = Literal["zh_CN", "zh_TW", "en"]
 # An elderly resident must take a notice in at a glance: a handful of notices, each one short line.
@@ -327,22 +334,44 @@ def load_config(
     local_path: Path | None = None,
     remote_bundle: dict[str, Any] | None = None,
     overrides: list[dict[str, Any]] | None = None,
+    enrolled_server: str | None = None,
 ) -> KioskConfig:
-    """Build the effective configuration from all layers (see module docstring)."""
+    """Build the effective configuration from all layers (see module docstring).
+
+    ``enrolled_server``: the base URL in the terminal's credential (``main.py enroll --server``);
+    ``server.url`` is that URL unless the local file or ``overrides`` set ``server.url``.
+    """
     raw = load_toml(DEFAULT_CONFIG_PATH)
     local = local_path or (Path(os.environ["KIOSK_CONFIG"]) if os.environ.get("KIOSK_CONFIG") else None)
+    local_sets_url = False
     if local is not None:
-        raw = _merge(raw, load_toml(local))
+        local_raw = load_toml(local)
+        local_server = local_raw.get("server")
+        local_sets_url = isinstance(local_server, dict) and "url" in local_server
+        raw = _merge(raw, local_raw)
     if remote_bundle:
         raw = _merge(raw, remote_bundle)
+    if enrolled_server and not local_sets_url:
+        # The enrolment named the server on purpose; default.toml's URL is only a placeholder, and
+        # a remote bundle must not move resident traffic away from where the fleet channel goes.
+        bundle_server = (remote_bundle or {}).get("server")
+        bundle_url = bundle_server.get("url") if isinstance(bundle_server, dict) else None
+        if bundle_url and bundle_url != enrolled_server:
+            logger.warning(
+                "remote bundle sets server.url %s; kept the enrolled server %s (set it in the local file to move)",
+                bundle_url,
+                enrolled_server,
+            )
+        raw = _merge(raw, {"server": {"url": enrolled_server}})
     for overlay in overrides or []:
         raw = _merge(raw, overlay)
     if os.environ.get("KIOSK_DATA_DIR"):
         raw = _merge(raw, {"terminal": {"data_dir": os.environ["KIOSK_DATA_DIR"]}})
     config = validate_config(raw)
     logger.info(
-        "configuration loaded (terminal %s, card %s, printer %s)",
+        "configuration loaded (terminal %s, server %s, card %s, printer %s)",
         config.terminal.id,
+        config.server.url,
         config.card.kind,
         config.printer.kind,
     )

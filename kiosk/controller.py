@@ -1,115 +1,155 @@
-"""The resident session: a state machine driven by intents (screens) and device events.
+"""The session core: a small state machine that every flow plugs into.
 
-    ATTRACT ─card in─▶ READING ─read ok─▶ PIN ─PIN ok + server session─▶ MENU ⇄ RECORDS / PRINT_PREVIEW
-       ▲                  │ error            │ blocked / too many            │ finish
-       │                  ▼                  ▼                              ▼
-       └──card out── REMOVE_CARD ◀──────── MESSAGE ◀────────────────── (any error)
+    idle (ATTRACT) ─card in─▶ identify (READING → PIN | FACE) ─signed in─▶ MENU ─service─▶ task flow
+        ▲                              │ error                                  │ (query, certificate, wizard)
+        └──── card out ──── end (REMOVE_CARD) ◀──── MESSAGE ◀──── finish / idle / error
 
-Card removal in any state ends the session at once. Idle for ``idle_timeout`` seconds shows a
-countdown; when it runs out the session ends. Every blocking call runs on the worker; results
-come back through the worker's ``post`` and are dropped when the session they belong to has ended
-(``_generation``), so a late answer can never show one resident's data to the next.
+The core owns the state the screens render, the resident's session (kiosk.session), idle timing,
+timed messages, language, announcements, maintenance mode and the staff intents; what a service
+does lives in its flow (kiosk.flows), chosen by its catalogue entry (kiosk.services). Card removal
+in any state ends the session at once; every blocking call runs on the worker and its answer is
+dropped once its session has ended (``generation``), so a late answer never shows one resident's
+data to the next. Whenever the core comes back to the attract screen it asks the reader whether a
+card is in it, so a card put back while the last session was still ending is read.
 
-All public methods must be called on the UI thread, except ``card_inserted``/``card_removed``,
-which any thread may call (they re-post themselves).
+All public methods run on the UI thread, except ``card_inserted``/``card_removed`` and
+``is_idle``, which any thread may call.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from common.ssn import mask_ssn
 from kiosk.announcements import AnnouncementBoard, utc_now
 from kiosk.config import KioskConfig
-from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError, PrinterError
-from kiosk.face_flow import FaceVerificationFlow
-from kiosk.i18n import tr
-from kiosk.models import CardData, PinResult
-from kiosk.ports import Backend, CardPort, CardSession, FacePort, PreviewPort, PrinterPort
-from kiosk.services import CATALOGUE, contribution_records, insurance_records, period_back
+from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError
+from kiosk.flows import FLOWS
+from kiosk.flows.face import FaceFlow
+from kiosk.flows.identify import CardPinFlow
+from kiosk.ports import Backend, CardPort, FacePort, PreviewPort
+from kiosk.printer_status import PrinterStatus
+from kiosk.services import CATALOGUE, Device
+from kiosk.session import Flow, SessionContext
+from kiosk.staff_intents import StaffIntents
 from kiosk.state import KioskState, MenuItem, Message, Screen
 from kiosk.worker import Worker
 
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[KioskState], None]
-PIN_LENGTH = 6
+IDLE_SCREENS = (Screen.ATTRACT, Screen.OUT_OF_SERVICE)
+# Screens where the resident is not expected to touch anything, so idle time does not count.
+UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE)
 
 
-class KioskController(FaceVerificationFlow):
+class KioskController:
     def __init__(
         self,
         config: KioskConfig,
         worker: Worker,
         card: CardPort,
         backend: Backend,
-        printer: PrinterPort,
+        printing: Any,
         render_preview: PreviewPort,
-        journal: Any = None,
         clock: Callable[[], float] = time.monotonic,
         document_builder: Callable[[dict, str], Any] | None = None,
         face: FacePort | None = None,
         wall_clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         self.config = config
+        self.backend = backend
+        self.render_preview = render_preview
         self._worker = worker
         self._card_port = card
-        self._backend = backend
-        self._printer = printer
-        self._render_preview = render_preview
-        self._journal = journal
+        self._printing = printing
         self._clock = clock
         if document_builder is None:
             from kiosk.layouts import build_certificate_document as document_builder
-        self._build_document = document_builder
+        self.build_document = document_builder
         self._face = face
         self.state = KioskState(language=config.terminal.language, face_available=face is not None)
+        self.session = SessionContext()
         self._listeners: list[Listener] = []
-        self._generation = 0
-        self._card_session: CardSession | None = None
-        self._card: CardData | None = None
-        self._session_id: str | None = None
-        self._pin_digits: list[str] = []
-        self._pin_failures = 0
-        self._pending_document: Any = None
-        self._pending_certificate: dict | None = None
+        self._identify: CardPinFlow | None = None
+        self._flow: Flow | None = None
         self._last_touch = clock()
         self._message_until: float | None = None
         self._message_next = Screen.MENU
         self._out_of_service = False
+        self._pending_config: KioskConfig | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self.staff = StaffIntents(self, clock)
         # Announcement windows are wall-clock times; rotation is timed by ``clock`` like the rest.
         self._announcements = AnnouncementBoard(wall_clock)
         self._sync_announcements(rotating=False)
         self.sessions_started = 0
-        self.prints_done = 0
 
-    # ----------------------------------------------------------------- observation
+    # ----------------------------------------------------------------- what flows may use
+    @property
+    def printing(self) -> Any:
+        return self._printing
+
+    def run(
+        self, job: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+    ) -> None:
+        self._worker.submit(job, self.guard(on_done), self.guard(on_error))
+
+    def post(self, callback: Callable[[], None]) -> None:
+        self._worker.post(callback)
+
+    def guard(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """Drop results that arrive after their session ended."""
+        gen = self.session.generation
+
+        def guarded(value: Any) -> None:
+            if gen == self.session.generation:
+                callback(value)
+            else:
+                logger.debug("dropped a late result of an ended session")
+
+        return guarded
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
         listener(self.state.snapshot())
 
-    def _publish(self) -> None:
+    def publish(self) -> None:
         self._sync_announcements(rotating=False)
         snapshot = self.state.snapshot()
         for listener in list(self._listeners):
             listener(snapshot)
 
-    def _go(self, screen: Screen) -> None:
+    def go(self, screen: Screen) -> None:
         if screen is Screen.ATTRACT:
             # The next resident starts in the terminal's language; the one leaving keeps theirs until
             # the card is out, so the last messages ("please take your card") are in words they read.
             self.state.language = self.config.terminal.language
         self.state.screen = screen
-        self._publish()
+        if screen in IDLE_SCREENS and not self.session.signed_in and not self.state.session_active:
+            self._idle.set()
+        else:
+            self._idle.clear()
+        self.publish()
+        if screen is Screen.ATTRACT:
+            self._between_residents()
 
-    def _tr(self, key: str, **params: Any) -> str:
-        return tr(key, self.state.language, **params)
+    def touch(self) -> None:
+        """Any touch on the screen: resets the idle timer and dismisses the countdown."""
+        self._last_touch = self._clock()
+        if self.state.countdown is not None:
+            self.state.countdown = None
+            self.publish()
+
+    def is_idle(self) -> bool:
+        """No resident at the terminal (any thread may ask: the fleet agent does)."""
+        return self._idle.is_set()
 
     # ----------------------------------------------------------------- device events
     def card_inserted(self) -> None:
@@ -119,37 +159,16 @@ class KioskController(FaceVerificationFlow):
         self._worker.post(self._on_card_removed)
 
     def _on_card_inserted(self) -> None:
-        if self._out_of_service or self.state.screen is not Screen.ATTRACT:
+        if self._out_of_service or self.state.screen is not Screen.ATTRACT or self.staff.restart_due:
             return
-        self._generation += 1
-        gen = self._generation
-        self._touch()
-        self.state.busy_message = Message("reading.title")
-        self._go(Screen.READING)
-
-        def read() -> tuple[CardSession, CardData]:
-            session = self._card_port.open_card()
-            try:
-                return session, session.read()
-            except BaseException:
-                session.close()
-                raise
-
-        self._worker.submit(read, self._guard(gen, self._card_read), self._guard(gen, self._fail_to_remove_card))
-
-    def _card_read(self, result: tuple[CardSession, CardData]) -> None:
-        self._card_session, self._card = result
-        logger.info("card read: %s", self._card.masked())
-        self.state.resident_name = self._card.name
-        self.state.session_active = True
-        self._pin_digits.clear()
-        self._pin_failures = 0
-        self.state.pin_length = 0
-        self.state.pin_message = None
-        self._go(Screen.PIN)
+        self.session = SessionContext(generation=self.session.generation + 1)
+        self._last_touch = self._clock()
+        self._printing.begin_resident()
+        self._identify = CardPinFlow(self, self._card_port)
+        self._identify.start()
 
     def _on_card_removed(self) -> None:
-        if self.state.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE):
+        if self.state.screen in IDLE_SCREENS:
             return
         screen = self.state.screen
         # Expected when we asked for the card, or while saying why we are about to ask for it.
@@ -158,272 +177,182 @@ class KioskController(FaceVerificationFlow):
         )
         self._end_session()
         if was_expected:
-            self._go(Screen.ATTRACT)
+            self.go(Screen.ATTRACT)
         else:
-            self._show_message(Message("card.removed", is_error=True), then=Screen.ATTRACT)
+            self.show_message(Message("card.removed", is_error=True), then=Screen.ATTRACT)
 
-    # ----------------------------------------------------------------- PIN pad
-    def pin_digit(self, digit: str) -> None:
-        self._touch()
-        if self.state.screen is not Screen.PIN or not digit.isdigit() or len(digit) != 1:
+    def _between_residents(self) -> None:
+        """Back on the attract screen: deferred config and staff intents run now; a card already in
+        the reader (put back while the last session was ending) starts the next session."""
+        if self._pending_config is not None:
+            config, self._pending_config = self._pending_config, None
+            self.apply_config(config)
+        self.staff.run_due()
+        if self.state.screen is not Screen.ATTRACT or self._out_of_service:
             return
-        if len(self._pin_digits) < PIN_LENGTH:
-            self._pin_digits.append(digit)
-            self.state.pin_length = len(self._pin_digits)
-            self._publish()
+        port = self._card_port
+
+        def present(answer: bool) -> None:
+            if answer and self.state.screen is Screen.ATTRACT:
+                logger.info("a card is in the reader on the attract screen: reading it")
+                self._on_card_inserted()
+
+        self._worker.submit(port.card_present, present, lambda exc: logger.debug("card presence: %s", exc))
+
+    # ----------------------------------------------------------------- identification intents
+    def pin_digit(self, digit: str) -> None:
+        self._identify_intent("digit", digit)
 
     def pin_delete(self) -> None:
-        self._touch()
-        if self.state.screen is Screen.PIN and self._pin_digits:
-            self._pin_digits.pop()
-            self.state.pin_length = len(self._pin_digits)
-            self._publish()
+        self._identify_intent("delete")
 
     def pin_clear(self) -> None:
-        self._touch()
-        if self.state.screen is Screen.PIN:
-            self._pin_digits.clear()
-            self.state.pin_length = 0
-            self._publish()
+        self._identify_intent("clear")
 
     def pin_submit(self) -> None:
-        self._touch()
-        if self.state.screen is not Screen.PIN or self._card_session is None:
-            return
-        if len(self._pin_digits) != PIN_LENGTH:
-            self.state.pin_message = Message("card.pin_format", is_error=True)
-            self._publish()
-            return
-        pin = "".join(self._pin_digits)
-        self._pin_digits.clear()  # the PIN lives only until VERIFY is sent
-        self.state.pin_length = 0
-        self.state.busy_message = Message("pin.verifying")
-        self._go(Screen.BUSY)
-        gen, card_session = self._generation, self._card_session
-        self._worker.submit(
-            lambda: card_session.verify_pin(pin),
-            self._guard(gen, self._pin_checked),
-            self._guard(gen, self._fail_to_remove_card),
-        )
+        self._identify_intent("submit")
 
-    def _pin_checked(self, result: PinResult) -> None:
-        if result.blocked:
-            self._end_with_message(Message("card.pin_blocked", is_error=True))
-            return
-        if not result.ok:
-            self._pin_failures += 1
-            if self._pin_failures >= self.config.session.max_pin_attempts:
-                self._end_with_message(Message("pin.too_many", is_error=True))
-                return
-            tries = result.tries_left if result.tries_left is not None else "?"
-            self.state.pin_message = Message("pin.wrong", {"tries": tries}, is_error=True)
-            self._go(Screen.PIN)
-            return
-        card = self._card
-        if card is None:
-            return
-        gen = self._generation
-        self.state.pin_message = None
-        self._worker.submit(
-            lambda: self._backend.start_session(card.ssn, card.card_number, "card_pin"),
-            self._guard(gen, self._session_started),
-            self._guard(gen, self._fail_to_remove_card),
-        )
+    def _identify_intent(self, intent: str, value: str = "") -> None:
+        self.touch()
+        if self._identify is not None:
+            self._identify.handle(intent, value)
 
-    def _session_started(self, answer: dict) -> None:
-        self._session_id = str(answer["session_id"])
+    def choose_face(self) -> None:
+        """Verify by face instead of the PIN: camera capture with action liveness, then the server's 1:1 check."""
+        self.touch()
+        if self.state.screen is not Screen.PIN or self._face is None or self.session.card is None:
+            return
+        self._flow = FaceFlow(self, self._face)
+        self._flow.start()
+
+    def cancel_face(self) -> None:
+        self.intent("cancel")
+
+    def signed_in(self, answer: dict) -> None:
+        self.session.session_id = str(answer["session_id"])
         self.sessions_started += 1
-        logger.info("resident session started for %s", mask_ssn(self._card.ssn if self._card else ""))
-        self._enter_menu()
+        card = self.session.card
+        logger.info("resident session started for %s", mask_ssn(card.ssn if card else ""))
+        self.enter_menu()
 
     # ----------------------------------------------------------------- menu and services
-    def _enter_menu(self) -> None:
+    def enter_menu(self) -> None:
+        if self._flow is not None:
+            self._flow.cancel()
+        self._flow = None
         self.state.records = None
         self.state.preview_png = None
-        self._pending_document = None
-        self._pending_certificate = None
+        self.state.wizard = None
         self._build_menu()
-        self._go(Screen.MENU)
+        self.go(Screen.MENU)
         self.refresh_printer_status()
 
     def _build_menu(self) -> None:
-        printer_ok = self.state.printer_status in ("READY", "PAPER_NEAR_END", "UNKNOWN")
+        printer = self.state.printer_status
         items = []
         for name in self.config.services.enabled:
-            service = CATALOGUE[name]
-            if service.prints and not printer_ok:
-                reason = Message(
-                    "service.printing_unavailable", {"reason_key": f"printer.{self.state.printer_status.lower()}"}
-                )
+            spec = CATALOGUE[name]
+            if Device.CAMERA in spec.needs and self._face is None:
+                continue  # no camera: the service is not offered at all
+            if Device.PRINTER in spec.needs and not printer.usable:
+                reason = Message("service.printing_unavailable", {"reason_key": printer.reason_key})
                 items.append(MenuItem(name, enabled=False, reason=reason))
             else:
                 items.append(MenuItem(name, enabled=True))
         self.state.menu = items
 
+    def note_printer_status(self, status: PrinterStatus) -> None:
+        self.state.printer_status = status
+        self._build_menu()
+
     def refresh_printer_status(self) -> None:
-        """Ask the printer for its state (worker) and enable/disable print services accordingly."""
+        """Ask the print service for the printer's state and enable/disable print services accordingly."""
 
-        def done(status: Any) -> None:
-            self.state.printer_status = status.name
-            self._build_menu()
-            self._publish()
+        def done(status: PrinterStatus) -> None:
+            self.note_printer_status(status)
+            self.publish()
 
-        def failed(exc: BaseException) -> None:
-            self.state.printer_status = "OFFLINE"
-            self._build_menu()
-            self._publish()
-
-        self._worker.submit(self._printer.status, done, failed)
+        self._printing.status(done)
 
     def choose_service(self, name: str) -> None:
-        self._touch()
-        if self.state.screen is not Screen.MENU or self._session_id is None:
+        self.touch()
+        if self.state.screen is not Screen.MENU or not self.session.signed_in:
             return
         item = next((entry for entry in self.state.menu if entry.service == name), None)
         if item is None or not item.enabled:
             logger.info("service %s not offered now", name)
             return
+        self.start_service(name)
+
+    def start_service(self, name: str) -> None:
+        """Run a catalogue entry's flow (from the menu, or from another flow: print from a table)."""
+        spec = CATALOGUE.get(name)
+        if spec is None or name not in self.config.services.enabled:
+            return
         logger.info("service chosen: %s", name)
-        service = CATALOGUE[name]
-        sid, gen, lang = self._session_id, self._generation, self.state.language
-        self.state.busy_message = Message("print.issuing" if service.prints else "loading")
-        self._go(Screen.BUSY)
-        if name == "insurance_info":
-            self._worker.submit(
-                lambda: insurance_records(self._backend.insurance(sid), lang),
-                self._guard(gen, self._show_records),
-                self._guard(gen, self._fail_to_menu),
-            )
-        elif name == "contributions":
-            start, end = period_back(service.months or 12)
-            self._worker.submit(
-                lambda: contribution_records(self._backend.contributions(sid, start, end), lang),
-                self._guard(gen, self._show_records),
-                self._guard(gen, self._fail_to_menu),
-            )
-        elif service.certificate_kind:
-            start, end = period_back(service.months) if service.months else (None, None)
-            key = str(uuid.uuid4())  # one key per resident request: a retried POST is the same certificate
-            kind = service.certificate_kind
-            self._worker.submit(
-                lambda: self._prepare_certificate(sid, kind, start, end, key, lang),
-                self._guard(gen, self._show_preview),
-                self._guard(gen, self._fail_to_menu),
-            )
+        if self._flow is not None:
+            self._flow.cancel()
+        self._flow = FLOWS[spec.flow](self, spec)
+        self._flow.start()
 
-    def _prepare_certificate(
-        self, sid: str, kind: str, start: str | None, end: str | None, key: str, lang: str
-    ) -> tuple[dict, Any, bytes]:
-        certificate = self._backend.issue_certificate(sid, kind, start, end, idempotency_key=key)
-        document = self._build_document(certificate, lang)
-        return certificate, document, self._render_preview(document)
-
-    def _show_records(self, records: Any) -> None:
-        self.state.records = records
-        self._go(Screen.RECORDS)
-
-    def _show_preview(self, prepared: tuple[dict, Any, bytes]) -> None:
-        self._pending_certificate, self._pending_document, self.state.preview_png = prepared
-        self._go(Screen.PRINT_PREVIEW)
+    def intent(self, name: str, value: str = "") -> None:
+        """A touch meant for the flow on screen (``confirm``, ``next``, ``page_next`` …)."""
+        self.touch()
+        if self._flow is not None:
+            self._flow.handle(name, value)
 
     def confirm_print(self) -> None:
-        self._touch()
-        if self.state.screen is not Screen.PRINT_PREVIEW or self._pending_document is None:
-            return
-        document, certificate = self._pending_document, self._pending_certificate or {}
-        gen = self._generation
-        self.state.busy_message = Message("print.printing")
-        self._go(Screen.BUSY)
-        self._worker.submit(
-            lambda: self._print_with_journal(certificate, document),
-            self._guard(gen, self._printed),
-            self._guard(gen, self._print_failed),
-        )
-
-    def _print_with_journal(self, certificate: dict, document: Any) -> None:
-        job_id = None
-        if self._journal is not None:
-            job_id = self._journal.record_issued(
-                certificate.get("serial", ""), certificate.get("kind", ""), json.dumps(certificate, ensure_ascii=False)
-            )
-            self._journal.mark_sent(job_id)
-        try:
-            self._printer.print_document(document)
-        except KioskError as exc:
-            if self._journal is not None and job_id is not None:
-                self._journal.mark_failed(job_id, exc.detail or exc.message_key)
-            raise
-        if self._journal is not None and job_id is not None:
-            self._journal.mark_confirmed(job_id)
-
-    def _printed(self, _: Any) -> None:
-        self.prints_done += 1
-        self.state.preview_png = None
-        self._pending_document = None
-        self._show_message(Message("print.done"), then=Screen.MENU)
-
-    def _print_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, PrinterError):
-            self.state.printer_status = exc.status
-        self._build_menu()
-        self.state.preview_png = None
-        self._pending_document = None
-        self._show_message(self._error_message(exc, extra_key="print.failed_kept"), then=Screen.MENU)
+        self.intent("confirm")
 
     def back_to_menu(self) -> None:
-        self._touch()
-        if self.state.screen in (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE) and self._session_id:
-            self._message_until = None
-            self._enter_menu()
+        self.touch()
+        if self.state.screen in (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD):
+            if self.session.signed_in:
+                self._message_until = None
+                self.enter_menu()
 
     def set_language(self, language: str) -> None:
-        self._touch()
+        self.touch()
         if language in ("zh_CN", "zh_TW", "en"):
             self.state.language = language
-            self._publish()
+            self.publish()
 
     # ----------------------------------------------------------------- ending
     def finish(self) -> None:
         """The resident is done: end the session and ask for the card."""
-        self._touch()
-        if self.state.screen in (Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REMOVE_CARD):
+        self.touch()
+        if self.state.screen in (*IDLE_SCREENS, Screen.REMOVE_CARD):
             return
         self._end_session()
-        self._go(Screen.REMOVE_CARD)
+        self.go(Screen.REMOVE_CARD)
 
     def _end_session(self) -> None:
-        self._generation += 1  # answers still in flight now belong to nobody
-        if self.state.screen is Screen.FACE and self._face is not None:
-            self._face.cancel()
-        session_id, card_session = self._session_id, self._card_session
-        self._session_id = None
-        self._card_session = None
-        self._card = None
-        self._pin_digits.clear()
-        self._pending_document = None
-        self._pending_certificate = None
+        session = self.session
+        self.session = SessionContext(generation=session.generation + 1)  # answers in flight belong to nobody
+        for flow in (self._flow, self._identify):
+            if flow is not None:
+                flow.cancel()
+        self._flow = self._identify = None
         self._message_until = None
         self.state.clear_resident()
+        self._printing.end_resident()
+        card_session, session_id, backend = session.card_session, session.session_id, self.backend
+        session.scratch.clear()
 
         def close() -> None:
             if card_session is not None:
                 card_session.close()
             if session_id is not None:
-                self._backend.end_session(session_id)
+                backend.end_session(session_id)
 
         self._worker.submit(close, lambda _: None, lambda exc: logger.warning("closing session: %s", exc))
 
+    def end_with_message(self, message: Message) -> None:
+        """End the session (nothing of the resident stays), explain why, then ask for the card."""
+        self._end_session()
+        self.show_message(message, then=Screen.REMOVE_CARD)
+
     # ----------------------------------------------------------------- idle and messages
-    def touch(self) -> None:
-        """Any touch on the screen: resets the idle timer and dismisses the countdown."""
-        self._touch()
-        if self.state.countdown is not None:
-            self.state.countdown = None
-            self._publish()
-
-    def _touch(self) -> None:
-        self._last_touch = self._clock()
-
     def _sync_announcements(self, rotating: bool) -> bool:
         """Copy the announcements in force (and the one on show) into the state; True if they changed."""
         changed = self._announcements.update(
@@ -434,80 +363,72 @@ class KioskController(FaceVerificationFlow):
         return changed
 
     def tick(self) -> None:
-        """Called about once a second by the UI: idle countdown, timed messages, and announcements
-        (time windows opening or closing, rotation on the attract screen)."""
-        now = self._clock()
+        """Called about once a second by the UI: idle countdown, timed messages, announcements, and
+        the limit of a restart that waits for the resident."""
         if self._sync_announcements(rotating=self.state.screen is Screen.ATTRACT):
-            self._publish()
+            self.publish()
+        self._tick_screen(self._clock())
+        self.staff.tick()
+
+    def _tick_screen(self, now: float) -> None:
+        """Timed messages give way to their next screen; idle time counts down and ends the session."""
         if self._message_until is not None and now >= self._message_until:
             self._message_until = None
-            target = self._message_next
-            if target is Screen.MENU and self._session_id:
-                self._enter_menu()
+            if self._message_next is Screen.MENU and self.session.signed_in:
+                self.enter_menu()
             else:
-                self._go(target)
+                self.go(self._message_next)
             return
-        if self.state.screen in (
-            Screen.ATTRACT,
-            Screen.OUT_OF_SERVICE,
-            Screen.REMOVE_CARD,
-            Screen.READING,
-            Screen.BUSY,
-            Screen.FACE,
-        ):
+        if self.state.screen in UNTIMED_SCREENS:
             return
         idle = now - self._last_touch
         limit = self.config.session.idle_timeout
         if idle < limit:
             if self.state.countdown is not None:
                 self.state.countdown = None
-                self._publish()
+                self.publish()
             return
         remaining = int(limit + self.config.session.countdown - idle + 0.999)
         if remaining <= 0:
             logger.info("session ended after %d s without a touch", int(idle))
             self.state.countdown = None
             self._end_session()
-            self._go(Screen.REMOVE_CARD)
+            self.go(Screen.REMOVE_CARD)
         elif remaining != self.state.countdown:
             self.state.countdown = remaining
-            self._publish()
+            self.publish()
 
-    def _show_message(self, message: Message, then: Screen) -> None:
+    def show_message(self, message: Message, then: Screen) -> None:
         self.state.message = message
         self._message_next = then
         self._message_until = self._clock() + self.config.session.message_seconds
-        self._go(Screen.MESSAGE)
+        self.go(Screen.MESSAGE)
 
     def apply_config(self, config: KioskConfig) -> None:
-        """A new effective config (remote bundle) that can apply without a restart: services, timeouts,
-        language, announcements. The fleet agent only offers it while no resident is being served."""
+        """A new effective config that can apply without a restart (services, timeouts, language,
+        announcements). Offered in the middle of a session, it waits for the session to end."""
+        if self.state.session_active or self.session.signed_in:
+            self._pending_config = config
+            return
         self.config = config
-        if not self.state.session_active:
-            self.state.language = config.terminal.language
+        self.state.language = config.terminal.language
         self._build_menu()
-        self._publish()
+        self.publish()
+
+    @property
+    def out_of_service(self) -> bool:
+        """Maintenance mode, as staff set it (the one place it is kept)."""
+        return self._out_of_service
 
     def set_out_of_service(self, out: bool) -> None:
         self._out_of_service = out
         if out and self.state.screen is Screen.ATTRACT:
-            self._go(Screen.OUT_OF_SERVICE)
+            self.go(Screen.OUT_OF_SERVICE)
         elif not out and self.state.screen is Screen.OUT_OF_SERVICE:
-            self._go(Screen.ATTRACT)
+            self.go(Screen.ATTRACT)
 
     # ----------------------------------------------------------------- errors
-    def _guard(self, gen: int, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """Drop results that arrive after their session ended."""
-
-        def guarded(value: Any) -> None:
-            if gen == self._generation:
-                callback(value)
-            else:
-                logger.debug("dropped a late result of an ended session")
-
-        return guarded
-
-    def _error_message(self, exc: BaseException, extra_key: str | None = None) -> Message:
+    def error_message(self, exc: BaseException, extra_key: str | None = None) -> Message:
         if isinstance(exc, BackendRejected):
             reason = exc.message_en if self.state.language == "en" else exc.message_zh
             return Message("backend.rejected", {"reason": reason or exc.code}, is_error=True)
@@ -515,20 +436,15 @@ class KioskController(FaceVerificationFlow):
             logger.warning("%s: %s", type(exc).__name__, exc.detail)
             params = {"then_key": extra_key} if extra_key else {}
             return Message(exc.message_key, params, is_error=True)
-        logger.exception("unexpected error", exc_info=exc)
+        logger.error("unexpected error", exc_info=exc)
         return Message("error.generic", is_error=True)
 
-    def _fail_to_remove_card(self, exc: BaseException) -> None:
+    def fail_to_remove_card(self, exc: BaseException) -> None:
         """An error before the menu: show it, then ask for the card (the session cannot go on)."""
         if isinstance(exc, CardError) and exc.kind is CardErrorKind.REMOVED:
             self._on_card_removed()
             return
-        self._end_with_message(self._error_message(exc))
+        self.end_with_message(self.error_message(exc))
 
-    def _end_with_message(self, message: Message) -> None:
-        """End the session (nothing of the resident stays), explain why, then ask for the card."""
-        self._end_session()
-        self._show_message(message, then=Screen.REMOVE_CARD)
-
-    def _fail_to_menu(self, exc: BaseException) -> None:
-        self._show_message(self._error_message(exc), then=Screen.MENU)
+    def fail_to_menu(self, exc: BaseException) -> None:
+        self.show_message(self.error_message(exc), then=Screen.MENU)

@@ -75,3 +75,8 @@ class BackendRejected(BackendError):
         self.code = code
         self.message_zh = message_zh
         self.message_en = message_en
+
+
+class FaceRefused(BackendRejected):
+    """The gateway looked at the face and said no (mismatch, daily lock, no enrolled photo, no usable
+    face): the resident may still use the PIN. Other backend errors end the session."""

@@ -108,12 +108,15 @@ class FleetClient:
 CommandHandler = Callable[[], str | None]
 
 
+class CommandFailed(Exception):
+    """A command ran and failed; its text is what staff read in the console, as it is."""
+
+
 class CommandDispatcher:
     """Runs a command by kind; a handler returns a short result text or raises."""
 
     def __init__(self, handlers: dict[str, CommandHandler] | None = None) -> None:
         self.handlers: dict[str, CommandHandler] = dict(handlers or {})
-        self.maintenance = False
 
     @classmethod
     def for_kiosk(
@@ -130,7 +133,6 @@ class CommandDispatcher:
         def maintenance(on: bool) -> CommandHandler:
             def run() -> str:
                 set_out_of_service(on)
-                dispatcher.maintenance = on
                 return "maintenance on" if on else "maintenance off"
 
             return run
@@ -161,6 +163,8 @@ class CommandDispatcher:
             return False, f"unsupported command {kind}"
         try:
             return True, handler() or "done"
+        except CommandFailed as exc:
+            return False, str(exc)[:500]
         except KioskError as exc:
             return False, f"{exc.message_key}: {exc.detail}"[:500]
         except Exception as exc:  # a failing command is reported to staff, never kills the agent
@@ -246,7 +250,6 @@ class FleetAgent:
         """One heartbeat and whatever its answer asks for. Raises backend errors."""
         self.applier.tick()
         payload = self.heartbeat.build(self.applier.applied_version)
-        payload["maintenance"] = payload["maintenance"] or self.dispatcher.maintenance
         try:
             answer = self.client.heartbeat(payload)
         except KioskError:
@@ -377,6 +380,7 @@ def start_fleet_agent(
     devices: dict[str, Any],
     totals: Callable[[], tuple[int, int]],
     print_queue: Callable[[], int] = lambda: 0,
+    maintenance: Callable[[], bool] = lambda: False,
     timeout: float = 5.0,
 ) -> FleetAgent | None:
     """Wire and start the agent for an enrolled terminal (None before enrolment). ``build`` is
@@ -390,7 +394,7 @@ def start_fleet_agent(
     remote.load_cached()
     applier = ConfigApplier(is_idle, apply_live, request_restart)
     builder = HeartbeatBuilder(
-        app_version, devices, totals=totals, maintenance=lambda: dispatcher.maintenance, print_queue=print_queue
+        app_version, devices, totals=totals, maintenance=maintenance, print_queue=print_queue
     )
     agent = FleetAgent(
         FleetClient(credential["server"], credential["token"], timeout), remote, applier, builder, dispatcher

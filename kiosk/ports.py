@@ -6,7 +6,7 @@ Every method may block (device or network I/O) and is therefore only called on t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +28,10 @@ class CardSession(Protocol):
 class CardPort(Protocol):
     def open_card(self) -> CardSession:
         """Connect to the inserted card; raises kiosk.errors.CardError."""
+        ...
+
+    def card_present(self) -> bool:
+        """Is a card in the reader now? (The core asks whenever it returns to the attract screen.)"""
         ...
 
 
@@ -59,7 +63,18 @@ class Backend(Protocol):
         page: int = 1,
         page_size: int = 100,
     ) -> dict: ...
-    def start_face_session(self, ssn: str, card_number: str, frames: list[bytes]) -> dict: ...
+    def start_face_session(self, ssn: str, card_number: str, frames: list[bytes]) -> dict:
+        """Raises kiosk.errors.FaceRefused when the gateway refuses the face (the PIN stays the way in)."""
+        ...
+
+    def start_esscard_session(self, code: str) -> dict:
+        """Raises kiosk.errors.BackendRejected with a code of common.esscard.REFUSALS for a code refused."""
+        ...
+
+    def cards(self, session_id: str) -> dict: ...
+    def submit_application(
+        self, session_id: str, kind: str, form: dict | None = None, idempotency_key: str | None = None
+    ) -> dict: ...
 
     def issue_certificate(
         self,
@@ -94,6 +109,29 @@ class FaceOutcome:
 class FacePort(Protocol):
     def start(self, on_progress: Callable[[FaceProgress], None], on_done: Callable[[FaceOutcome], None]) -> None:
         """Begin one capture (quality gates + action liveness) on a worker thread; callbacks on that thread."""
+        ...
+
+    def cancel(self) -> None: ...
+
+
+class QrScanPort(Protocol):
+    """The camera reading a QR code shown to it (the 电子社保卡 on a resident's phone)."""
+
+    def start(
+        self,
+        on_code: Callable[[str], None],
+        on_stop: Callable[[str], None],
+        on_preview: Callable[[FaceProgress], None] | None = None,
+        ignore: Collection[str] = (),
+    ) -> None:
+        """Scan camera frames on a worker thread; callbacks on that thread.
+
+        Ends with exactly one of ``on_code(payload)`` (a QR code with a printable-ASCII payload not
+        in ``ignore``, e.g. not the code just refused while it is still on the phone's screen) or
+        ``on_stop(message_key)`` (``esscard.scan.timeout``, or ``camera.*`` when the camera fails),
+        unless ``cancel()`` came first: nothing is called once ``cancel()`` has returned.
+        ``on_preview`` gets preview frames for the screen, as FacePort's ``on_progress`` does.
+        """
         ...
 
     def cancel(self) -> None: ...

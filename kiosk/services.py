@@ -1,105 +1,118 @@
-"""The service catalogue: which services exist, what each needs, and how its data is shown.
+"""The service catalogue: every service a resident can choose, declared as data.
 
-Formatting lives here (not in screens) so every screen stays a dumb view of KioskState and the
-same words appear in every language.
+An entry says what the service is called (``service.<id>`` in the message catalogue), which menu
+group it belongs to, which devices it needs, which generic flow runs it and that flow's parameters.
+Adding a service is adding an entry here (and, for an application, its form); the session core
+never changes. Which of them a terminal offers comes from ``services.enabled`` in its config.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import enum
 from dataclasses import dataclass
 
-from kiosk.i18n import tr
-from kiosk.state import Records
+from kiosk.forms import Choice, FieldKind, FormField, WizardForm
+
+
+class Group(enum.Enum):
+    QUERY = "query"  # 查询
+    APPLY = "apply"  # 办理
+    PRINT = "print"  # 打印
+
+
+class Device(enum.Enum):
+    PRINTER = "printer"
+    CAMERA = "camera"
 
 
 @dataclass(frozen=True)
-class Service:
-    name: str
-    prints: bool = False
-    certificate_kind: str | None = None
-    months: int | None = None  # period length for certificates that cover a period
+class QueryParams:
+    """A table from the gateway: ``loader`` names kiosk.records.LOADERS; ``months`` back from today."""
+
+    loader: str
+    months: int | None = None
+    page_size: int = 100
+    print_service: str | None = None  # the catalogue id that prints this table, offered on its screen
 
 
-CATALOGUE: dict[str, Service] = {
-    "insurance_info": Service("insurance_info"),
-    "contributions": Service("contributions", months=12),
-    "print_insured_certificate": Service("print_insured_certificate", prints=True, certificate_kind="insured"),
-    "print_payment_certificate": Service(
-        "print_payment_certificate", prints=True, certificate_kind="payment", months=12
-    ),
-    "print_rights_statement": Service("print_rights_statement", prints=True, certificate_kind="rights", months=12),
-}
+@dataclass(frozen=True)
+class CertificateParams:
+    """A certificate the gateway issues: its kind and the months it covers (None: no period)."""
+
+    kind: str
+    months: int | None = None
 
 
-def period_back(months: int, today: dt.date | None = None) -> tuple[str, str]:
-    """(from, to) as YYYY-MM covering the last ``months`` complete months before today."""
-    today = today or dt.date.today()
-    end_year, end_month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    start_index = end_year * 12 + (end_month - 1) - (months - 1)
-    start_year, start_month = divmod(start_index, 12)
-    return f"{start_year:04d}-{start_month + 1:02d}", f"{end_year:04d}-{end_month:02d}"
+@dataclass(frozen=True)
+class WizardParams:
+    form: WizardForm
 
 
-def insurance_records(data: dict, lang: str) -> Records:
-    """参保信息 from the gateway's /insurance answer."""
-    rows = [
-        [
-            str(item.get("type_name", item.get("type_code", ""))),
-            str(item.get("status", "")),
-            str(item.get("start_date", "")),
-            str(item.get("unit_name", "")),
-        ]
-        for item in data.get("enrolments", [])
+Params = QueryParams | CertificateParams | WizardParams
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    id: str
+    group: Group
+    flow: str  # a key of kiosk.flows.FLOWS
+    params: Params
+    needs: frozenset[Device] = frozenset()
+
+    @property
+    def title_key(self) -> str:
+        return f"service.{self.id}"
+
+
+def _entries() -> list[ServiceSpec]:
+    printer = frozenset({Device.PRINTER})
+    return [
+        ServiceSpec("insurance_info", Group.QUERY, "query", QueryParams("insurance")),
+        ServiceSpec("contributions", Group.QUERY, "query", QueryParams("contributions", months=12)),
+        ServiceSpec("card_info", Group.QUERY, "query", QueryParams("cards")),
+        ServiceSpec("print_insured_certificate", Group.PRINT, "certificate", CertificateParams("insured"), printer),
+        ServiceSpec("print_payment_certificate", Group.PRINT, "certificate", CertificateParams("payment", 12), printer),
+        ServiceSpec("print_rights_statement", Group.PRINT, "certificate", CertificateParams("rights", 12), printer),
+        ServiceSpec(
+            "unemployment_registration",
+            Group.APPLY,
+            "wizard",
+            WizardParams(
+                WizardForm(
+                    "unemployment_registration",
+                    "notice.unemployment_registration",
+                    (
+                        FormField(
+                            "reason",
+                            "form.unemployment.reason",
+                            FieldKind.CHOICE,
+                            choices=tuple(
+                                Choice(value, f"form.unemployment.reason.{key}")
+                                for key, value in (
+                                    ("contract_end", "合同到期"),
+                                    ("dismissed", "单位解除"),
+                                    ("resigned", "主动离职"),
+                                    ("other", "其他"),
+                                )
+                            ),
+                        ),
+                    ),
+                )
+            ),
+        ),
+        ServiceSpec(
+            "contact_update",
+            Group.APPLY,
+            "wizard",
+            WizardParams(
+                WizardForm(
+                    "contact_update",
+                    "notice.contact_update",
+                    (FormField("phone", "form.contact.phone", FieldKind.PHONE),),
+                )
+            ),
+        ),
     ]
-    summary = []
-    months = (data.get("summary") or {}).get("months_paid_total")
-    if months is not None:
-        summary.append(tr("insurance.months_paid", lang, months=months))
-    return Records(
-        title=tr("insurance.title", lang),
-        columns=[tr(f"insurance.col.{name}", lang) for name in ("type", "status", "start", "unit")],
-        rows=rows,
-        summary=summary,
-    )
 
 
-def contribution_records(data: dict, lang: str) -> Records:
-    """缴费明细 from the gateway's /contributions answer."""
-    rows = []
-    for item in data.get("items", []):
-        rows.append(
-            [
-                str(item.get("period", "")),
-                str(item.get("type_name", "")),
-                _money(item.get("base")),
-                _money(item.get("personal")),
-                _money(item.get("unit")),
-            ]
-        )
-    totals = data.get("totals") or {}
-    summary = []
-    if totals:
-        summary.append(
-            tr(
-                "contrib.totals",
-                lang,
-                months=totals.get("months_paid", "-"),
-                personal=_money(totals.get("personal")),
-                unit=_money(totals.get("unit")),
-            )
-        )
-    return Records(
-        title=tr("service.contributions", lang),
-        columns=[tr(f"contrib.col.{name}", lang) for name in ("period", "type", "base", "personal", "unit")],
-        rows=rows,
-        summary=summary,
-    )
-
-
-def _money(value: object) -> str:
-    """Amounts arrive as decimal strings (exact) or numbers; shown with two decimals and thousands separators."""
-    try:
-        return f"{float(value):,.2f}" if value is not None and value != "" else ""
-    except (TypeError, ValueError):
-        return str(value)
+CATALOGUE: dict[str, ServiceSpec] = {spec.id: spec for spec in _entries()}

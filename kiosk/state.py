@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.printer_status import PrinterStatus
+
 
 class Screen(enum.Enum):
     ATTRACT = "attract"
@@ -22,6 +24,7 @@ class Screen(enum.Enum):
     MENU = "menu"
     RECORDS = "records"
     PRINT_PREVIEW = "print_preview"
+    WIZARD = "wizard"
     MESSAGE = "message"
     REMOVE_CARD = "remove_card"
     OUT_OF_SERVICE = "out_of_service"
@@ -58,6 +61,39 @@ class Records:
     columns: list[str]
     rows: list[list[str]]
     summary: list[str] = field(default_factory=list)
+    page: int = 1
+    pages: int = 1
+
+
+class WizardStep(enum.Enum):
+    NOTICE = "notice"  # 须知: read and tick
+    CONFIRM = "confirm"  # the resident's data as the gateway knows it
+    FIELD = "field"  # one question
+    REVIEW = "review"  # every answer, then submit
+    RESULT = "result"  # the receipt, with a button to print it
+
+
+@dataclass(frozen=True)
+class WizardView:
+    """The application wizard's screen: which step of how many, the question and the answer so far.
+
+    ``question`` is a kiosk.forms.FormField on FIELD steps; ``error`` an i18n key of what is wrong with
+    the answer; ``failure`` why the gateway refused or could not take the submission; ``review``
+    (label key, value, key of the value's words or None) per answer; ``receipt`` the gateway's answer."""
+
+    service: str
+    notice_key: str
+    step: WizardStep = WizardStep.NOTICE
+    step_number: int = 1
+    step_count: int = 1
+    question: Any = None
+    value: str = ""
+    agreed: bool = False
+    error: str | None = None
+    failure: Message | None = None
+    resident: list[tuple[str, str]] = field(default_factory=list)
+    review: list[tuple[str, str, str | None]] = field(default_factory=list)
+    receipt: dict | None = None
 
 
 @dataclass
@@ -72,11 +108,12 @@ class KioskState:
     menu: list[MenuItem] = field(default_factory=list)
     records: Records | None = None
     preview_png: bytes | None = None
+    wizard: WizardView | None = None
     countdown: int | None = None
     face_available: bool = False
     face_preview: Any = None  # kiosk.ports.FaceProgress while the camera runs
     face_message: Message | None = None
-    printer_status: str = "UNKNOWN"
+    printer_status: PrinterStatus = PrinterStatus.UNKNOWN
     session_active: bool = False
     # Terminal-level notices in force now (kiosk.announcements), in ``language``; the attract
     # screen shows ``announcements[announcement_index]`` and the controller rotates the index.
@@ -103,6 +140,7 @@ class KioskState:
             or self.resident_name
             or self.records
             or self.preview_png
+            or self.wizard
             or self.session_active
             or self.pin_length
         )

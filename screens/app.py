@@ -20,8 +20,9 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.i18n import tr
 from kiosk.state import KioskState, Screen
-from screens import views
+from screens import theme, views
 from screens.widgets import KioskLabel, load_rules, make
+from screens.wizard_view import WizardScreen
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
     Screen.MESSAGE: views.MessageView,
     Screen.REMOVE_CARD: views.RemoveCardView,
     Screen.OUT_OF_SERVICE: views.OutOfServiceView,
+    Screen.WIZARD: WizardScreen,
 }
 
 
@@ -94,9 +96,14 @@ class KioskApp(App):
         self.countdown: CountdownDialog | None = None
         self.kiosk_area: ScreenManager | None = None
         self.dock: Any = None
-        self.title = "人社自助服务终端"
+        self.title = tr("app.title", controller.config.terminal.language)  # the window title
 
     def build(self) -> Any:
+        """The screens in a ScreenManager, the dock beside them in demo mode, the idle countdown.
+        The window clears to the theme's light background, as every screen paints it."""
+        from kivy.core.window import Window
+
+        Window.clearcolor = theme.BACKGROUND  # Kivy's default is black, which no screen is designed on
         load_rules()
         root = TouchAwareRoot(self.controller.touch)
         manager = ScreenManager(transition=NoTransition())

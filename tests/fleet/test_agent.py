@@ -207,6 +207,7 @@ def test_start_fleet_agent_wiring(live: LiveServer, tmp_path: Path) -> None:
         dispatcher=dispatcher,
         devices={"printer": lambda: printer_report("no_paper")},
         totals=lambda: (0, 0),
+        maintenance=lambda: bool(out_of_service and out_of_service[-1]),
     )
     assert agent is not None
     try:

@@ -10,6 +10,7 @@ from kiosk.config import load_config, parse_override
 from kiosk.controller import KioskController
 from kiosk.errors import CardError, CardErrorKind, PrinterError
 from kiosk.models import CardData, PinResult
+from kiosk.printer_status import PrinterStatus
 from kiosk.worker import InlineWorker
 
 
@@ -62,9 +63,13 @@ class FakeCardPort:
     read_error: Exception | None = None
     pins: list[str] = field(default_factory=list)
     closed: int = 0
+    present: bool = False  # what the reader says when the core asks on the attract screen
 
     def open_card(self) -> FakeCardSession:
         return FakeCardSession(self)
+
+    def card_present(self) -> bool:
+        return self.present
 
 
 class FakeBackend:
@@ -72,6 +77,7 @@ class FakeBackend:
         self.calls: list[tuple] = []
         self.fail: Exception | None = None
         self.issued: list[str] = []
+        self.submitted: list[tuple[str, str | None]] = []
 
     def _call(self, *call):
         self.calls.append(call)
@@ -103,6 +109,34 @@ class FakeBackend:
         self._call("contributions", session_id, from_period, to_period)
         return {"items": [], "totals": {}}
 
+    def cards(self, session_id):
+        self._call("cards", session_id)
+        return {
+            "cards": [
+                {
+                    "card_number_masked": "A1****678",
+                    "status": "normal",
+                    "status_name": "正常",
+                    "production_stage": "collected",
+                    "production_stage_name": "已领取",
+                    "is_current": True,
+                    "issued_on": "2020-06-01",
+                    "expires_on": "2030-06-01",
+                }
+            ]
+        }
+
+    def submit_application(self, session_id, kind, form=None, idempotency_key=None):
+        self._call("submit_application", session_id, kind, dict(form or {}), idempotency_key)
+        self.submitted.append((kind, idempotency_key))
+        return {
+            "number": f"SQ{len(self.submitted):06d}",
+            "kind": kind,
+            "status": "submitted",
+            "status_name": "已提交",
+            "fields": dict(form or {}),
+        }
+
     def start_face_session(self, ssn, card_number, frames):
         self._call("start_face_session", ssn, card_number, len(frames))
         return {"session_id": "S2", "person": {"name": "张建国"}, "face": {"score": 0.7}}
@@ -128,20 +162,14 @@ class FakeBackend:
         }
 
 
-class Status:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.usable = name in ("READY", "PAPER_NEAR_END")
-
-
 class FakePrinter:
     def __init__(self) -> None:
         self.state = "READY"
         self.printed: list = []
         self.fail_with: str | None = None
 
-    def status(self):
-        return Status(self.state)
+    def status(self) -> PrinterStatus:
+        return PrinterStatus.parse(self.state)
 
     def print_document(self, doc) -> None:
         if self.fail_with:
@@ -167,6 +195,60 @@ class FakeJournal:
         self.events.append(("failed", job_id))
 
 
+class FakePrintService:
+    """The print service's contract, synchronously (the real one, with its own thread, is tested in
+    test_print_service.py): the journal's steps around the fake printer, residents first."""
+
+    def __init__(self, printer: FakePrinter, journal: FakeJournal) -> None:
+        self.printer, self.journal = printer, journal
+        self.resident = False
+        self.idle = True
+        self.staff_runs: list[str] = []
+        self.receipts: list[dict] = []
+        self.prints_done = 0
+
+    def begin_resident(self) -> None:
+        self.resident = True
+
+    def end_resident(self) -> None:
+        self.resident = False
+
+    def status(self, on_done) -> None:
+        on_done(self.printer.status())
+
+    def unfinished_for(self, request_key):
+        return None
+
+    def print_certificate(self, certificate, document, request_key, on_done, on_error) -> None:
+        job_id = self.journal.record_issued(certificate.get("serial", ""), certificate.get("kind", ""), "{}")
+        self.journal.mark_sent(job_id)
+        try:
+            self.printer.print_document(document)
+        except PrinterError as exc:
+            self.journal.mark_failed(job_id, exc.detail)
+            on_error(exc)
+            return
+        self.journal.mark_confirmed(job_id)
+        self.prints_done += 1
+        on_done(job_id)
+
+    def print_receipt(self, receipt, lang, on_done, on_error) -> None:
+        try:
+            self.printer.print_document(("receipt", receipt.get("number"), lang))
+        except PrinterError as exc:
+            on_error(exc)
+            return
+        self.receipts.append(receipt)
+        on_done(None)
+
+    def run_staff(self, kind, on_done, on_error) -> None:
+        if self.resident:
+            on_error(RuntimeError("a resident is being served"))
+            return
+        self.staff_runs.append(kind)
+        on_done(f"{kind} done")
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -183,14 +265,14 @@ def make_controller(*overrides: str, face=None):
         ]
     )
     card, backend, printer, journal, clock = FakeCardPort(), FakeBackend(), FakePrinter(), FakeJournal(), Clock()
+    printing = FakePrintService(printer, journal)
     controller = KioskController(
         config,
         InlineWorker(),
         card,
         backend,
-        printer,
+        printing,
         lambda doc: b"\x89PNG-preview",
-        journal=journal,
         clock=clock,
         document_builder=lambda cert, lang: ("document", cert["serial"], lang),
         face=face,

@@ -23,7 +23,7 @@ from kiosk.errors import ConfigError
 from kiosk.remote_config import Accepted, ConfigApplier
 from kiosk.state import Notice, Screen
 from kiosk.worker import InlineWorker
-from tests.kiosk.fakes import Clock, FakeBackend, FakeCardPort, FakeJournal, FakePrinter
+from tests.kiosk.fakes import Clock, FakeBackend, FakeCardPort, FakeJournal, FakePrinter, FakePrintService
 
 CST = dt.timezone(dt.timedelta(hours=8))
 UPGRADE = {
@@ -56,9 +56,8 @@ def controller_with(config: KioskConfig, wall: WallClock) -> tuple[KioskControll
         InlineWorker(),
         card,
         FakeBackend(),
-        FakePrinter(),
+        FakePrintService(FakePrinter(), FakeJournal()),
         lambda doc: b"\x89PNG-preview",
-        journal=FakeJournal(),
         clock=clock,
         document_builder=lambda cert, lang: ("document", cert["serial"], lang),
         wall_clock=wall,

@@ -1,6 +1,7 @@
 """The resident session state machine, without a display: intents in, KioskState out."""
 
 from kiosk.errors import BackendRejected, BackendUnavailable, CardError, CardErrorKind
+from kiosk.printer_status import PrinterStatus
 from kiosk.state import Screen
 from tests.kiosk.fakes import make_controller, removed_error
 
@@ -28,7 +29,7 @@ def test_full_journey_leaves_nothing_behind():
     assert card.pins == ["123456"]
     assert controller.state.screen is Screen.MENU
     assert [item.service for item in controller.state.menu] == ["insurance_info", "print_insured_certificate"]
-    assert controller.state.printer_status == "READY"
+    assert controller.state.printer_status is PrinterStatus.READY
 
     controller.choose_service("insurance_info")
     assert controller.state.screen is Screen.RECORDS
@@ -207,7 +208,7 @@ def test_idle_countdown_then_session_ends():
 def test_late_answer_after_session_end_is_dropped():
     controller, card, backend, *_ = make_controller()
     log_in(controller)
-    stale = controller._guard(controller._generation, controller._show_records)
+    stale = controller.guard(lambda records: setattr(controller.state, "records", records))
     controller.card_removed()
     stale("records of the previous resident")
     assert controller.state.records is None

@@ -1,6 +1,6 @@
 """Face verification in the session state machine: capture → server 1:1 check → menu, or back to the PIN."""
 
-from kiosk.errors import BackendRejected, BackendUnavailable
+from kiosk.errors import BackendUnavailable, FaceRefused
 from kiosk.ports import FaceOutcome
 from kiosk.state import Screen
 from tests.kiosk.fakes import FakeFacePort, make_controller
@@ -49,11 +49,11 @@ def test_server_mismatch_or_lock_returns_to_the_pin():
     face = FakeFacePort()
     controller, card, backend, *_ = make_controller(face=face)
     insert(controller)
-    backend.fail = BackendRejected(403, "face_mismatch", "人脸比对不一致", "The face does not match")
+    backend.fail = FaceRefused(403, "face_mismatch", "人脸比对不一致", "The face does not match")
     controller.choose_face()
     assert controller.state.screen is Screen.PIN
     assert controller.state.pin_message.params == {"reason": "人脸比对不一致"}
-    backend.fail = BackendRejected(429, "face_locked", "今日人脸验证失败次数过多", "Too many failures today")
+    backend.fail = FaceRefused(429, "face_locked", "今日人脸验证失败次数过多", "Too many failures today")
     controller.choose_face()
     assert controller.state.screen is Screen.PIN
     assert controller.state.session_active
