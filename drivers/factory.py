@@ -11,10 +11,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config import REPO_ROOT, KioskConfig
 from kiosk.models import CardData, PinResult
+from kiosk.ports import FacePort, QrScanPort
+
+if TYPE_CHECKING:  # annotations only: a terminal without a camera never imports OpenCV or numpy
+    from drivers.camera.base import Camera
+    from drivers.card.base import CardReader
+    from drivers.card.simulator import VirtualCard
+    from drivers.printer.connectors import EscPosPrinter
+    from drivers.printer.virtual_printer import VirtualNetworkPrinter
 
 logger = logging.getLogger(__name__)
 
@@ -42,26 +50,39 @@ class CardSessionAdapter:
 class CardPortAdapter:
     """kiosk.ports.CardPort over a drivers.card CardReader."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: CardReader) -> None:
         self.reader = reader
 
     def open_card(self) -> CardSessionAdapter:
         return CardSessionAdapter(self.reader.connect())
 
+    def card_present(self) -> bool:
+        return bool(self.reader.card_present())
+
+
+class CardSlot(Protocol):
+    """Where a simulated card goes in and out (the simulated reader, or the vpcd bridge)."""
+
+    def insert(self, card: VirtualCard) -> None: ...
+    def remove(self) -> None: ...
+    def inserted_card(self) -> VirtualCard | None: ...
+
 
 @dataclass
 class Devices:
-    card_reader: Any
-    printer: Any
-    camera: Any = None
-    card_slot: Any = None  # simulated readers only: insert()/remove() for the demo dock and tests
-    virtual_printer: Any = None  # the simulated printer's controls, when printer.kind == "virtual"
+    """The terminal's devices; ``close()`` stops whatever was started for them (simulators, pcscd)."""
+
+    card_reader: CardReader
+    printer: EscPosPrinter
+    camera: Camera | None = None
+    card_slot: CardSlot | None = None  # simulated cards only: for the demo dock and tests
+    virtual_printer: VirtualNetworkPrinter | None = None  # when printer.kind == "virtual"
     _stoppers: list[Callable[[], None]] = field(default_factory=list)
 
     def card_port(self) -> CardPortAdapter:
         return CardPortAdapter(self.card_reader)
 
-    def face_port(self) -> Any:
+    def face_port(self) -> FacePort | None:
         """kiosk.ports.FacePort over the camera, or None on a terminal without one."""
         if self.camera is None:
             return None
@@ -69,24 +90,39 @@ class Devices:
 
         return CameraFacePort(self.camera)
 
+    def qr_scan_port(self) -> QrScanPort | None:
+        """kiosk.ports.QrScanPort (电子社保卡 codes) over the camera, or None on a terminal without one."""
+        if self.camera is None:
+            return None
+        from drivers.camera.qr_port import CameraQrScanPort
+
+        return CameraQrScanPort(self.camera)
+
     def close(self) -> None:
-        for stop in reversed(self._stoppers):
+        self.stop_all(self._stoppers)
+
+    @staticmethod
+    def stop_all(stoppers: list[Callable[[], None]]) -> None:
+        """Stop in reverse order of starting; one failing stop does not keep the others from running."""
+        for stop in reversed(stoppers):
             try:
                 stop()
             except Exception as exc:  # closing must go on for the other devices
                 logger.warning("stopping a device: %s", exc)
-        self._stoppers.clear()
+        stoppers.clear()
 
 
-def build_card(config: KioskConfig, devices: Devices) -> None:
+Stoppers = list[Callable[[], None]]
+
+
+def build_card(config: KioskConfig, stoppers: Stoppers) -> tuple[CardReader, CardSlot | None]:
+    """The configured reader, and where simulated cards go in when the reader is simulated."""
     kind = config.card.kind
     if kind == "simulated":
         from drivers.card.simulated_reader import SimulatedCardReader
 
         reader = SimulatedCardReader()
-        devices.card_reader = reader
-        devices.card_slot = reader
-        return
+        return reader, reader
     from drivers.card.pcsc_reader import PcscCardReader
 
     if kind == "vpcd":
@@ -95,41 +131,41 @@ def build_card(config: KioskConfig, devices: Devices) -> None:
 
         pcscd = IsolatedPcscd()
         pcscd.start()
-        devices._stoppers.append(pcscd.stop)
+        stoppers.append(pcscd.stop)
         pcscd.export_env()  # libpcsclite reads the socket path once, at this process's first context
         bridge = VpcdCardBridge(port=pcscd.vpcd_port)
-        devices._stoppers.append(bridge.remove)
-        devices.card_slot = bridge
-        devices.card_reader = PcscCardReader(config.card.reader or pcscd.reader_name_pattern)
-        return
-    devices.card_reader = PcscCardReader(config.card.reader)
+        stoppers.append(bridge.remove)
+        return PcscCardReader(config.card.reader or pcscd.reader_name_pattern), bridge
+    return PcscCardReader(config.card.reader), None
 
 
-def build_printer(config: KioskConfig, devices: Devices) -> None:
+def build_printer(config: KioskConfig, stoppers: Stoppers) -> tuple[EscPosPrinter, VirtualNetworkPrinter | None]:
+    """The configured printer (a relative ``printer.path`` is under the repository), and its simulator."""
     from drivers.printer.factory import create_printer
 
-    printer_config = config.printer.model_dump()
-    if not Path(printer_config["path"]).is_absolute():
-        printer_config["path"] = str(REPO_ROOT / printer_config["path"])
-    printer = create_printer(printer_config)
-    devices.printer = printer
-    devices.virtual_printer = getattr(printer, "virtual", None)
-    if devices.virtual_printer is not None and hasattr(devices.virtual_printer, "stop"):
-        devices._stoppers.append(devices.virtual_printer.stop)
+    printer_config = config.printer
+    if not Path(printer_config.path).is_absolute():
+        printer_config = printer_config.model_copy(update={"path": str(REPO_ROOT / printer_config.path)})
+    built = create_printer(printer_config)
+    if built.virtual is not None:
+        stoppers.append(built.virtual.stop)
+    return built.printer, built.virtual
 
 
 def build_devices(config: KioskConfig, with_camera: bool = False) -> Devices:
-    """Build every configured device. Raises the device's own typed error when one cannot start."""
-    devices = Devices(card_reader=None, printer=None)
+    """Build every configured device. Raises the device's own typed error when one cannot start,
+    after stopping whatever it had started."""
+    stoppers: Stoppers = []
     try:
-        build_card(config, devices)
-        build_printer(config, devices)
+        card_reader, card_slot = build_card(config, stoppers)
+        printer, virtual_printer = build_printer(config, stoppers)
+        camera = None
         if with_camera:
             from drivers.camera.factory import build_camera
 
             cam = config.camera
-            devices.camera = build_camera(cam.kind, cam.source, cam.width, cam.height, cam.fps)
+            camera = build_camera(cam.kind, cam.source, cam.width, cam.height, cam.fps)
     except BaseException:
-        devices.close()
+        Devices.stop_all(stoppers)
         raise
-    return devices
+    return Devices(card_reader, printer, camera, card_slot, virtual_printer, stoppers)

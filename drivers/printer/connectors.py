@@ -107,7 +107,6 @@ class EscPosPrinter(Printer):
         self.status_timeout = status_timeout
         self.job_timeout = job_timeout
         self.has_status = has_status  # False for the file connector: nothing to ask, always READY
-        self.virtual: Any = None  # the simulator when built by factory kind "virtual"
 
     def encode(self, doc: Document) -> bytes:
         return self.encoder.encode(doc)

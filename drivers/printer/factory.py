@@ -3,48 +3,33 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
-from drivers.printer.base import Printer
 from drivers.printer.connectors import EscPosPrinter, build_connector
 from drivers.printer.encoder import EscPosEncoder
 from drivers.printer.virtual_printer import VirtualNetworkPrinter
-from kiosk.errors import ConfigError
+from kiosk.config import PrinterConfig
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("network", "usb", "serial", "file", "virtual")
+REAL_PRINTER_SETTLE_SECONDS = 3.0
 
 
-def _check(cfg: dict[str, Any]) -> None:
-    kind = cfg.get("kind", "network")
-    if kind not in KINDS:
-        raise ConfigError(f"printer.kind = {kind!r}: expected one of {', '.join(KINDS)}")
-    width = cfg.get("paper_width_dots", 576)
-    if width not in (384, 576):
-        raise ConfigError(f"printer.paper_width_dots = {width!r}: expected 576 (80 mm) or 384 (58 mm)")
-    if cfg.get("encoding", "gb18030") not in ("gb18030", "gbk"):
-        raise ConfigError(f'printer.encoding = {cfg.get("encoding")!r}: expected "gb18030" or "gbk"')
-    if cfg.get("qr_mode", "native") not in ("native", "raster"):
-        raise ConfigError(f'printer.qr_mode = {cfg.get("qr_mode")!r}: expected "native" or "raster"')
-    timeout = cfg.get("status_timeout", 2.0)
-    if not isinstance(timeout, (int, float)) or not 0.1 <= timeout <= 10:
-        raise ConfigError(f"printer.status_timeout = {timeout!r}: expected seconds between 0.1 and 10")
+class BuiltPrinter(NamedTuple):
+    """The configured printer, and for kind "virtual" the simulator it talks to (the demo dock and the
+    tests script it; whoever built it stops it with ``virtual.stop()``)."""
+
+    printer: EscPosPrinter
+    virtual: VirtualNetworkPrinter | None
 
 
-def create_printer(cfg: dict[str, Any]) -> Printer:
-    """An EscPosPrinter for ``cfg``; kind "virtual" also starts a VirtualNetworkPrinter, exposed as
-    ``printer.virtual`` (the demo dock scripts it; stop it with ``printer.virtual.stop()``)."""
-    _check(cfg)
-    kind = cfg.get("kind", "network")
-    encoder = EscPosEncoder(
-        paper_width_dots=int(cfg.get("paper_width_dots", 576)),
-        encoding=cfg.get("encoding", "gb18030"),
-        qr_mode=cfg.get("qr_mode", "native"),
-        font_path=cfg.get("font_path") or None,
-    )
-    timeout = float(cfg.get("status_timeout", 2.0))
-    conn_cfg = dict(cfg)
+def create_printer(cfg: PrinterConfig) -> BuiltPrinter:
+    """An EscPosPrinter for ``cfg`` (already validated by the config schema: the one place printer
+    settings are checked); kind "virtual" also starts a VirtualNetworkPrinter and returns it beside."""
+    kind = cfg.kind
+    encoder = EscPosEncoder(paper_width_dots=cfg.paper_width_dots, encoding=cfg.encoding, qr_mode=cfg.qr_mode)
+    timeout = cfg.status_timeout
+    conn_cfg: dict[str, Any] = cfg.model_dump()
     virtual = None
     if kind == "virtual":
         virtual = VirtualNetworkPrinter().start()
@@ -52,9 +37,9 @@ def create_printer(cfg: dict[str, Any]) -> Printer:
     name = {
         "network": f"network {conn_cfg.get('host')}:{conn_cfg.get('port', 9100)}",
         "virtual": f"virtual 127.0.0.1:{conn_cfg.get('port')}",
-        "usb": f"usb {int(cfg.get('vendor_id', 0)):04x}:{int(cfg.get('product_id', 0)):04x}",
-        "serial": f"serial {cfg.get('device')}",
-        "file": f"file {cfg.get('path')}",
+        "usb": f"usb {cfg.vendor_id:04x}:{cfg.product_id:04x}",
+        "serial": f"serial {cfg.device}",
+        "file": f"file {cfg.path}",
     }[kind]
     printer = EscPosPrinter(
         lambda: build_connector(conn_cfg, timeout),
@@ -63,9 +48,8 @@ def create_printer(cfg: dict[str, Any]) -> Printer:
         status_timeout=timeout,
         has_status=kind != "file",
     )
-    printer.virtual = virtual
     if kind in ("network", "usb", "serial"):
         # Real printers print from their buffer after accepting the bytes: watch them finish.
-        printer.settle_seconds = float(cfg.get("settle_seconds", 3.0))
+        printer.settle_seconds = REAL_PRINTER_SETTLE_SECONDS
     logger.info("printer configured: %s, %d dots, %s", name, encoder.paper_width_dots, encoder.encoding)
-    return printer
+    return BuiltPrinter(printer, virtual)

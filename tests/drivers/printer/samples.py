@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from common.ssn import make_ssn
+from kiosk.config import PrinterConfig, load_config
 
 SSN = make_ssn("441900", dt.date(1985, 3, 14), 123)  # 东莞
 VERIFY_URL = "https://renshe.example.cn/v/DG2026000123?c=7K4QX2"
@@ -91,3 +92,8 @@ def make_receipt() -> dict[str, Any]:
         "contact": "12333",
         "verify_url": "https://renshe.example.cn/a/SQ20261124000042",
     }
+
+
+def printer_config(**values: object) -> PrinterConfig:
+    """The ``[printer]`` table of config/default.toml with ``values`` set, validated like a terminal's."""
+    return load_config(overrides=[{"printer": values}]).printer

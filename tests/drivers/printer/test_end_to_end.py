@@ -15,7 +15,7 @@ import requests
 
 from drivers.printer.connectors import EscPosPrinter
 from drivers.printer.decode import decode
-from drivers.printer.factory import create_printer
+from drivers.printer.factory import BuiltPrinter, create_printer
 from drivers.printer.preview import render_preview
 from kiosk.backend import BackendClient
 from kiosk.errors import BackendRejected, PrinterError
@@ -23,6 +23,7 @@ from kiosk.journal import PrintJournal, reprint_pending
 from kiosk.layouts import build_certificate_document
 from kiosk.printer_status import PrinterStatus
 from server.embedded import EmbeddedServer, start_embedded_server
+from tests.drivers.printer.samples import printer_config
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +36,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer
 
 
 @pytest.fixture()
-def printer() -> Iterator[EscPosPrinter]:
-    device = create_printer({"kind": "virtual", "paper_width_dots": 576, "encoding": "gb18030", "status_timeout": 0.5})
-    assert isinstance(device, EscPosPrinter)
+def built() -> Iterator[BuiltPrinter]:
+    built = create_printer(printer_config(kind="virtual", paper_width_dots=576, encoding="gb18030", status_timeout=0.5))
+    assert isinstance(built.printer, EscPosPrinter) and built.virtual is not None
     try:
-        yield device
+        yield built
     finally:
-        device.virtual.stop()
+        built.virtual.stop()
 
 
 def issue(gateway: EmbeddedServer, kind: str) -> tuple[BackendClient, str, dict]:
@@ -56,12 +57,13 @@ def issue(gateway: EmbeddedServer, kind: str) -> tuple[BackendClient, str, dict]
     raise AssertionError("no demo resident could open a session")
 
 
-def test_certificate_prints_decodes_and_verifies(gateway: EmbeddedServer, printer: EscPosPrinter) -> None:
+def test_certificate_prints_decodes_and_verifies(gateway: EmbeddedServer, built: BuiltPrinter) -> None:
+    printer, virtual = built
     client, _, cert = issue(gateway, "payment")
     doc = build_certificate_document(cert)
     printer.print_document(doc)
-    assert printer.virtual.wait_for_jobs(1)
-    job = decode(printer.virtual.received)
+    assert virtual.wait_for_jobs(1)
+    job = decode(virtual.received)
     person = cert["content"]["person"]
     assert cert["content"]["title"] in job.lines
     assert person["name"] in job.text and person["ssn"] in job.text
@@ -81,23 +83,24 @@ def test_certificate_prints_decodes_and_verifies(gateway: EmbeddedServer, printe
 
 
 def test_paper_out_mid_job_then_reprint_same_serial(
-    gateway: EmbeddedServer, printer: EscPosPrinter, tmp_path: Path
+    gateway: EmbeddedServer, built: BuiltPrinter, tmp_path: Path
 ) -> None:
+    printer, virtual = built
     client, session_id, cert = issue(gateway, "insured")
     with PrintJournal(tmp_path / "journal.sqlite3") as journal:
         job_id = journal.record_issued(cert["serial"], cert["kind"], json.dumps(cert, ensure_ascii=False))
         journal.mark_sent(job_id)
-        printer.virtual.out_of_paper_after(100)
+        virtual.out_of_paper_after(100)
         with pytest.raises(PrinterError) as info:
             printer.print_document(build_certificate_document(cert))
         journal.mark_failed(job_id, info.value.detail)
         assert info.value.status is PrinterStatus.NO_PAPER and [j.serial for j in journal.pending()] == [cert["serial"]]
         with pytest.raises(PrinterError):  # still no paper: the job stays pending
             reprint_pending(journal, printer)
-        printer.virtual.set_paper("ok")
+        virtual.set_paper("ok")
         done = reprint_pending(journal, printer, fetch=lambda job: client.reprint_certificate(session_id, job.serial))
         assert done == [job_id] and journal.pending() == []
-    reprinted = decode(printer.virtual.jobs[-1].data)
+    reprinted = decode(virtual.jobs[-1].data)
     assert "补打 / REPRINT" in reprinted.lines and cert["serial"] in reprinted.text
     assert reprinted.qr_codes == [cert["verify_url"]]
     assert client.verify_certificate(cert["serial"], cert["verification_code"])["reprint_count"] == 1

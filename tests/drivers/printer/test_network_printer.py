@@ -18,7 +18,7 @@ from drivers.printer.virtual_printer import VirtualNetworkPrinter
 from kiosk.documents import Document, Heading, QRCode, Text
 from kiosk.errors import ConfigError, PrinterError
 from kiosk.layouts import build_certificate_document
-from tests.drivers.printer.samples import SSN, VERIFY_URL, make_certificate
+from tests.drivers.printer.samples import SSN, VERIFY_URL, make_certificate, printer_config
 
 TIMEOUT = 0.5
 
@@ -145,19 +145,22 @@ def test_parse_status(answers: tuple, expected: PrinterStatus) -> None:
 
 
 def test_factory_virtual_exposes_the_simulator() -> None:
-    printer = create_printer({"kind": "virtual", "paper_width_dots": 384, "encoding": "gbk", "status_timeout": TIMEOUT})
+    printer, virtual = create_printer(
+        printer_config(kind="virtual", paper_width_dots=384, encoding="gbk", status_timeout=TIMEOUT)
+    )
     try:
-        assert isinstance(printer, EscPosPrinter) and printer.virtual is not None
+        assert isinstance(printer, EscPosPrinter) and virtual is not None
         assert printer.status() is PrinterStatus.READY
-        printer.virtual.set_paper("out")
+        virtual.set_paper("out")
         assert printer.status() is PrinterStatus.NO_PAPER
     finally:
-        printer.virtual.stop()
+        virtual.stop()
 
 
 def test_factory_file_printer_writes_bytes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "out.bin"
-    printer = create_printer({"kind": "file", "path": str(out)})
+    printer, virtual = create_printer(printer_config(kind="file", path=str(out)))
+    assert virtual is None
     assert printer.status() is PrinterStatus.READY
     printer.print_document(small_doc())
     assert out.read_bytes() == printer.encode(small_doc())
@@ -180,9 +183,9 @@ def test_factory_builds_usb_and_serial_connectors_without_opening() -> None:
         {"status_timeout": 60},
     ],
 )
-def test_factory_refuses_bad_config(cfg: dict) -> None:
+def test_printer_config_is_refused_by_the_one_schema(cfg: dict) -> None:
     with pytest.raises(ConfigError):
-        create_printer(cfg)
+        printer_config(**cfg)
 
 
 def test_settle_catches_paper_running_out_after_the_bytes_were_accepted(
