@@ -1,10 +1,10 @@
-"""Renshe kiosk — composition root and command line (DESIGN.md §4).
+"""Renshe kiosk — composition root and command line (docs/commands.md).
 
 python main.py [--demo]                    the kiosk UI
 python main.py doctor [--json]             check devices and server
 python main.py card read|verify-pin ...    the inserted 社会保障卡
 python main.py print certificate ...       issue a certificate and write the printer bytes
-python main.py enroll --server URL --code CODE
+python main.py enroll --server URL --code CODE [--terminal-id ID]
 python main.py config sync [--json]
 python main.py face check IMAGE [--json]
 """
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     enroll = sub.add_parser("enroll", parents=[common], help="enrol this terminal with the fleet manager")
     enroll.add_argument("--server", required=True)
     enroll.add_argument("--code", required=True)
-    enroll.add_argument("--terminal-id", help="the id the code was issued for (default: terminal.id of the config)")
+    enroll.add_argument("--terminal-id", help="optional check: refuse unless the code was issued for this terminal id")
 
     config = sub.add_parser("config", parents=[common], help="remote configuration")
     config_sub = config.add_subparsers(dest="config_action", required=True)

@@ -1,4 +1,4 @@
-"""Card-layer figures through the real pcscd + vpcd stack (DESIGN.md §6 latency trap).
+"""Card-layer figures through the real pcscd + vpcd stack (docs/card-protocol.md: the vpcd latency trap).
 
 Rows (each with a baseline measured in the same run):
 - insertion → parsed CardData (ms): monitor-style wait in SCardGetStatusChange, vs. plain 0.1 s

@@ -1,4 +1,4 @@
-"""``main.py card read|verify-pin [--reader NAME] [--json]`` (DESIGN.md §4).
+"""``main.py card read|verify-pin [--reader NAME] [--json]`` (docs/commands.md).
 
 - ``card read``: read the inserted 社保卡; ``--json`` prints CardData.to_json() as one object,
   otherwise a short masked summary (the full data only goes out with --json, on request).

@@ -1,6 +1,6 @@
 """``python main.py face check IMAGE [--json]``: the terminal's face detection and gates on an image.
 
-Prints ``{"faces": n, "ok": bool, "reasons": [...]}`` (DESIGN.md §4) with --json, else one line
+Prints ``{"faces": n, "ok": bool, "reasons": [...]}`` (docs/commands.md) with --json, else one line
 per reason with its 简体 instruction. Exit codes: 0 the image passes every gate, 1 it does not,
 2 the image cannot be read.
 """

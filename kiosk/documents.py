@@ -75,7 +75,7 @@ class QRCode:
 
     def __post_init__(self) -> None:
         if not self.data.isascii():
-            raise ValueError("QR payloads must be ASCII (see DESIGN.md §6, cv2 decodes UTF-8 QR as '')")
+            raise ValueError("QR payloads must be ASCII (cv2 decodes UTF-8 QR as '')")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from common.ssn import mask_card_number, mask_name, mask_ssn
 
 @dataclass(frozen=True)
 class CardData:
-    """What EF05 and EF06 of a 社会保障卡 say (DESIGN.md §2). Codes stay as the card stores them."""
+    """What EF05 and EF06 of a 社会保障卡 say (docs/card-protocol.md). Codes stay as the card stores them."""
 
     ssn: str
     name: str
@@ -28,7 +28,7 @@ class CardData:
     expires_on: dt.date
 
     def to_json(self) -> dict[str, Any]:
-        """The object printed by `main.py card read --json` (DESIGN.md §4)."""
+        """The object printed by `main.py card read --json` (docs/commands.md)."""
         out: dict[str, Any] = {}
         for key in (
             "ssn",

@@ -1,8 +1,9 @@
-"""``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (DESIGN.md §4).
+"""``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (docs/commands.md).
 
-python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR]
+python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--public-base-url URL]
 python -m server seed [--persons N] [--seed S] [--json]
 python -m server create-terminal ID [--region CODE]
+python -m server mint-esscard SSN             a 电子社保卡 sign-in code (demo and tests)
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from server.logs import configure_logging
-from server.settings import ServerSettings
+from server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, public_url_warning
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -37,13 +38,17 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Renshe terminal gateway",
         epilog="also: create-terminal ID [--region CODE] [--site S] [--address A], "
-        "create-staff USER --role admin|operator|viewer (password on stdin), face-compare IMAGE_A IMAGE_B [--json]",
+        "create-staff USER --role admin|operator|viewer (password on stdin), face-compare IMAGE_A IMAGE_B [--json], "
+        "mint-esscard SSN (a 电子社保卡 sign-in code, as a resident's phone shows it)",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8600)
+    parser.add_argument("--host", default=DEFAULT_HOST)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
-        "--public-base-url", default=None, help="base of verification URLs (env RENSHE_PUBLIC_BASE_URL)"
+        "--public-base-url",
+        default=None,
+        help="base of the verification URL in certificate QR codes (env RENSHE_PUBLIC_BASE_URL; "
+        "default http://HOST:PORT of --host/--port)",
     )
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", parents=[common], help="create deterministic demo data")
@@ -54,10 +59,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
+    # The address served on is the default public base: a certificate printed by a gateway on
+    # another port must not point its QR code at the default one, where nothing may answer.
     return ServerSettings.from_env(
         data_dir=getattr(args, "data_dir", None),
         database_url=getattr(args, "database_url", None),
         public_base_url=getattr(args, "public_base_url", None),
+        host=getattr(args, "host", DEFAULT_HOST),
+        port=getattr(args, "port", DEFAULT_PORT),
     )
 
 
@@ -114,6 +123,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = _settings(args)
+    warning = public_url_warning(settings.public_base_url, args.host)
+    if warning:
+        logger.warning(warning)
+    else:
+        logger.info("certificate QR codes point to %s/verify/", settings.public_base_url)
     if args.workers <= 1:
         uvicorn.run(_serving_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
         return 0
@@ -190,6 +204,7 @@ DELEGATED = {
     "create-staff": ("server.fleet.cli", "create_staff_main"),
     "create-terminal": ("server.fleet.cli", "create_terminal_main"),
     "face-compare": ("server.face.cli", "main"),
+    "mint-esscard": ("server.esscard.cli", "main"),
 }
 
 

@@ -13,7 +13,7 @@ from kiosk.documents import char_width
 
 logger = logging.getLogger(__name__)
 
-# Debian fonts-wqy-microhei first: Noto CJK .ttc opens its Japanese face by default (DESIGN.md §6).
+# Debian fonts-wqy-microhei first: Noto CJK .ttc opens its Japanese face by default, fonts-wqy-microhei its Chinese one.
 CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",

@@ -1,4 +1,4 @@
-"""The command-line contracts of DESIGN.md §4, run as a user would run them (--demo)."""
+"""The command-line contracts of docs/commands.md, run as a user would run them (--demo)."""
 
 from __future__ import annotations
 
