@@ -3,19 +3,28 @@
 Precedence: explicit constructor arguments (command-line flags) → environment
 (``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``)
 → defaults.
-The default database is a SQLite file ``renshe.db`` under the data directory.
+The default database is a SQLite file ``renshe.db`` under the data directory. The default public
+base URL (the base of the verification URL in every certificate's QR code) is the address the
+gateway serves on, ``http://HOST:PORT`` from ``--host`` / ``--port`` (loopback when it listens on
+all interfaces, which has no single address to print: :func:`public_url_warning` says so).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DATA_DIR = Path("data/server")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8600
+# Hosts that mean "every interface": no address a phone could reach, so the default base is loopback.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
 @dataclass
@@ -25,7 +34,7 @@ class ServerSettings:
     data_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR)
     database_url: str = ""
     # Base of the public verification URL printed as the certificate QR code.
-    public_base_url: str = "http://127.0.0.1:8600"
+    public_base_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
     # Requests with a larger body are refused with 413 before any parsing.
     max_body_bytes: int = 64 * 1024
     # A resident session ends by itself after this many seconds without a call.
@@ -47,20 +56,71 @@ class ServerSettings:
 
     @classmethod
     def from_env(
-        cls, *, data_dir: Path | str | None = None, database_url: str | None = None, public_base_url: str | None = None
+        cls,
+        *,
+        data_dir: Path | str | None = None,
+        database_url: str | None = None,
+        public_base_url: str | None = None,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
     ) -> ServerSettings:
-        """Settings from flags first, then the environment, then the defaults."""
+        """Settings from flags first, then the environment, then the defaults.
+
+        ``host`` / ``port`` are where the gateway listens: without ``public_base_url`` or
+        ``RENSHE_PUBLIC_BASE_URL`` the QR codes point there (:func:`serving_base_url`).
+        """
         env = os.environ
         return cls(
             data_dir=Path(data_dir or env.get("RENSHE_DATA_DIR") or DEFAULT_DATA_DIR),
             database_url=database_url or env.get("RENSHE_DATABASE_URL", ""),
-            public_base_url=public_base_url or env.get("RENSHE_PUBLIC_BASE_URL", "http://127.0.0.1:8600"),
+            public_base_url=public_base_url or env.get("RENSHE_PUBLIC_BASE_URL") or serving_base_url(host, port),
             face_threshold=_float_env("RENSHE_FACE_THRESHOLD", 0.45),
         )
 
     @property
     def database_kind(self) -> str:
         return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def serving_base_url(host: str, port: int) -> str:
+    """``http://HOST:PORT`` for a gateway listening on ``host``:``port``.
+
+    A wildcard host (0.0.0.0, ::) becomes 127.0.0.1: it names no address a client could use, and
+    loopback at least answers on the gateway's own machine. IPv6 literals get their brackets.
+    """
+    host = host.strip()
+    if host in WILDCARD_HOSTS:
+        host = DEFAULT_HOST
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip().strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is meant to be reached from elsewhere
+
+
+def public_url_warning(public_base_url: str, host: str) -> str | None:
+    """Why the certificate QR codes will not open for a resident, or None when they may.
+
+    A loopback base (127.0.0.1, ::1, localhost) while the gateway listens beyond loopback (a
+    wildcard or another address) means it serves other machines, yet the QR code on every printed
+    certificate points to the phone that scans it.
+    """
+    base_host = urlsplit(public_base_url).hostname or ""
+    if not _is_loopback(base_host) or _is_loopback(host):
+        return None
+    return (
+        f"public base URL {public_base_url} is a loopback address, but the gateway listens on "
+        f"{host or 'all interfaces'}: certificate QR codes will only open on this machine; "
+        "set --public-base-url or RENSHE_PUBLIC_BASE_URL to an address residents' phones can reach"
+    )
 
 
 def _float_env(name: str, default: float) -> float:
