@@ -73,10 +73,12 @@ def config_builder(
     args: argparse.Namespace, overrides: list[dict[str, Any]] | None = None
 ) -> tuple[Callable[[dict[str, Any]], KioskConfig], KioskConfig]:
     """(build, config): ``build(remote_overlay)`` layers a remote bundle between the local file and
-    the command-line flags (DESIGN.md §3); ``config`` is the effective config with the cached bundle.
+    the command-line flags (kiosk/config.py); ``config`` is the effective config with the cached bundle.
 
-    An enrolled terminal takes its id from its credential; a cached bundle that no longer validates
-    is ignored here (RemoteConfig refuses it too), so a terminal always boots."""
+    An enrolled terminal takes its id and its server from its credential: every backend call goes
+    to the server it enrolled with, unless the local file or ``--set`` names ``server.url``. A
+    cached bundle that no longer validates is ignored here (RemoteConfig refuses it too), so a
+    terminal always boots."""
     from kiosk.fleet_client import load_credential
     from kiosk.remote_config import RemoteConfig
 
@@ -84,11 +86,13 @@ def config_builder(
     overrides = _local_overrides(args) if overrides is None else overrides
     base = load_config(local, overrides=overrides)
     credential = load_credential(base.data_path())
+    enrolled_server = None
     if credential is not None:
         overrides = [{"terminal": {"id": credential["terminal_id"]}}, *overrides]
+        enrolled_server = credential["server"]
 
     def build(overlay: dict[str, Any]) -> KioskConfig:
-        return load_config(local, remote_bundle=overlay, overrides=overrides)
+        return load_config(local, remote_bundle=overlay, overrides=overrides, enrolled_server=enrolled_server)
 
     if credential is None:
         return build, base
