@@ -22,6 +22,7 @@ from server.db import (
     ping,
 )
 from server.errors import COMMON_ERROR_RESPONSES, error_body, install_error_handlers
+from server.esscard import router as esscard_router
 from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
 from server.middleware import FaultState
@@ -88,6 +89,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
     # Routes are matched in order: the hot ones first (resident queries, heartbeats), so a request
     # is not tried against every console page before it finds its handler.
     app.include_router(face_sessions.router)
+    app.include_router(esscard_router.router)
     app.include_router(api.router)
     install_fleet(app, settings.data_dir)
     app.include_router(fleet_router)

@@ -84,6 +84,16 @@ class EmbeddedServer:
         with self._ctx.sessions.begin() as db:
             return save_profile(db, "terminal", self.terminal_id, values, actor, comment).version
 
+    def mint_esscard(self, ssn: str) -> str:
+        """A fresh 电子社保卡 code for the seeded person ``ssn``, as their phone would show it
+        (server.esscard.codes: 60 s, single use). Raises ValueError for nobody on record."""
+        from server.esscard.codes import mint_code
+
+        with self._ctx.sessions.begin() as db:
+            if db.scalar(select(Person.id).where(Person.ssn == ssn)) is None:
+                raise ValueError("no seeded person with this social security number")
+            return mint_code(db, ssn)
+
     def set_fault(self, mode: str | None, slow_seconds: float | None = None) -> None:
         """None (healthy), 'down' (503 for everything) or 'slow' (each answer delayed ``slow_seconds``,
         default 8 s: beyond the kiosk client's default 5 s timeout)."""
