@@ -123,6 +123,11 @@ class DemoWorld:
         the one with an enrolled photo), 'other' (a different person) or 'still_photo' (a printed photo)."""
         self.devices.camera.show("match:astronaut" if scene == "match" else scene)
 
+    def show_esscard(self, index: int) -> None:
+        """Hold demo resident ``index``'s phone, showing a fresh 电子社保卡 code, up to the simulated
+        camera (the code is minted by the embedded gateway and valid for 60 s)."""
+        self.devices.camera.show_code(self.server.mint_esscard(self.people[index]["ssn"]))
+
     def staff_command(self, kind: str) -> int:
         """What a staff member sends from the console (maintenance_on/off, print_test_page, ...)."""
         return self.server.queue_command(kind)

@@ -7,7 +7,9 @@ Scenes (``show(scene)``):
   turns left and right in a ~6 s loop, so any random pair of liveness challenges completes);
 * ``"other"`` - a different live person (passes liveness, fails 1:1 verification);
 * ``"still_photo"`` - a printed photo of the matching person held up and moved around (fails
-  liveness).
+  liveness);
+* ``"qr:<payload>"`` - a phone showing a QR code of ``payload`` (a 电子社保卡 code), held at an
+  angle and moved a little (:class:`drivers.camera.qr_synth.PhoneCode`); ``show_code(payload)``.
 
 Fault injection: ``unplug()`` (next ``read()`` raises ``CameraError(DISCONNECTED)``) and
 ``replug()``. Frames are rendered on demand by :class:`drivers.camera.synth.FaceSynth` from
@@ -25,6 +27,7 @@ import numpy as np
 
 from drivers.camera.base import Camera, CameraError, CameraStatus
 from drivers.camera.face_engine import FaceEngine
+from drivers.camera.qr_synth import PhoneCode
 from drivers.camera.synth import (
     FRAME_H,
     FRAME_W,
@@ -42,7 +45,7 @@ logger = logging.getLogger(__name__)
 # comes from server.face.demo (an untouched crop of the same portrait).
 DEMO_FACES: dict[str, Callable[[], np.ndarray]] = {"astronaut": astronaut_bgr}
 OTHER_FACE: Callable[[], np.ndarray] = lfw_face_bgr
-SCENES = ("none", "match:<key>", "other", "still_photo")
+SCENES = ("none", "match:<key>", "other", "still_photo", "qr:<payload>")
 
 
 class SimulatedCamera(Camera):
@@ -60,6 +63,7 @@ class SimulatedCamera(Camera):
         self._scene = ""
         self._poses: list[Pose] = []
         self._synth: FaceSynth | None = None
+        self._phone: PhoneCode | None = None
         self._index = 0
         self._opened = False
         self._unplugged = False
@@ -71,8 +75,11 @@ class SimulatedCamera(Camera):
         return self._scene
 
     def show(self, scene: str) -> None:
-        """Switch scene; raises ValueError for an unknown scene or demo face key."""
-        if scene == "none":
+        """Switch scene; raises ValueError for an unknown scene or demo face key, or a payload no QR code holds."""
+        phone = None
+        if scene.startswith("qr:"):
+            synth, poses, phone = None, [], PhoneCode(scene.split(":", 1)[1])
+        elif scene == "none":
             synth, poses = None, []
         elif scene.startswith("match:"):
             key = scene.split(":", 1)[1]
@@ -87,8 +94,13 @@ class SimulatedCamera(Camera):
         else:
             raise ValueError(f"unknown camera scene {scene!r}; known: {SCENES}")
         with self._lock:
-            self._scene, self._synth, self._poses, self._index = scene, synth, poses, 0
-        logger.info("simulated camera shows %s", scene)
+            self._scene, self._synth, self._poses, self._phone, self._index = scene, synth, poses, phone, 0
+        # A code is a credential: the log names the scene, never the payload.
+        logger.info("simulated camera shows %s", "a QR code" if phone is not None else scene)
+
+    def show_code(self, payload: str) -> None:
+        """A phone showing a QR code of ``payload`` (e.g. a 电子社保卡 code) in front of the camera."""
+        self.show(f"qr:{payload}")
 
     def _synth_for(self, key: str, loader: Callable[[], np.ndarray]) -> FaceSynth:
         if key not in self._synths:
@@ -116,13 +128,15 @@ class SimulatedCamera(Camera):
                 raise CameraError(CameraStatus.DISCONNECTED, "simulated camera unplugged")
             if not self._opened:
                 raise CameraError(CameraStatus.ERROR, "simulated camera not open")
-            synth, poses = self._synth, self._poses
-            pose = poses[self._index % len(poses)] if poses else None
+            synth, poses, phone, index = self._synth, self._poses, self._phone, self._index
+            pose = poses[index % len(poses)] if poses else None
             self._index += 1
             delay = self._next_due - time.monotonic() if self.realtime else 0.0
             self._next_due = max(self._next_due, time.monotonic() - 1.0) + 1.0 / self.fps
         if delay > 0:
             time.sleep(delay)
+        if phone is not None:
+            return phone.render(index, self.fps)
         if synth is None or pose is None:
             return _empty_room()
         return synth.render(pose)
