@@ -115,7 +115,8 @@ class _Kiosk:
     and the headers ``kiosk.fleet_client.FleetClient`` sends."""
 
     def __init__(self, idx: int, token: str) -> None:
-        from kiosk.heartbeat import DeviceReport, HeartbeatBuilder, printer_report
+        from kiosk.device_report import DeviceReport, printer_report
+        from kiosk.heartbeat import HeartbeatBuilder
 
         self.idx = idx
         self.beats = 0

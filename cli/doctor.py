@@ -14,22 +14,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kiosk.errors import CardErrorKind, KioskError
+from kiosk.device_report import CARD_FIX_DEFAULT, PRINTER_FIXES, DeviceReport, card_reader_report, printer_report
+from kiosk.errors import CardError, KioskError
 from kiosk.printer_status import PrinterStatus
 
 logger = logging.getLogger(__name__)
-
-CARD_FIXES = {
-    CardErrorKind.SERVICE: "start the PC/SC daemon: systemctl start pcscd (package pcscd)",
-    CardErrorKind.NO_READER: "plug in the card reader, or set card.reader to a name listed by pcsc_scan",
-}
-PRINTER_FIXES = {
-    PrinterStatus.NO_PAPER: "load a new paper roll",
-    PrinterStatus.PAPER_NEAR_END: "paper is running low: load a new roll soon",
-    PrinterStatus.COVER_OPEN: "close the printer cover",
-    PrinterStatus.OFFLINE: "check the printer's power and cable/network (printer.host, printer.port in the config)",
-    PrinterStatus.ERROR: "power-cycle the printer; if it persists, call for service",
-}
 
 
 @dataclass
@@ -48,30 +37,35 @@ def _check(name: str, probe: Callable[[], str], fix_for: Callable[[Exception], s
         return Check(name, False, detail, fix_for(exc))
 
 
+def _from_report(name: str, report: DeviceReport) -> Check:
+    return Check(name, report.ok, report.detail, report.fix)
+
+
 def card_check(reader: Any) -> Check:
-    def probe() -> str:
+    """Asks the reader itself (the doctor runs alone, with no card monitor owning the reader)."""
+    name = "card reader 读卡器"
+    try:
         readers = reader.list_readers()
         present = reader.card_present()
-        return (
-            f"reader {reader.name!r} ({len(readers)} reader(s) found); card {'inserted' if present else 'not inserted'}"
-        )
-
-    def fix(exc: Exception) -> str:
-        kind = getattr(exc, "kind", None)
-        return CARD_FIXES.get(kind, "check the reader's cable; run pcsc_scan to see what the system sees")
-
-    return _check("card reader 读卡器", probe, fix)
+    except CardError as exc:
+        return _from_report(name, card_reader_report(reader.name, exc))
+    except Exception as exc:  # a driver bug is still the reader's problem to report
+        return Check(name, False, str(exc) or type(exc).__name__, CARD_FIX_DEFAULT)
+    detail = (
+        f"reader {reader.name!r} ({len(readers)} reader(s) found); card {'inserted' if present else 'not inserted'}"
+    )
+    return Check(name, True, detail)
 
 
 def printer_check(printer: Any) -> Check:
+    """Asks the printer itself: only a real answer that it can print passes (UNKNOWN does not)."""
+    name = "printer 打印机"
     try:
         status = PrinterStatus.parse(printer.status())
     except Exception as exc:
-        return Check("printer 打印机", False, str(exc), PRINTER_FIXES[PrinterStatus.OFFLINE])
-    # the doctor asked the printer itself: only a real answer that it can print passes
-    ok = status.checked_usable
-    warn = status is PrinterStatus.PAPER_NEAR_END
-    return Check("printer 打印机", ok, f"status {status.name}", PRINTER_FIXES.get(status, "") if not ok or warn else "")
+        return Check(name, False, str(exc), PRINTER_FIXES[PrinterStatus.OFFLINE])
+    report = printer_report(status)
+    return Check(name, status.checked_usable, f"status {status.name}", report.fix)
 
 
 def camera_check(camera: Any) -> Check:

@@ -40,10 +40,15 @@ def staff_command(post: Callable[[Callable[[], None]], None], controller: Any, k
     return text
 
 
-def start_agent(runtime: Any, controller: Any, printing: Any, post: Callable[[Callable[[], None]], None]) -> Any:
-    """Start the fleet agent for an enrolled terminal; returns it (``.stop()``), or None before enrolment."""
+def start_agent(
+    runtime: Any, controller: Any, printing: Any, card_monitor: Any, post: Callable[[Callable[[], None]], None]
+) -> Any:
+    """Start the fleet agent for an enrolled terminal; returns it (``.stop()``), or None before enrolment.
+
+    Device reports come from what each device's owner last saw (the print service's last status,
+    the card monitor's last poll): the agent's thread never asks the hardware itself."""
+    from kiosk.device_report import card_reader_report, printer_report
     from kiosk.fleet_client import CommandDispatcher, start_fleet_agent
-    from kiosk.heartbeat import DeviceReport, printer_report
 
     config, journal = runtime.config, runtime.journal
 
@@ -57,13 +62,6 @@ def start_agent(runtime: Any, controller: Any, printing: Any, post: Callable[[Ca
 
     def command(kind: str) -> Callable[[], str]:
         return lambda: staff_command(post, controller, kind)
-
-    def card_report() -> DeviceReport:
-        try:
-            runtime.devices.card_reader.list_readers()
-        except Exception as exc:  # the report says what is wrong; the heartbeat goes on
-            return DeviceReport("error", str(exc)[:200])
-        return DeviceReport("ok", runtime.devices.card_reader.name)
 
     dispatcher = CommandDispatcher(
         {
@@ -86,7 +84,10 @@ def start_agent(runtime: Any, controller: Any, printing: Any, post: Callable[[Ca
         apply_live=apply_live,
         request_restart=request_restart,
         dispatcher=dispatcher,
-        devices={"printer": lambda: printer_report(printing.last_status), "card_reader": card_report},
+        devices={
+            "printer": lambda: printer_report(printing.last_status),
+            "card_reader": lambda: card_reader_report(card_monitor.reader.name, card_monitor.last_error),
+        },
         totals=lambda: (controller.sessions_started, printing.prints_done),
         print_queue=lambda: len(journal.pending()),
         maintenance=lambda: controller.out_of_service,

@@ -156,7 +156,7 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
     from cli.fleet_wiring import RESTART_EXIT_CODE, start_agent
 
     controller.staff.restart_handler = lambda: stop_app(RESTART_EXIT_CODE)
-    agent = start_agent(runtime, controller, printing, kivy_post)
+    agent = start_agent(runtime, controller, printing, monitor, kivy_post)
     monitor.start()
     try:
         app.run()

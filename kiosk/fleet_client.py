@@ -3,11 +3,10 @@
 - ``FleetClient``: typed calls to ``/api/v1/terminal/*`` (server/fleet/router.py) on ``requests``;
   connection problems and 5xx → ``BackendUnavailable``, timeouts → ``BackendTimeout``, 4xx →
   ``BackendRejected``. No retries inside: the agent simply tries again at its next beat.
-- ``CommandDispatcher``: maps command kinds to callbacks the composition root provides
-  (``maintenance_on/off`` → ``controller.set_out_of_service``, ``restart_app``, ``print_test_page``,
-  ``clear_print_queue``, ``reprint_pending``); ``refresh_config`` is handled by the agent itself.
-  The composition root counts the printouts its callbacks make (``kiosk.heartbeat.Tally``) in the
-  heartbeat's ``totals``, as it counts the resident's.
+- ``CommandDispatcher``: maps command kinds to callbacks the composition root provides; on a
+  kiosk each posts a staff intent to the session core (cli/fleet_wiring.py, kiosk/staff_intents.py),
+  which runs it between residents; ``refresh_config`` is handled by the agent itself. The print
+  service counts every printout, whoever asked for it, in the heartbeat's ``totals``.
 - ``FleetAgent``: a daemon thread that beats every ``interval`` seconds (the server's answer sets
   it), fetches the config when the server's version differs from ours, runs and acknowledges
   waiting commands, and lets ``ConfigApplier`` apply pending config at idle moments.
@@ -393,9 +392,7 @@ def start_fleet_agent(
     remote = RemoteConfig(Path(data_dir), credential["terminal_id"], build)
     remote.load_cached()
     applier = ConfigApplier(is_idle, apply_live, request_restart)
-    builder = HeartbeatBuilder(
-        app_version, devices, totals=totals, maintenance=maintenance, print_queue=print_queue
-    )
+    builder = HeartbeatBuilder(app_version, devices, totals=totals, maintenance=maintenance, print_queue=print_queue)
     agent = FleetAgent(
         FleetClient(credential["server"], credential["token"], timeout), remote, applier, builder, dispatcher
     )

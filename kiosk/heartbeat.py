@@ -16,76 +16,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from common.fleet_protocol import (
-    MAX_APP_VERSION_CHARS,
-    MAX_DETAIL_CHARS,
-    MAX_DEVICES,
-    MAX_ERROR_CHARS,
-    MAX_STATUS_CHARS,
-)
-from kiosk.printer_status import PrinterStatus
+from common.fleet_protocol import MAX_APP_VERSION_CHARS, MAX_DEVICES, MAX_ERROR_CHARS
+from kiosk.device_report import DeviceReport
 
 logger = logging.getLogger(__name__)
 
-# PrinterStatus → (status, paper) as the fleet manager's HeartbeatIn spells them
-_PRINTER_STATES: dict[PrinterStatus, tuple[str, str]] = {
-    PrinterStatus.UNKNOWN: ("unknown", "unknown"),
-    PrinterStatus.READY: ("ok", "ok"),
-    PrinterStatus.PAPER_NEAR_END: ("ok", "near_end"),
-    PrinterStatus.NO_PAPER: ("error", "out"),
-    PrinterStatus.COVER_OPEN: ("error", "unknown"),
-    PrinterStatus.OFFLINE: ("offline", "unknown"),
-    PrinterStatus.ERROR: ("error", "unknown"),
-}
-
-
-@dataclass(frozen=True)
-class DeviceReport:
-    status: str  # ok | offline | error | unknown
-    detail: str = ""
-    paper: str | None = None  # printers: ok | near_end | out | unknown
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status[:MAX_STATUS_CHARS], "detail": self.detail[:MAX_DETAIL_CHARS]}
-        if self.paper is not None:
-            out["paper"] = self.paper
-        return out
-
-
-def printer_report(status: PrinterStatus | str | None) -> DeviceReport:
-    """A report from a ``PrinterStatus`` (a name or value string is parsed); None or UNKNOWN means
-    never checked."""
-    member = PrinterStatus.parse(status) if status is not None else PrinterStatus.UNKNOWN
-    if member is PrinterStatus.UNKNOWN:
-        return DeviceReport("unknown", "not checked yet", "unknown")
-    state, paper = _PRINTER_STATES[member]
-    return DeviceReport(state, member.value, paper)
-
-
 DeviceProvider = Callable[[], DeviceReport]
-
-
-class Tally:
-    """A running count raised from any thread. Printouts made outside the controller (the staff
-    command ``reprint_pending`` runs on the fleet agent's thread) are tallied here and added to
-    the controller's own count in the ``totals`` a :class:`HeartbeatBuilder` reports, so every
-    printout the terminal makes is counted once, whoever asked for it."""
-
-    def __init__(self) -> None:
-        self._value = 0
-        self._lock = threading.Lock()
-
-    def add(self, n: int = 1) -> None:
-        with self._lock:
-            self._value += n
-
-    @property
-    def value(self) -> int:
-        with self._lock:
-            return self._value
 
 
 class HeartbeatBuilder:

@@ -24,9 +24,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from kiosk.config import KioskConfig, load_config
+from common.config import KioskConfig
+from kiosk.config import load_config
+from kiosk.device_report import DeviceReport, printer_report
 from kiosk.fleet_client import CommandDispatcher, FleetAgent, FleetClient
-from kiosk.heartbeat import DeviceReport, HeartbeatBuilder, printer_report
+from kiosk.heartbeat import HeartbeatBuilder
 from kiosk.remote_config import ConfigApplier, RemoteConfig, pin_server_key
 from server.app import create_app
 from server.auth import enroll

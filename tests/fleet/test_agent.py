@@ -8,6 +8,7 @@ import pytest
 
 from common.bundles import public_key_b64
 from kiosk.config import load_config
+from kiosk.device_report import printer_report
 from kiosk.errors import BackendRejected, BackendUnavailable
 from kiosk.fleet_client import (
     CommandDispatcher,
@@ -17,7 +18,6 @@ from kiosk.fleet_client import (
     start_fleet_agent,
     sync_config_now,
 )
-from kiosk.heartbeat import printer_report
 from kiosk.remote_config import RemoteConfig, pin_server_key
 from server.fleet import service
 from server.fleet.models import FleetCommand, FleetTerminal

@@ -9,7 +9,8 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from kiosk.heartbeat import DeviceReport, HeartbeatBuilder, printer_report
+from kiosk.device_report import DeviceReport, printer_report
+from kiosk.heartbeat import HeartbeatBuilder
 from server.db import alembic_config, make_engine, make_session_factory, migrate
 from server.fleet.cli import create_staff_main, create_terminal_main
 from server.fleet.models import FleetTerminal, StaffUser

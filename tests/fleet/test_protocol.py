@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from common.fleet_protocol import COMMAND_KINDS, MAX_DEVICES, HeartbeatPayload
+from kiosk.device_report import DeviceReport
 from kiosk.fleet_client import CommandDispatcher
-from kiosk.heartbeat import DeviceReport, HeartbeatBuilder
+from kiosk.heartbeat import HeartbeatBuilder
 
 
 def test_the_builders_beat_passes_the_servers_schema_even_at_its_limits() -> None:

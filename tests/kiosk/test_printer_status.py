@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from cli.doctor import printer_check
+from kiosk.device_report import printer_report
 from kiosk.errors import PrinterError
-from kiosk.heartbeat import printer_report
 from kiosk.i18n import LANGUAGES, tr
 from kiosk.printer_status import PrinterStatus
 

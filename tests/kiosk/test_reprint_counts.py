@@ -16,7 +16,7 @@ from cli.fleet_wiring import start_agent
 from kiosk.config import load_config
 from kiosk.controller import KioskController
 from kiosk.errors import PrinterError
-from kiosk.heartbeat import HeartbeatBuilder, Tally
+from kiosk.heartbeat import HeartbeatBuilder
 from kiosk.journal import PrintJournal, reprint_pending
 from kiosk.print_service import PrintService
 from kiosk.printer_status import PrinterStatus
@@ -71,7 +71,8 @@ def wire(monkeypatch: pytest.MonkeyPatch, tmp_path):
         printing = PrintService(printer, journal, lambda fn: fn(), recovery_poll=None)
         services.append(printing)
         controller = KioskController(config, InlineWorker(), FakeCardPort(), FakeBackend(), printing, lambda doc: b"")
-        assert start_agent(runtime, controller, printing, post=lambda fn: fn()) == "agent"
+        monitor = SimpleNamespace(reader=devices.card_reader, last_error=None)
+        assert start_agent(runtime, controller, printing, monitor, post=lambda fn: fn()) == "agent"
         builder = HeartbeatBuilder("test", {}, totals=captured["totals"])
         return controller, printing, captured["dispatcher"], builder
 
@@ -153,16 +154,3 @@ def test_reprint_pending_reports_each_confirmed_job(tmp_path):
         with pytest.raises(PrinterError):
             reprint_pending(journal, printer, on_printed=lambda job: printed.append(job.serial))
         assert printed == ["S-1", "S-2"]
-
-
-def test_tally_adds_from_many_threads():
-    import threading
-
-    tally = Tally()
-    threads = [threading.Thread(target=lambda: [tally.add() for _ in range(1000)]) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    tally.add(3)
-    assert tally.value == 4003
