@@ -1,9 +1,14 @@
 """The scripted resident journey, played inside the running app with real touches.
 
-attract → insert the demo card → PIN on the on-screen pad → menu → 参保信息 → print 参保证明 →
+attract → insert the demo card → PIN on the on-screen pad → menu → 参保信息 (after a moment's
+wait on the busy screen) → 缴费明细 → print 参保证明 →
 finish → pull the card → attract with nothing of the resident left. Each screen is saved as a
 PNG, with the receipt's preview and the printer's bytes, in the output folder. Any step that
 does not reach its expected screen in time fails the run (exit code 1) and says which.
+
+Screenshots are what the window shows (screens.capture): opaque, the same pixels as the display.
+With ``RENSHE_JOURNEY_OBSERVER=1`` in the environment each screenshot is also announced to an
+outside observer (the UI test that grabs the X display itself), and the journey waits for it.
 
 Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
 """
@@ -14,6 +19,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +32,7 @@ from kivy.uix.label import Label
 
 from kiosk.remote_config import BUNDLE_FILE
 from kiosk.state import Screen
+from screens import capture, theme
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,8 @@ _touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
 FLEET_TIMEOUT = 30.0  # a few heartbeats of the demo terminal
 FACE_TIMEOUT = 90.0  # a capture: framing, two liveness challenges, then the server's 1:1 check
+OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"
+OBSERVER_TIMEOUT = 30.0  # for the observer to grab the display and answer
 
 
 class _Tap(MotionEvent):
@@ -108,10 +117,43 @@ class JourneyScript:
     def press(self, intent: str) -> None:
         tap(self.app.current_view().intents[intent])
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, widget: Any = None) -> None:
+        """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
+        PNG, opaque; then let an observer, if one is attached, see the display as it is now."""
         path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
-        self.app.kiosk_area.export_to_png(str(path))
+        capture.save_png(widget if widget is not None else self.app.kiosk_area, path)
         self.shots.append(path.name)
+        self._let_observer_see(path.stem)
+
+    def _let_observer_see(self, stem: str) -> None:
+        """With RENSHE_JOURNEY_OBSERVER=1: write ``<stem>.layout.json`` (where the window is, the
+        screen and its body, the visible texts, the intended background) and hold the app, so the
+        display does not change, until the observer writes ``<stem>.seen`` (or OBSERVER_TIMEOUT)."""
+        if os.environ.get(OBSERVER_ENV) != "1":
+            return
+        window = EventLoop.window
+        view = self.app.current_view()
+        layout = {
+            "shot": stem,
+            "screen": self.screen().value,
+            "window": [int(window.left), int(window.top), int(window.width), int(window.height)],
+            "kiosk_area": list(capture.widget_box(self.app.kiosk_area)),
+            "header": list(capture.widget_box(view.header)),
+            "body": list(capture.widget_box(view.body)),
+            "body_padding": [round(value) for value in view.body.padding],
+            "dialog": self.app.countdown is not None and self.app.countdown.parent is not None,
+            "background": [round(channel * 255) for channel in theme.BACKGROUND[:3]],
+            "texts": capture.visible_texts(),
+        }
+        pending = self.out_dir / f"{stem}.layout.json.part"
+        pending.write_text(json.dumps(layout, ensure_ascii=False), encoding="utf-8")
+        pending.rename(self.out_dir / f"{stem}.layout.json")
+        seen = self.out_dir / f"{stem}.seen"
+        deadline = time.monotonic() + OBSERVER_TIMEOUT
+        while not seen.exists():  # blocks the Kivy thread on purpose: nothing on screen may change
+            if time.monotonic() > deadline:
+                raise JourneyFailed(f"the observer did not answer for {stem} in {OBSERVER_TIMEOUT:.0f} s")
+            time.sleep(0.02)
 
     def on_screen(self, text: str) -> None:
         """Fail unless a label or button of the shown view displays ``text``."""
@@ -129,7 +171,7 @@ class JourneyScript:
         yield "screen", (Screen.ATTRACT, "attract screen")
         self.on_screen("请插入社会保障卡")
         self.shot("attract")
-        self.app.root.export_to_png(str(self.out_dir / "window-with-dock.png"))
+        capture.save_png(self.app.root, self.out_dir / "window-with-dock.png")
         self.world.insert_person(0)
         yield "screen", (Screen.PIN, "PIN screen after inserting the card")
         self.on_screen(f"{self.person['name']}，您好")
@@ -167,7 +209,14 @@ class JourneyScript:
 
     def _journey(self) -> Iterator[Step]:
         yield from self._log_in()
+        # The server takes a moment to answer (the run ends the app, so the shorter delay stays):
+        # the busy screen shows meanwhile.
+        self.world.server.set_fault("slow", 1.5)
         self.press("service:insurance_info")
+        yield "screen", (Screen.BUSY, "busy screen while the server answers")
+        self.on_screen("正在查询，请稍候")
+        self.shot("loading")
+        self.world.server.set_fault(None)
         yield "screen", (Screen.RECORDS, "参保信息 screen")
         self.on_screen("参保信息")
         self.on_screen("参保缴费")
@@ -234,14 +283,17 @@ class JourneyScript:
         self.shot("attract-again")
 
     def _idle_timeout(self) -> Iterator[Step]:
-        """Nobody touches the screen: a countdown dialog, then the session ends by itself."""
+        """Nobody touches the screen: a countdown dialog, then the session ends by itself.
+
+        ``main.py`` runs this story with a short session timing of its own (cli.ui.SCRIPT_SETTINGS);
+        the waits follow whatever timing is in force, so a longer one given with --set works too."""
         yield from self._log_in()
-        yield "wait", (lambda: self.app.controller.state.countdown is not None, "idle countdown")
+        session = self.app.controller.config.session
+        idle_wait = session.idle_timeout + STEP_TIMEOUT
+        yield "wait", (lambda: self.app.controller.state.countdown is not None, "idle countdown", idle_wait)
         yield "settle", None
-        name = f"{len(self.shots) + 1:02d}-countdown.png"
-        self.app.countdown.export_to_png(str(self.out_dir / name))  # the dialog lives on the window, not the root
-        self.shots.append(name)
-        yield "screen", (Screen.REMOVE_CARD, "session ended by the idle timeout")
+        self.shot("countdown", self.app.countdown)  # the dialog lives on the window, not the root
+        yield "screen", (Screen.REMOVE_CARD, "session ended by the idle timeout", session.countdown + STEP_TIMEOUT)
         self.shot("remove-card")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")

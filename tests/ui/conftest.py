@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.ui.xscreen import XScreenWatcher
+
+OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"  # screens/journey.py: announce each screenshot, wait for .seen
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,22 +44,43 @@ def xvfb_display():
 
 @pytest.fixture
 def run_kiosk(xvfb_display, tmp_path):
-    """Run main.py with arguments on the Xvfb display; returns the CompletedProcess."""
+    """Run main.py with arguments on the Xvfb display; returns the CompletedProcess.
 
-    def run(*args: str, timeout: float = 180, display: bool = True) -> subprocess.CompletedProcess:
+    With ``watcher`` (an XScreenWatcher) the story announces each screenshot and waits while the
+    watcher grabs the X display and checks what it shows (RENSHE_JOURNEY_OBSERVER=1)."""
+    runs = itertools.count(1)
+
+    def run(
+        *args: str, timeout: float = 180, display: bool = True, watcher: XScreenWatcher | None = None
+    ) -> subprocess.CompletedProcess:
         env = dict(os.environ)
         env.pop("DISPLAY", None)
+        env.pop(OBSERVER_ENV, None)
         if display:
             env["DISPLAY"] = xvfb_display
         env["KIVY_HOME"] = str(tmp_path / "kivy-home")
         env["KIVY_NO_FILELOG"] = "1"
-        return subprocess.run(
-            [sys.executable, str(REPO / "main.py"), *args],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+        command = [sys.executable, str(REPO / "main.py"), *args]
+        if watcher is None:
+            return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+        env[OBSERVER_ENV] = "1"
+        number = next(runs)
+        stdout_path, stderr_path = tmp_path / f"kiosk-{number}.stdout", tmp_path / f"kiosk-{number}.stderr"
+        with stdout_path.open("w") as stdout, stderr_path.open("w") as stderr:
+            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=stdout, stderr=stderr, text=True)
+            deadline = time.monotonic() + timeout
+            try:
+                while process.poll() is None:
+                    if time.monotonic() > deadline:
+                        raise subprocess.TimeoutExpired(command, timeout)
+                    watcher.poll()
+                    time.sleep(0.05)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+        return subprocess.CompletedProcess(
+            command, process.returncode, stdout_path.read_text(), stderr_path.read_text()
         )
 
     return run

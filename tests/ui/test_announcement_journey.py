@@ -9,6 +9,8 @@ import json
 import pytest
 from PIL import Image
 
+from tests.ui.xscreen import XScreenWatcher
+
 pytestmark = pytest.mark.ui
 
 WARNING_BAND = (255, 232, 158)  # AnnouncementPanel fill for level "warning" (style.kv)
@@ -32,8 +34,9 @@ def band_rows(path, colour) -> int:
 
 
 @pytest.mark.parametrize("font_scale", [1.0, 1.3])  # 1.3: the largest the band's text grows (style.kv)
-def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp_path, font_scale):
+def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, xvfb_display, tmp_path, font_scale):
     out_dir = tmp_path / "announcement"
+    watcher = XScreenWatcher(xvfb_display, out_dir, tmp_path / "x-grabs")
     local = tmp_path / "kiosk.toml"
     local.write_text(f"[ui]\nfont_scale = {font_scale}\n", encoding="utf-8")
     completed = run_kiosk(
@@ -46,9 +49,13 @@ def test_pushed_announcement_shows_live_and_waits_for_the_session(run_kiosk, tmp
         "announcement",
         "--output",
         str(out_dir),
+        watcher=watcher,
     )
+    print(watcher.summary())
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "announcement complete" in completed.stdout
+    # On the X display itself: light body, every notice and its 【重要】 marker readable on its band.
+    assert len(watcher.reports) == 6 and not watcher.problems(), "\n".join(watcher.problems())
     report = json.loads((out_dir / "journey.json").read_text(encoding="utf-8"))
     assert report["ok"], report
     names = [name.split("-", 1)[1].removesuffix(".png") for name in report["screenshots"]]
