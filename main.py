@@ -7,6 +7,7 @@ python main.py print certificate ...       issue a certificate and write the pri
 python main.py enroll --server URL --code CODE [--terminal-id ID]
 python main.py config sync [--json]
 python main.py face check IMAGE [--json]
+python main.py qr-login IMAGE [--json]     sign in and out with a 电子社保卡 QR code in an image
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.face_cmd import add_face_parser
 
     add_face_parser(sub)
+
+    from cli.qr_cmd import add_qr_parser
+
+    add_qr_parser(sub, parents=[common])
     return parser
 
 
@@ -121,7 +126,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from cli.enroll_cmd import run_config_sync
 
         return run_config_sync(args)
-    if command == "face":
+    if command in ("face", "qr-login"):
         return args.func(args)
     raise SystemExit(f"unknown command {command}")
 

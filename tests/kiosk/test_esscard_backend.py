@@ -3,6 +3,7 @@ once; a refusal carries the gateway's code and bilingual message; the call is ne
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from common.esscard import REFUSALS, new_code
+from common.ssn import make_ssn
 from kiosk.backend import BackendClient
 from kiosk.errors import BackendRejected, BackendUnavailable
 from server.embedded import EmbeddedServer, start_embedded_server
@@ -43,7 +45,7 @@ def test_a_minted_code_opens_a_session_once(gateway: EmbeddedServer) -> None:
 
 def test_minting_for_nobody_is_refused(gateway: EmbeddedServer) -> None:
     with pytest.raises(ValueError, match="no seeded person"):
-        gateway.mint_esscard("110101195001019910")
+        gateway.mint_esscard(make_ssn("110101", dt.date(1950, 1, 1), 991))
 
 
 class _Failing(http.server.BaseHTTPRequestHandler):
