@@ -2,7 +2,7 @@
 one the attract screen shows now.
 
 The configuration (``[announcements]`` in config/default.toml, validated by
-:class:`kiosk.config.AnnouncementsConfig`) is a short list of notices, each with 简体 text and
+:class:`common.config.AnnouncementsConfig`) is a short list of notices, each with 简体 text and
 optional 繁體/English (falling back to 简体), a level and an optional time window. This module is
 plain Python: the controller calls :meth:`AnnouncementBoard.update` on every publish and every
 tick, copies the result into :class:`kiosk.state.KioskState`, and the screens only render that.
@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 
-from kiosk.config import AnnouncementConfig, AnnouncementsConfig
+from common.config import AnnouncementConfig, AnnouncementsConfig
 from kiosk.state import Notice
 
 logger = logging.getLogger(__name__)

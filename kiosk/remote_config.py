@@ -31,7 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from common.bundles import BundleRejected, verify_envelope
-from kiosk.config import KioskConfig
+from common.config import KioskConfig
 from kiosk.errors import ConfigError
 
 logger = logging.getLogger(__name__)

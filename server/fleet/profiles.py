@@ -2,7 +2,7 @@
 
 Profiles hold *partial* kiosk configuration shaped like ``config/default.toml``. A profile is
 validated by merging it onto ``config/default.toml`` and running the kiosk's own schema
-(``kiosk.config.validate_config``), so the server accepts exactly what a terminal accepts.
+(``common.config.validate_config``), so the server accepts exactly what a terminal accepts.
 A terminal's effective remote config is the merge of its layers; every key remembers the layer
 it came from (``origin``). Keys that define the terminal's identity or storage stay local.
 """
@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from common.config import DEFAULT_CONFIG_PATH, load_toml, validate_config
 from common.errors import ConfigError
-from kiosk.config import DEFAULT_CONFIG_PATH, load_toml, validate_config
 from server.fleet.models import SCOPES, ConfigProfile, FleetTerminal
 from server.models import Terminal
 

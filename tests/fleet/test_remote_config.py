@@ -13,7 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from common.bundles import BundleRejected, public_key_b64, sign_bundle
-from kiosk.config import KioskConfig, load_config
+from common.config import KioskConfig
+from kiosk.config import load_config
 from kiosk.remote_config import (
     BUNDLE_FILE,
     KEY_FILE,

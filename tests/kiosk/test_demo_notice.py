@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cli.demo_world import SAMPLE_NOTICE, DemoWorld
-from kiosk.config import KioskConfig, load_config
+from common.config import KioskConfig
+from kiosk.config import load_config
 from kiosk.fleet_client import sync_config_now
 from kiosk.remote_config import RemoteConfig
 
