@@ -4,7 +4,7 @@ Plain Python (no cv2): ``drivers/camera/quality.py`` measures a frame (face coun
 brightness, sharpness as the variance of the Laplacian, yaw from landmarks) into
 :class:`FaceMetrics`; :func:`evaluate` turns them into a :class:`QualityResult` whose issues are
 ordered by what the resident should fix first, each with a reason code, an i18n message key
-(``face.quality.<code>``) and a spoken-style 简体 instruction for the screen.
+(``face.quality.<code>``), whose words (spoken-style, one short line) are in the message catalogue.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass, field
+
+from kiosk.i18n import DEFAULT_LANGUAGE, tr
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +37,8 @@ class QualityIssue(enum.Enum):
 
     @property
     def instruction_zh(self) -> str:
-        return _INSTRUCTIONS_ZH[self]
-
-
-_INSTRUCTIONS_ZH: dict[QualityIssue, str] = {
-    QualityIssue.NO_FACE: "请将脸部对准屏幕",
-    QualityIssue.MULTIPLE_FACES: "请保持画面中只有一人",
-    QualityIssue.TOO_SMALL: "请靠近一点",
-    QualityIssue.TOO_LARGE: "请离远一点",
-    QualityIssue.NOT_CENTRED: "请将脸部移到框内",
-    QualityIssue.NOT_FRONTAL: "请正对屏幕",
-    QualityIssue.TOO_DARK: "光线太暗",
-    QualityIssue.TOO_BRIGHT: "光线太亮",
-    QualityIssue.BLURRY: "请保持不动",
-}
+        """The 简体 instruction: the catalogue's text of ``message_key`` (the screen translates the key)."""
+        return tr(self.message_key, DEFAULT_LANGUAGE)
 
 
 @dataclass(frozen=True)

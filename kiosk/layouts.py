@@ -14,98 +14,17 @@ from typing import Any
 
 from common.ssn import mask_name, mask_ssn
 from kiosk.documents import Column, Cut, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
+from kiosk.i18n import DEFAULT_LANGUAGE, N_, tr
 
 logger = logging.getLogger(__name__)
 
 FULL_SSN_KINDS = frozenset({"insured", "payment"})
-DEFAULT_TITLES = {"insured": "社会保险参保证明", "payment": "社会保险缴费凭证", "rights": "社会保险个人权益记录单"}
-
-_LABELS: dict[str, dict[str, str]] = {
-    "zh_CN": {
-        "name": "姓名",
-        "ssn": "社会保障号码",
-        "gender": "性别",
-        "region": "参保地",
-        "unit": "单位名称",
-        "period": "查询期间",
-        "type": "险种",
-        "status": "参保状态",
-        "start": "参保日期",
-        "unit_col": "参保单位",
-        "month": "年月",
-        "base": "缴费基数",
-        "personal": "个人缴费",
-        "unit_paid": "单位缴费",
-        "total": "合计",
-        "serial": "证明编号",
-        "issued_at": "出具时间",
-        "terminal": "终端编号",
-        "code": "验证码",
-        "verify": "扫描二维码或访问下列网址核验真伪",
-        "reprint": "补打 / REPRINT",
-        "unpaid": "* 标记的月份尚未足额到账",
-        "months": "缴费月数",
-        "issuer": "出具机构",
-        "male": "男",
-        "female": "女",
-        "enrolments": "参保情况",
-        "contributions": "缴费明细",
-        "summary": "权益汇总",
-        "receipt": "业务受理回执",
-        "app_no": "受理编号",
-        "app_type": "业务类型",
-        "submitted_at": "提交时间",
-        "app_status": "办理状态",
-        "submitted": "提交内容",
-        "next": "后续办理",
-        "contact": "咨询电话",
-        "balance": "个人账户余额",
-    },
-    "en": {
-        "name": "Name",
-        "ssn": "SSN",
-        "gender": "Gender",
-        "region": "Region",
-        "unit": "Employer",
-        "period": "Period",
-        "type": "Insurance",
-        "status": "Status",
-        "start": "Since",
-        "unit_col": "Employer",
-        "month": "Month",
-        "base": "Base",
-        "personal": "Personal",
-        "unit_paid": "Employer",
-        "total": "Total",
-        "serial": "Serial",
-        "issued_at": "Issued",
-        "terminal": "Terminal",
-        "code": "Code",
-        "verify": "Scan the QR code or visit this address to verify",
-        "reprint": "补打 / REPRINT",
-        "unpaid": "* not yet fully received",
-        "months": "Months paid",
-        "issuer": "Issuer",
-        "male": "Male",
-        "female": "Female",
-        "enrolments": "Enrolments",
-        "contributions": "Contributions",
-        "summary": "Summary",
-        "receipt": "Application receipt",
-        "app_no": "Number",
-        "app_type": "Service",
-        "submitted_at": "Submitted",
-        "app_status": "Status",
-        "submitted": "Submitted data",
-        "next": "Next steps",
-        "contact": "Help line",
-        "balance": "Personal account",
-    },
+# The kinds of certificate the gateway issues, with the key of each one's default title.
+TITLE_KEYS = {
+    "insured": N_("doc.title.insured"),
+    "payment": N_("doc.title.payment"),
+    "rights": N_("doc.title.rights"),
 }
-
-
-def _labels(lang: str) -> dict[str, str]:
-    return _LABELS["en"] if lang == "en" else _LABELS["zh_CN"]
 
 
 def _s(value: Any) -> str:
@@ -140,33 +59,32 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _gender(value: Any, labels: dict[str, str]) -> str:
+def _gender(value: Any, lang: str) -> str:
     text = _s(value)
-    return {"1": labels["male"], "2": labels["female"], "M": labels["male"], "F": labels["female"]}.get(text, text)
+    key = {"1": N_("doc.male"), "M": N_("doc.male"), "2": N_("doc.female"), "F": N_("doc.female")}.get(text)
+    return tr(key, lang) if key else text
 
 
 def _rows(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(label, value) for label, value in pairs if value]
 
 
-def _person_block(
-    person: dict[str, Any], labels: dict[str, str], full_ssn: bool, masked_name: bool = False
-) -> KeyValue:
+def _person_block(person: dict[str, Any], lang: str, full_ssn: bool, masked_name: bool = False) -> KeyValue:
     ssn = _s(person.get("ssn"))
     name = _s(person.get("name"))
     return KeyValue(
         _rows(
             [
-                (labels["name"], mask_name(name) if masked_name else name),
-                (labels["ssn"], ssn if full_ssn else mask_ssn(ssn)),
-                (labels["gender"], _gender(person.get("gender"), labels)),
-                (labels["region"], _s(person.get("region_name") or person.get("region"))),
+                (tr("doc.name", lang), mask_name(name) if masked_name else name),
+                (tr("doc.ssn", lang), ssn if full_ssn else mask_ssn(ssn)),
+                (tr("doc.gender", lang), _gender(person.get("gender"), lang)),
+                (tr("doc.region", lang), _s(person.get("region_name") or person.get("region"))),
             ]
         )
     )
 
 
-def _enrolment_table(enrolments: list[Any], labels: dict[str, str]) -> Table | None:
+def _enrolment_table(enrolments: list[Any], lang: str) -> Table | None:
     rows = [
         [
             _s(e.get("type_name") or e.get("type_code")),
@@ -181,16 +99,16 @@ def _enrolment_table(enrolments: list[Any], labels: dict[str, str]) -> Table | N
         return None
     return Table(
         [
-            Column(labels["type"], 1.4),
-            Column(labels["status"], 1.2),
-            Column(labels["start"], 1.6),
-            Column(labels["unit_col"], 2.4),
+            Column(tr("doc.type", lang), 1.4),
+            Column(tr("doc.status", lang), 1.2),
+            Column(tr("doc.start", lang), 1.6),
+            Column(tr("doc.unit_col", lang), 2.4),
         ],
         rows,
     )
 
 
-def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str, str]) -> tuple[Table | None, bool]:
+def _payment_table(rows_in: list[Any], totals: dict[str, Any], lang: str) -> tuple[Table | None, bool]:
     rows, unpaid = [], False
     personal_sum, unit_sum = Decimal(0), Decimal(0)
     for row in rows_in:
@@ -217,88 +135,87 @@ def _payment_table(rows_in: list[Any], totals: dict[str, Any], labels: dict[str,
     total_personal = totals.get("personal", personal_sum)
     total_unit = totals.get("unit", unit_sum)
     columns = [
-        Column(labels["month"], 1.5),
-        Column(labels["type"], 1.5),
-        Column(labels["base"], 1.7, "right"),
-        Column(labels["personal"], 1.5, "right"),
-        Column(labels["unit_paid"], 1.5, "right"),
+        Column(tr("doc.month", lang), 1.5),
+        Column(tr("doc.type", lang), 1.5),
+        Column(tr("doc.base", lang), 1.7, "right"),
+        Column(tr("doc.personal", lang), 1.5, "right"),
+        Column(tr("doc.unit_paid", lang), 1.5, "right"),
     ]
-    return Table(columns, rows, [labels["total"], "", "", _money(total_personal), _money(total_unit)]), unpaid
+    return Table(columns, rows, [tr("doc.total", lang), "", "", _money(total_personal), _money(total_unit)]), unpaid
 
 
-def _footer(cert: dict[str, Any], labels: dict[str, str], seal_png: bytes | None) -> list[Any]:
+def _footer(cert: dict[str, Any], lang: str, seal_png: bytes | None) -> list[Any]:
     blocks: list[Any] = [Divider()]
     issuer = _s(_dict(cert.get("content")).get("issuer"))
     if issuer:
-        blocks.append(Text(f"{labels['issuer']}：{issuer}", align="right"))
+        blocks.append(Text(tr("doc.issuer", lang, issuer=issuer), align="right"))
     if seal_png:
         blocks.append(Image("seal", seal_png))
     blocks.append(
         KeyValue(
             _rows(
                 [
-                    (labels["serial"], _s(cert.get("serial"))),
-                    (labels["issued_at"], _when(cert.get("issued_at"))),
-                    (labels["terminal"], _s(cert.get("terminal_id"))),
-                    (labels["code"], _s(cert.get("verification_code"))),
+                    (tr("doc.serial", lang), _s(cert.get("serial"))),
+                    (tr("doc.issued_at", lang), _when(cert.get("issued_at"))),
+                    (tr("doc.terminal", lang), _s(cert.get("terminal_id"))),
+                    (tr("doc.code", lang), _s(cert.get("verification_code"))),
                 ]
             )
         )
     )
     url = _s(cert.get("verify_url"))
     if url and url.isascii():
-        blocks += [Spacer(), QRCode(url), Text(labels["verify"], align="center"), Text(url, align="center")]
+        blocks += [Spacer(), QRCode(url), Text(tr("doc.verify", lang), align="center"), Text(url, align="center")]
     elif url:
         logger.warning("verification URL is not ASCII; QR code left out")
     if cert.get("reprint"):
-        blocks.append(Text(labels["reprint"], align="center", bold=True))
+        blocks.append(Text(tr("doc.reprint", lang), align="center", bold=True))
     return blocks
 
 
 def build_certificate_document(
-    cert: dict[str, Any], lang: str = "zh_CN", *, seal_png: bytes | None = None, logo_png: bytes | None = None
+    cert: dict[str, Any], lang: str = DEFAULT_LANGUAGE, *, seal_png: bytes | None = None, logo_png: bytes | None = None
 ) -> Document:
     """The printable 参保证明 ("insured"), 缴费凭证 ("payment") or 个人权益单 ("rights").
 
     Unknown kinds are laid out like "rights" (everything the content holds) rather than refused.
     """
     cert = _dict(cert)
-    labels = _labels(lang)
     kind = _s(cert.get("kind")) or "rights"
     content = _dict(cert.get("content"))
-    title = _s(content.get("title")) or DEFAULT_TITLES.get(kind, DEFAULT_TITLES["rights"])
+    title = _s(content.get("title")) or tr(TITLE_KEYS.get(kind, TITLE_KEYS["rights"]), lang)
     person = _dict(content.get("person"))
     blocks: list[Any] = []
     if logo_png:
         blocks.append(Image("logo", logo_png))
     if cert.get("reprint"):
-        blocks.append(Text(labels["reprint"], align="center", bold=True, size=2))
+        blocks.append(Text(tr("doc.reprint", lang), align="center", bold=True, size=2))
     blocks.append(Heading(title))
-    person_rows = _person_block(person, labels, full_ssn=kind in FULL_SSN_KINDS).rows
+    person_rows = _person_block(person, lang, full_ssn=kind in FULL_SSN_KINDS).rows
     period = _dict(content.get("period"))
     if period.get("from") or period.get("to"):
-        person_rows = [*person_rows, (labels["period"], f"{_s(period.get('from'))} — {_s(period.get('to'))}")]
+        person_rows = [*person_rows, (tr("doc.period", lang), f"{_s(period.get('from'))} — {_s(period.get('to'))}")]
     blocks.append(KeyValue(person_rows))
     blocks.append(Divider())
-    enrolments = _enrolment_table(_list(content.get("enrolments")), labels)
+    enrolments = _enrolment_table(_list(content.get("enrolments")), lang)
     totals = _dict(content.get("totals"))
     payments, unpaid = (None, False)
-    if kind in ("payment", "rights") or kind not in DEFAULT_TITLES:
-        payments, unpaid = _payment_table(_list(content.get("rows")), totals, labels)
+    if kind in ("payment", "rights") or kind not in TITLE_KEYS:
+        payments, unpaid = _payment_table(_list(content.get("rows")), totals, lang)
     if enrolments is not None and kind != "payment":
         if kind != "insured":
-            blocks.append(Heading(labels["enrolments"], level=2))
+            blocks.append(Heading(tr("doc.enrolments", lang), level=2))
         blocks.append(enrolments)
     if payments is not None:
         if kind != "payment":
-            blocks.append(Heading(labels["contributions"], level=2))
+            blocks.append(Heading(tr("doc.contributions", lang), level=2))
         blocks.append(payments)
         if unpaid:
-            blocks.append(Text(labels["unpaid"]))
+            blocks.append(Text(tr("doc.unpaid", lang)))
     summary = _rows(
         [
-            (labels["months"], _s(totals.get("months"))),
-            (labels["balance"], _money(totals.get("account_balance") or totals.get("balance"))),
+            (tr("doc.months", lang), _s(totals.get("months"))),
+            (tr("doc.balance", lang), _money(totals.get("account_balance") or totals.get("balance"))),
         ]
     )
     if summary:
@@ -306,11 +223,11 @@ def build_certificate_document(
     for note in _list(content.get("notes")):
         if _s(note):
             blocks.append(Text(_s(note)))
-    blocks += _footer(cert, labels, seal_png)
+    blocks += _footer(cert, lang, seal_png)
     return Document(title=f"{title} {_s(cert.get('serial'))}".strip(), blocks=blocks)
 
 
-def build_receipt_document(receipt: dict[str, Any], lang: str = "zh_CN") -> Document:
+def build_receipt_document(receipt: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> Document:
     """The 回执 of an application: what was submitted, its number, what happens next.
 
     Accepts ``{number|application_no, type_name|type, submitted_at, status, terminal_id,
@@ -318,24 +235,23 @@ def build_receipt_document(receipt: dict[str, Any], lang: str = "zh_CN") -> Docu
     contact, verify_url}``; the resident's name and number are always masked.
     """
     receipt = _dict(receipt)
-    labels = _labels(lang)
     number = _s(receipt.get("number") or receipt.get("application_no") or receipt.get("serial"))
-    title = _s(receipt.get("title")) or labels["receipt"]
+    title = _s(receipt.get("title")) or tr("doc.receipt", lang)
     blocks: list[Any] = [Heading(title)]
     blocks.append(
         KeyValue(
             _rows(
                 [
-                    (labels["app_no"], number),
-                    (labels["app_type"], _s(receipt.get("type_name") or receipt.get("type"))),
-                    (labels["submitted_at"], _when(receipt.get("submitted_at") or receipt.get("issued_at"))),
-                    (labels["app_status"], _s(receipt.get("status"))),
-                    (labels["terminal"], _s(receipt.get("terminal_id"))),
+                    (tr("doc.app_no", lang), number),
+                    (tr("doc.app_type", lang), _s(receipt.get("type_name") or receipt.get("type"))),
+                    (tr("doc.submitted_at", lang), _when(receipt.get("submitted_at") or receipt.get("issued_at"))),
+                    (tr("doc.app_status", lang), _s(receipt.get("status"))),
+                    (tr("doc.terminal", lang), _s(receipt.get("terminal_id"))),
                 ]
             )
         )
     )
-    blocks.append(_person_block(_dict(receipt.get("person")), labels, full_ssn=False, masked_name=True))
+    blocks.append(_person_block(_dict(receipt.get("person")), lang, full_ssn=False, masked_name=True))
     fields = receipt.get("fields")
     pairs = (
         list(fields.items())
@@ -344,21 +260,21 @@ def build_receipt_document(receipt: dict[str, Any], lang: str = "zh_CN") -> Docu
     )
     pairs = [(_s(k), _s(v)) for k, v in pairs]
     if any(v for _, v in pairs):
-        blocks += [Divider(), Heading(labels["submitted"], level=2), KeyValue(_rows(pairs))]
+        blocks += [Divider(), Heading(tr("doc.submitted", lang), level=2), KeyValue(_rows(pairs))]
     steps = receipt.get("next_steps")
     steps_list = [steps] if isinstance(steps, str) else _list(steps)
     if any(_s(step) for step in steps_list):
-        blocks += [Divider(), Heading(labels["next"], level=2)]
+        blocks += [Divider(), Heading(tr("doc.next", lang), level=2)]
         blocks += [Text(f"{i}. {_s(step)}") for i, step in enumerate((s for s in steps_list if _s(s)), 1)]
     if _s(receipt.get("contact")):
-        blocks.append(KeyValue([(labels["contact"], _s(receipt.get("contact")))]))
+        blocks.append(KeyValue([(tr("doc.contact", lang), _s(receipt.get("contact")))]))
     url = _s(receipt.get("verify_url"))
     if url and url.isascii():
         blocks += [Divider(), QRCode(url), Text(url, align="center")]
     return Document(title=f"{title} {number}".strip(), blocks=blocks)
 
 
-def reprint_document(doc_json: str, lang: str = "zh_CN") -> Document:
+def reprint_document(doc_json: str, lang: str = DEFAULT_LANGUAGE) -> Document:
     """The document for reprinting a journal entry, marked 补打 / REPRINT, same serial.
 
     ``doc_json`` is what the journal kept: the certificate JSON as the server issued it (the
@@ -369,7 +285,7 @@ def reprint_document(doc_json: str, lang: str = "zh_CN") -> Document:
     data = json.loads(doc_json)
     if isinstance(data, dict) and "blocks" in data:
         doc = Document.from_json(data)
-        mark = Text(_labels(lang)["reprint"], align="center", bold=True, size=2)
+        mark = Text(tr("doc.reprint", lang), align="center", bold=True, size=2)
         return Document(doc.title, [mark, *doc.blocks, mark], doc.width_hint)
     return build_certificate_document({**_dict(data), "reprint": True}, lang)
 

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kiosk.i18n import DEFAULT_LANGUAGE, N_, tr
+
 logger = logging.getLogger(__name__)
 
 JAW_RIGHT, JAW_LEFT, NOSE_TIP, NOSE_BRIDGE, CHIN = 0, 16, 30, 27, 8
@@ -49,9 +51,8 @@ class Challenge(enum.Enum):
 
     @property
     def instruction_zh(self) -> str:
-        return {"blink": "请眨眨眼", "open_mouth": "请张张嘴", "turn_left": "请向左转头", "turn_right": "请向右转头"}[
-            self.value
-        ]
+        """The 简体 instruction: the catalogue's text of ``message_key``."""
+        return tr(self.message_key, DEFAULT_LANGUAGE)
 
 
 class LivenessState(enum.Enum):
@@ -155,12 +156,19 @@ class LivenessStatus:
     failure: LivenessFailure | None = None
 
     @property
-    def instruction_zh(self) -> str:
+    def message_key(self) -> str | None:
+        """What to tell the resident now: the challenge, the pass, or why it failed."""
         if self.state is LivenessState.PASSED:
-            return "验证通过"
+            return N_("face.liveness.passed")
         if self.state is LivenessState.FAILED:
-            return "活体检测未通过，请重试"
-        return self.challenge.instruction_zh if self.challenge else ""
+            return self.failure.message_key if self.failure else N_("face.liveness.failed")
+        return self.challenge.message_key if self.challenge else None
+
+    @property
+    def instruction_zh(self) -> str:
+        """The 简体 text of ``message_key``, '' when there is nothing to say."""
+        key = self.message_key
+        return tr(key, DEFAULT_LANGUAGE) if key else ""
 
 
 @dataclass

@@ -49,4 +49,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
   echo "$want" > "$stamp"
 fi
+# The compiled message catalogues (kiosk/locale/*/LC_MESSAGES/kiosk.mo) are build output, not in git:
+# compile them from the .po files (only those missing or out of date are written).
+.venv/bin/python scripts/i18n.py compile
 echo "setup: ready"

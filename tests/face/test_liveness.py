@@ -131,7 +131,8 @@ def test_timeout_with_no_face() -> None:
     session = LivenessSession([Challenge.BLINK], LivenessConfig(challenge_timeout_s=1.0))
     play(session, [None] * 40)
     assert session.status().state is LivenessState.FAILED
-    assert session.status().instruction_zh == "活体检测未通过，请重试"
+    assert session.status().message_key == "face.liveness.timeout"
+    assert session.status().instruction_zh == "活体检测超时，请重试或输入密码"
 
 
 def test_random_challenges_are_distinct_and_not_both_turns() -> None:
