@@ -44,7 +44,7 @@ class EsscardFlow(Flow):
         state = self.host.state
         state.session_active = True  # a resident is at the terminal (no card tells the core so)
         state.face_preview = None
-        # TRANSLATORS: the instruction under the camera picture while it looks for the code.
+        # TRANSLATORS: The instruction under the camera picture while it looks for the code.
         self._scan_for_code(Message("esscard.scan.show"))
 
     def handle(self, intent: str, value: str = "") -> None:
@@ -52,7 +52,7 @@ class EsscardFlow(Flow):
         # its answer (which may open a session) is awaited.
         if intent == "cancel" and self.host.state.screen is Screen.FACE:
             self._stop_scanning()
-            # TRANSLATORS: the resident left the electronic card sign-in.
+            # TRANSLATORS: The resident left the electronic card sign-in.
             self.host.end_with_message(Message("esscard.cancelled"))
 
     def cancel(self) -> None:
@@ -98,11 +98,11 @@ class EsscardFlow(Flow):
             return
         self._stop_scanning()
         if message_key == SCAN_TIMEOUT_KEY:
-            # TRANSLATORS: no code was shown before the camera gave up; the session ends.
+            # TRANSLATORS: No code was shown before the camera gave up; the session ends.
             self.host.end_with_message(Message("esscard.scan.timeout", is_error=True))
             return
         logger.warning("QR scan ended: %s", message_key)
-        # TRANSLATORS: the camera does not work; the physical card is the way in.
+        # TRANSLATORS: The camera does not work; the physical card is the way in.
         self.host.end_with_message(Message("esscard.camera_failed", is_error=True))
 
     def _code(self, scan: int, code: str) -> None:
@@ -112,10 +112,10 @@ class EsscardFlow(Flow):
         host = self.host
         if not is_esscard_code(code):
             logger.info("a QR code that is not a 电子社保卡 code was shown (%d characters)", len(code))
-            # TRANSLATORS: another QR code (a payment code, say) was shown instead of the electronic card's.
+            # TRANSLATORS: Another QR code (a payment code, say) was shown instead of the electronic card's.
             self._refuse(code, Message("esscard.not_esscard", is_error=True))
             return
-        # TRANSLATORS: while the gateway checks the code.
+        # TRANSLATORS: While the gateway checks the code.
         host.state.busy_message = Message("esscard.verifying")
         host.go(Screen.BUSY)
         backend = host.backend
@@ -141,7 +141,7 @@ class EsscardFlow(Flow):
         self._refused.add(code)
         self._refusals += 1
         if self._refusals >= MAX_REFUSALS:
-            # TRANSLATORS: too many refused codes; the resident is sent to a service counter.
+            # TRANSLATORS: Too many refused codes; the resident is sent to a service counter.
             self.host.end_with_message(Message("esscard.too_many", is_error=True))
             return
         self._scan_for_code(reason)
