@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kiosk.config import REPO_ROOT, KioskConfig
+from common.config import REPO_ROOT, KioskConfig
 from kiosk.models import CardData, PinResult
 from kiosk.ports import FacePort, QrScanPort
 

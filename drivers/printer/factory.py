@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any, NamedTuple
 
+from common.config import PrinterConfig
 from drivers.printer.connectors import EscPosPrinter, build_connector
 from drivers.printer.encoder import EscPosEncoder
 from drivers.printer.virtual_printer import VirtualNetworkPrinter
-from kiosk.config import PrinterConfig
 
 logger = logging.getLogger(__name__)
 

@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
+from common.config import DEFAULT_CONFIG_PATH, AnnouncementConfig, AnnouncementsConfig, KioskConfig
 from kiosk.announcements import AnnouncementBoard, current_notices, is_current, text_for
-from kiosk.config import (
-    DEFAULT_CONFIG_PATH,
-    AnnouncementConfig,
-    AnnouncementsConfig,
-    KioskConfig,
-    load_config,
-    parse_override,
-)
+from kiosk.config import load_config, parse_override
 from kiosk.controller import KioskController
 from kiosk.errors import ConfigError
 from kiosk.remote_config import Accepted, ConfigApplier

@@ -1,6 +1,7 @@
 import pytest
 
-from kiosk.config import DEFAULT_CONFIG_PATH, load_config, load_toml, parse_override, validate_config
+from common.config import DEFAULT_CONFIG_PATH, load_toml, validate_config
+from kiosk.config import load_config, parse_override
 from kiosk.errors import ConfigError
 
 

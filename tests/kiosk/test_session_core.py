@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from kiosk.config import KNOWN_SERVICES
+from common.config import KNOWN_SERVICES
 from kiosk.errors import BackendTimeout
 from kiosk.flows import FLOWS
 from kiosk.services import CATALOGUE, CertificateParams, QueryParams, WizardParams
