@@ -14,10 +14,17 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.config import KioskConfig
 from kiosk.fleet_client import CommandFailed
+
+if TYPE_CHECKING:
+    from cli.runtime import Runtime
+    from drivers.card.monitor import CardMonitor
+    from kiosk.controller import KioskController
+    from kiosk.fleet_client import FleetAgent
+    from kiosk.print_service import PrintService
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +34,7 @@ APP_VERSION = "0.1.0"
 ANSWER_WAIT = 20.0
 
 
-def staff_command(post: Callable[[Callable[[], None]], None], controller: Any, kind: str) -> str:
+def staff_command(post: Callable[[Callable[[], None]], None], controller: KioskController, kind: str) -> str:
     """Post ``kind`` to the core and wait for its answer (agent thread). Raises KioskError if it failed."""
     answer: Future[tuple[bool, str]] = Future()
     post(lambda: controller.staff.post(kind, lambda ok, text: answer.set_result((ok, text))))
@@ -41,8 +48,12 @@ def staff_command(post: Callable[[Callable[[], None]], None], controller: Any, k
 
 
 def start_agent(
-    runtime: Any, controller: Any, printing: Any, card_monitor: Any, post: Callable[[Callable[[], None]], None]
-) -> Any:
+    runtime: Runtime,
+    controller: KioskController,
+    printing: PrintService,
+    card_monitor: CardMonitor,
+    post: Callable[[Callable[[], None]], None],
+) -> FleetAgent | None:
     """Start the fleet agent for an enrolled terminal; returns it (``.stop()``), or None before enrolment.
 
     Device reports come from what each device's owner last saw (the print service's last status,
@@ -50,7 +61,8 @@ def start_agent(
     from kiosk.device_report import card_reader_report, printer_report
     from kiosk.fleet_client import CommandDispatcher, start_fleet_agent
 
-    config, journal = runtime.config, runtime.journal
+    config = runtime.config
+    _devices, journal = runtime.require_devices()
 
     def apply_live(new_config: KioskConfig, keys: set[str]) -> None:
         logger.info("applying remote config live: %s", ", ".join(sorted(keys)) or "no changes")

@@ -1,19 +1,33 @@
-"""Everything a command needs, built from the command line: config, devices, backend, journal.
+"""The one wiring module: a terminal built from its config and command line.
 
-``open_runtime(args)`` is the composition used by the UI and every sub-command; ``--demo`` adds
-the demo world (embedded server, simulated devices) before the devices are built.
+``open_runtime(args)`` builds what every command needs (config with the cached remote bundle,
+backend client, and if asked the devices and print journal; ``--demo`` adds the demo world —
+embedded server, simulated devices — before the devices are built), typed, with the closers that
+undo it. ``assemble_kiosk(runtime, post)`` wires the session core to those devices for the UI:
+the print service (the printer's one owner), the card monitor (the reader's), the worker.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import REPO_ROOT, KioskConfig, load_config, parse_override
+
+if TYPE_CHECKING:  # the heavy modules load only in the commands that use them
+    from cli.demo_world import DemoWorld
+    from drivers.card.monitor import CardMonitor
+    from drivers.factory import Devices
+    from kiosk.backend import BackendClient
+    from kiosk.controller import KioskController
+    from kiosk.journal import PrintJournal
+    from kiosk.print_service import PrintService
+    from kiosk.worker import ThreadWorker
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +58,84 @@ def add_common_options(parser: argparse.ArgumentParser, suppress: bool = False) 
 
 @dataclass
 class Runtime:
+    """A terminal built from its config: the backend client, the devices and print journal (when
+    asked for), the demo world (``--demo``), and the closers that undo all of it in reverse."""
+
     config: KioskConfig
-    devices: Any = None
-    backend: Any = None
-    journal: Any = None
-    world: Any = None
+    backend: BackendClient
+    build: Callable[[dict[str, Any]], KioskConfig]
     token: str | None = None
-    build: Callable[[dict[str, Any]], KioskConfig] | None = None
+    devices: Devices | None = None
+    journal: PrintJournal | None = None
+    world: DemoWorld | None = None
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
+    def require_devices(self) -> tuple[Devices, PrintJournal]:
+        """The devices and journal of a runtime opened with ``devices=True``."""
+        if self.devices is None or self.journal is None:
+            raise RuntimeError("this runtime was opened without devices")
+        return self.devices, self.journal
+
     def close(self) -> None:
-        for close in reversed(self._closers):
+        self.close_all(self._closers)
+
+    @staticmethod
+    def close_all(closers: list[Callable[[], None]]) -> None:
+        """Run closers newest first; one failing does not keep the others from running."""
+        for close in reversed(closers):
             try:
                 close()
             except Exception as exc:  # keep closing the rest
                 logger.warning("closing: %s", exc)
-        self._closers.clear()
+        closers.clear()
+
+
+@dataclass
+class KioskParts:
+    """The running kiosk behind the screens: the session core, the print service that owns the
+    printer, the card monitor that owns the reader, and the worker for blocking I/O."""
+
+    controller: KioskController
+    printing: PrintService
+    monitor: CardMonitor
+    worker: ThreadWorker
+
+    def stop(self) -> None:
+        self.monitor.stop()
+        self.worker.stop()
+        self.printing.stop()
+
+
+def assemble_kiosk(runtime: Runtime, post: Callable[[Callable[[], None]], None]) -> KioskParts:
+    """Wire the session core to the runtime's devices; ``post`` hands callbacks to the UI thread.
+    Unfinished printouts from before a crash are recovered as soon as the printer is ready."""
+    from drivers.card.monitor import CardMonitor
+    from drivers.printer.preview import render_preview
+    from kiosk.controller import KioskController
+    from kiosk.print_service import PrintService
+    from kiosk.worker import ThreadWorker
+
+    devices, journal = runtime.require_devices()
+    config = runtime.config
+    width = config.printer.paper_width_dots
+
+    def preview_png(document: Any) -> bytes:
+        buffer = io.BytesIO()
+        render_preview(document, width).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    worker = ThreadWorker(post)
+    printing = PrintService(
+        devices.printer, journal, post, config.terminal.language, terminal_id=config.terminal.id, paper_width_dots=width
+    )
+    controller = KioskController(
+        config, worker, devices.card_port(), runtime.backend, printing, preview_png, face=devices.face_port()
+    )
+    monitor = CardMonitor(
+        devices.card_reader, controller.card_inserted, controller.card_removed, poll_interval=config.card.poll_interval
+    )
+    printing.recover_unfinished()
+    return KioskParts(controller, printing, monitor, worker)
 
 
 def _local_overrides(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -117,29 +193,28 @@ def open_runtime(args: argparse.Namespace, devices: bool = True, camera: bool = 
         if world is not None:
             world.stop()
         raise
-    runtime = Runtime(config=config, world=world, build=build)
-    if world is not None:
-        runtime._closers.append(world.stop)
+    closers: list[Callable[[], None]] = [world.stop] if world is not None else []
     try:
         config.data_path().mkdir(parents=True, exist_ok=True)
         from kiosk.backend import BackendClient
         from kiosk.fleet_client import load_credential
 
         credential = load_credential(config.data_path())
-        runtime.token = token or (credential["token"] if credential else None)
-        runtime.backend = BackendClient(
-            config.server.url, runtime.token, timeout=config.server.timeout, retries=config.server.retries
-        )
+        token = token or (credential["token"] if credential else None)
+        backend = BackendClient(config.server.url, token, timeout=config.server.timeout, retries=config.server.retries)
+        closers.append(backend.close)
+        runtime = Runtime(config, backend, build, token, world=world, _closers=closers)
         if devices:
             from drivers.factory import build_devices
             from kiosk.journal import PrintJournal
 
             runtime.devices = build_devices(config, with_camera=camera)
-            runtime._closers.append(runtime.devices.close)
+            closers.append(runtime.devices.close)
             runtime.journal = PrintJournal(config.data_path() / "print-journal.sqlite3")
+            closers.append(runtime.journal.close)
             if world is not None:
                 world.attach(runtime.devices)
     except BaseException:
-        runtime.close()
+        Runtime.close_all(closers)
         raise
     return runtime

@@ -11,9 +11,12 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig
+
+if TYPE_CHECKING:
+    from cli.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
@@ -79,56 +82,19 @@ def apply_script_settings(args: argparse.Namespace, script: str | None) -> None:
     logger.info("script %s: settings %s for this run", script, ", ".join(settings))
 
 
-def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | None) -> int:
+def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path | None) -> int:
     config = runtime.config
     demo = runtime.world is not None
     dock_width = 380 if demo else 0
     prepare_kivy_environment(config, headless, extra_width=dock_width)
 
-    from drivers.card.monitor import CardMonitor
-    from drivers.printer.preview import render_preview
-    from kiosk.controller import KioskController
-    from kiosk.print_service import PrintService
-    from kiosk.worker import ThreadWorker
+    from cli.runtime import assemble_kiosk
     from screens.app import KioskApp, kivy_post
     from screens.fonts import install_default_font
 
     install_default_font(config.ui.font_path)
-    worker = ThreadWorker(kivy_post)
-    width = config.printer.paper_width_dots
-
-    def preview_png(document: Any) -> bytes:
-        import io
-
-        buffer = io.BytesIO()
-        render_preview(document, width).save(buffer, format="PNG")
-        return buffer.getvalue()
-
-    # The print service is the printer's one owner: resident jobs, staff jobs and recovery all go through it.
-    printing = PrintService(
-        runtime.devices.printer,
-        runtime.journal,
-        kivy_post,
-        config.terminal.language,
-        terminal_id=config.terminal.id,
-        paper_width_dots=width,
-    )
-    controller = KioskController(
-        config,
-        worker,
-        runtime.devices.card_port(),
-        runtime.backend,
-        printing,
-        preview_png,
-        face=runtime.devices.face_port(),
-    )
-    printing.recover_unfinished()
-    monitor = CardMonitor(
-        runtime.devices.card_reader,
-        controller.card_inserted,
-        controller.card_removed,
-        poll_interval=config.card.poll_interval,
-    )
+    kiosk = assemble_kiosk(runtime, kivy_post)
+    controller = kiosk.controller
     result: dict[str, int] = {"code": 0}
     dock_factory = None
     on_started = None
@@ -156,14 +122,12 @@ def _run_app(runtime: Any, headless: bool, script: str | None, output: Path | No
     from cli.fleet_wiring import RESTART_EXIT_CODE, start_agent
 
     controller.staff.restart_handler = lambda: stop_app(RESTART_EXIT_CODE)
-    agent = start_agent(runtime, controller, printing, monitor, kivy_post)
-    monitor.start()
+    agent = start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post)
+    kiosk.monitor.start()
     try:
         app.run()
     finally:
         if agent is not None:
             agent.stop()
-        monitor.stop()
-        worker.stop()
-        printing.stop()
+        kiosk.stop()
     return result["code"]

@@ -67,7 +67,9 @@ def wire(monkeypatch: pytest.MonkeyPatch, tmp_path):
         monkeypatch.setattr(kiosk.fleet_client, "start_fleet_agent", fake_start)
         config = load_config(overrides=[{"terminal": {"data_dir": str(tmp_path / "kiosk")}}])
         devices = SimpleNamespace(printer=printer, card_reader=SimpleNamespace(name="sim", list_readers=lambda: []))
-        runtime = SimpleNamespace(config=config, devices=devices, journal=journal, build=lambda overlay: config)
+        runtime = SimpleNamespace(
+            config=config, require_devices=lambda: (devices, journal), build=lambda overlay: config
+        )
         printing = PrintService(printer, journal, lambda fn: fn(), recovery_poll=None)
         services.append(printing)
         controller = KioskController(config, InlineWorker(), FakeCardPort(), FakeBackend(), printing, lambda doc: b"")
