@@ -32,6 +32,7 @@ from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError
 from kiosk.flows import FLOWS
 from kiosk.flows.face import FaceFlow
 from kiosk.flows.identify import CardPinFlow
+from kiosk.i18n import LANGUAGES
 from kiosk.ports import Backend, CardPort, FacePort, PreviewPort
 from kiosk.printer_status import PrinterStatus
 from kiosk.services import CATALOGUE, Device
@@ -313,7 +314,7 @@ class KioskController:
 
     def set_language(self, language: str) -> None:
         self.touch()
-        if language in ("zh_CN", "zh_TW", "en"):
+        if language in LANGUAGES:
             self.state.language = language
             self.publish()
 
