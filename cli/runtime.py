@@ -129,7 +129,14 @@ def assemble_kiosk(runtime: Runtime, post: Callable[[Callable[[], None]], None])
         devices.printer, journal, post, config.terminal.language, terminal_id=config.terminal.id, paper_width_dots=width
     )
     controller = KioskController(
-        config, worker, devices.card_port(), runtime.backend, printing, preview_png, face=devices.face_port()
+        config,
+        worker,
+        devices.card_port(),
+        runtime.backend,
+        printing,
+        preview_png,
+        face=devices.face_port(),
+        qr_scan=devices.qr_scan_port(),
     )
     monitor = CardMonitor(
         devices.card_reader, controller.card_inserted, controller.card_removed, poll_interval=config.card.poll_interval

@@ -28,17 +28,19 @@ from typing import Any
 from common.ssn import mask_ssn
 from kiosk.announcements import AnnouncementBoard, utc_now
 from kiosk.config import KioskConfig
-from kiosk.errors import BackendRejected, CardError, CardErrorKind, KioskError
+from kiosk.errors import CardError, CardErrorKind
 from kiosk.flows import FLOWS
+from kiosk.flows.esscard import EsscardFlow
 from kiosk.flows.face import FaceFlow
 from kiosk.flows.identify import CardPinFlow
 from kiosk.i18n import LANGUAGES
-from kiosk.ports import Backend, CardPort, FacePort, PreviewPort
+from kiosk.messages import error_message, idle_countdown
+from kiosk.ports import Backend, CardPort, FacePort, PreviewPort, QrScanPort
 from kiosk.printer_status import PrinterStatus
-from kiosk.services import CATALOGUE, Device
+from kiosk.services import CATALOGUE, menu_items
 from kiosk.session import Flow, SessionContext
 from kiosk.staff_intents import StaffIntents
-from kiosk.state import KioskState, MenuItem, Message, Screen
+from kiosk.state import KioskState, Message, Screen
 from kiosk.worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ class KioskController:
         document_builder: Callable[[dict, str], Any] | None = None,
         face: FacePort | None = None,
         wall_clock: Callable[[], dt.datetime] = utc_now,
+        qr_scan: QrScanPort | None = None,
     ) -> None:
         self.config = config
         self.backend = backend
@@ -74,7 +77,10 @@ class KioskController:
             from kiosk.layouts import build_certificate_document as document_builder
         self.build_document = document_builder
         self._face = face
-        self.state = KioskState(language=config.terminal.language, face_available=face is not None)
+        self._qr_scan = qr_scan
+        self.state = KioskState(
+            language=config.terminal.language, face_available=face is not None, esscard_available=qr_scan is not None
+        )
         self.session = SessionContext()
         self._listeners: list[Listener] = []
         self._identify: CardPinFlow | None = None
@@ -159,18 +165,30 @@ class KioskController:
     def card_removed(self) -> None:
         self._worker.post(self._on_card_removed)
 
-    def _on_card_inserted(self) -> None:
+    def _new_resident(self, has_card: bool) -> bool:
+        """A resident starts at the attract screen (not in maintenance, not while a restart waits)."""
         if self._out_of_service or self.state.screen is not Screen.ATTRACT or self.staff.restart_due:
-            return
-        self.session = SessionContext(generation=self.session.generation + 1)
+            return False
+        self.session = SessionContext(generation=self.session.generation + 1, has_card=has_card)
         self._last_touch = self._clock()
         self._printing.begin_resident()
-        self._identify = CardPinFlow(self, self._card_port)
-        self._identify.start()
+        return True
+
+    def _on_card_inserted(self) -> None:
+        if self._new_resident(has_card=True):
+            self._identify = CardPinFlow(self, self._card_port)
+            self._identify.start()
+
+    def choose_esscard(self) -> None:
+        """Sign in with the 电子社保卡 on the resident's phone: the camera reads its QR code."""
+        self.touch()
+        if self._qr_scan is not None and self._new_resident(has_card=False):
+            self._flow = EsscardFlow(self, self._qr_scan)
+            self._flow.start()
 
     def _on_card_removed(self) -> None:
-        if self.state.screen in IDLE_SCREENS:
-            return
+        if self.state.screen in IDLE_SCREENS or not self.session.has_card:
+            return  # a card pulled during a cardless sign-in was never taken in
         screen = self.state.screen
         # Expected when we asked for the card, or while saying why we are about to ask for it.
         was_expected = screen is Screen.REMOVE_CARD or (
@@ -231,6 +249,7 @@ class KioskController:
 
     def signed_in(self, answer: dict) -> None:
         self.session.session_id = str(answer["session_id"])
+        self.session.identify(answer)
         self.sessions_started += 1
         card = self.session.card
         logger.info("resident session started for %s", mask_ssn(card.ssn if card else ""))
@@ -249,18 +268,7 @@ class KioskController:
         self.refresh_printer_status()
 
     def _build_menu(self) -> None:
-        printer = self.state.printer_status
-        items = []
-        for name in self.config.services.enabled:
-            spec = CATALOGUE[name]
-            if Device.CAMERA in spec.needs and self._face is None:
-                continue  # no camera: the service is not offered at all
-            if Device.PRINTER in spec.needs and not printer.usable:
-                reason = Message("service.printing_unavailable", {"reason_key": printer.reason_key})
-                items.append(MenuItem(name, enabled=False, reason=reason))
-            else:
-                items.append(MenuItem(name, enabled=True))
-        self.state.menu = items
+        self.state.menu = menu_items(self.config.services.enabled, self.state.printer_status, self._face is not None)
 
     def note_printer_status(self, status: PrinterStatus) -> None:
         self.state.printer_status = status
@@ -324,10 +332,11 @@ class KioskController:
         self.touch()
         if self.state.screen in (*IDLE_SCREENS, Screen.REMOVE_CARD):
             return
-        self._end_session()
-        self.go(Screen.REMOVE_CARD)
+        self.go(self._end_session())
 
-    def _end_session(self) -> None:
+    def _end_session(self) -> Screen:
+        """Forget the resident; returns where the terminal goes next ("take your card", or straight
+        back to the attract screen after a cardless sign-in)."""
         session = self.session
         self.session = SessionContext(generation=session.generation + 1)  # answers in flight belong to nobody
         for flow in (self._flow, self._identify):
@@ -338,7 +347,6 @@ class KioskController:
         self.state.clear_resident()
         self._printing.end_resident()
         card_session, session_id, backend = session.card_session, session.session_id, self.backend
-        session.scratch.clear()
 
         def close() -> None:
             if card_session is not None:
@@ -347,11 +355,11 @@ class KioskController:
                 backend.end_session(session_id)
 
         self._worker.submit(close, lambda _: None, lambda exc: logger.warning("closing session: %s", exc))
+        return Screen.REMOVE_CARD if session.has_card else Screen.ATTRACT
 
     def end_with_message(self, message: Message) -> None:
         """End the session (nothing of the resident stays), explain why, then ask for the card."""
-        self._end_session()
-        self.show_message(message, then=Screen.REMOVE_CARD)
+        self.show_message(message, then=self._end_session())
 
     # ----------------------------------------------------------------- idle and messages
     def _sync_announcements(self, rotating: bool) -> bool:
@@ -383,18 +391,15 @@ class KioskController:
         if self.state.screen in UNTIMED_SCREENS:
             return
         idle = now - self._last_touch
-        limit = self.config.session.idle_timeout
-        if idle < limit:
+        remaining = idle_countdown(idle, self.config.session.idle_timeout, self.config.session.countdown)
+        if remaining is None:
             if self.state.countdown is not None:
                 self.state.countdown = None
                 self.publish()
-            return
-        remaining = int(limit + self.config.session.countdown - idle + 0.999)
-        if remaining <= 0:
+        elif remaining <= 0:
             logger.info("session ended after %d s without a touch", int(idle))
             self.state.countdown = None
-            self._end_session()
-            self.go(Screen.REMOVE_CARD)
+            self.go(self._end_session())
         elif remaining != self.state.countdown:
             self.state.countdown = remaining
             self.publish()
@@ -430,15 +435,7 @@ class KioskController:
 
     # ----------------------------------------------------------------- errors
     def error_message(self, exc: BaseException, extra_key: str | None = None) -> Message:
-        if isinstance(exc, BackendRejected):
-            reason = exc.message_en if self.state.language == "en" else exc.message_zh
-            return Message("backend.rejected", {"reason": reason or exc.code}, is_error=True)
-        if isinstance(exc, KioskError):
-            logger.warning("%s: %s", type(exc).__name__, exc.detail)
-            params = {"then_key": extra_key} if extra_key else {}
-            return Message(exc.message_key, params, is_error=True)
-        logger.error("unexpected error", exc_info=exc)
-        return Message("error.generic", is_error=True)
+        return error_message(exc, self.state.language, extra_key)
 
     def fail_to_remove_card(self, exc: BaseException) -> None:
         """An error before the menu: show it, then ask for the card (the session cannot go on)."""

@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass
 
 from kiosk.forms import Choice, FieldKind, FormField, WizardForm
+from kiosk.printer_status import PrinterStatus
+from kiosk.state import MenuItem, Message
 
 
 class Group(enum.Enum):
@@ -116,3 +118,20 @@ def _entries() -> list[ServiceSpec]:
 
 
 CATALOGUE: dict[str, ServiceSpec] = {spec.id: spec for spec in _entries()}
+
+
+def menu_items(enabled: list[str], printer: PrinterStatus, has_camera: bool) -> list[MenuItem]:
+    """The menu of a terminal: its enabled services in their configured order; a service that needs
+    the camera is left out without one, and one that prints is shown disabled, with the reason,
+    while the printer cannot print."""
+    items = []
+    for name in enabled:
+        spec = CATALOGUE[name]
+        if Device.CAMERA in spec.needs and not has_camera:
+            continue
+        if Device.PRINTER in spec.needs and not printer.usable:
+            reason = Message("service.printing_unavailable", {"reason_key": printer.reason_key})
+            items.append(MenuItem(name, enabled=False, reason=reason))
+        else:
+            items.append(MenuItem(name, enabled=True))
+    return items

@@ -9,13 +9,15 @@ resident now at the terminal. Everything here runs on the UI thread; blocking wo
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kiosk.config import KioskConfig
 from kiosk.models import CardData
 from kiosk.ports import Backend, CardSession, PreviewPort
+from kiosk.printer_status import PrinterStatus
 from kiosk.state import KioskState, Message, Screen
 
 
@@ -24,21 +26,33 @@ class SessionContext:
     """One resident from card in to card out. ``generation`` tells a late answer from a live one."""
 
     generation: int = 0
+    has_card: bool = True  # False for a 电子社保卡 sign-in: nobody has a card to take at the end
     card_session: CardSession | None = None
     card: CardData | None = None
     session_id: str | None = None
+    identity: str = ""  # who signed in (their 社会保障号码, or the gateway's person block): never shown
     pin_failures: int = 0
-    # Values a flow keeps across screens (a wizard's answers); wiped with the session.
-    scratch: dict[str, Any] = field(default_factory=dict)
 
     @property
     def signed_in(self) -> bool:
         return self.session_id is not None
 
     def request_key(self, *parts: str) -> str:
-        """A stable key for "this resident asks for this again" that carries no personal data."""
-        ssn = self.card.ssn if self.card is not None else ""
-        return hashlib.sha256("|".join((ssn, *parts)).encode()).hexdigest()[:32]
+        """A stable key for "this resident asks for this again" that carries no personal data. With
+        no identity yet it is random: it must never match another resident's request."""
+        identity = self.identity or secrets.token_hex(16)
+        return hashlib.sha256("|".join((identity, *parts)).encode()).hexdigest()[:32]
+
+    def identify(self, answer: dict) -> None:
+        """Record who signed in: the card's 社会保障号码, or for a cardless sign-in the gateway's
+        description of the person (masked SSN, name, birth date: together, one resident)."""
+        if self.card is not None:
+            self.identity = self.card.ssn
+            return
+        person = answer.get("person")
+        if isinstance(person, dict):
+            fields = [str(person.get(key, "")) for key in ("ssn_masked", "name", "birth_date", "region")]
+            self.identity = "person:" + "|".join(fields) if any(fields) else ""
 
 
 class FlowHost(Protocol):
@@ -64,6 +78,18 @@ class FlowHost(Protocol):
 
     def guard(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
         """``callback`` wrapped so that it is dropped once the current session has ended."""
+        ...
+
+    def post(self, callback: Callable[[], None]) -> None:
+        """Hand ``callback`` to the UI thread (from a device's own thread: the camera's, say)."""
+        ...
+
+    def start_service(self, name: str) -> None:
+        """Run another catalogue entry (a table's print service, say)."""
+        ...
+
+    def note_printer_status(self, status: PrinterStatus) -> None:
+        """What a failed print said about the printer: print services are offered accordingly."""
         ...
 
     def go(self, screen: Screen) -> None: ...

@@ -111,6 +111,7 @@ class KioskState:
     wizard: WizardView | None = None
     countdown: int | None = None
     face_available: bool = False
+    esscard_available: bool = False  # a camera that can read the 电子社保卡's QR code
     face_preview: Any = None  # kiosk.ports.FaceProgress while the camera runs
     face_message: Message | None = None
     printer_status: PrinterStatus = PrinterStatus.UNKNOWN
@@ -129,6 +130,7 @@ class KioskState:
             language=self.language,
             printer_status=self.printer_status,
             face_available=self.face_available,
+            esscard_available=self.esscard_available,
             announcements=self.announcements,
             announcement_index=self.announcement_index,
         )

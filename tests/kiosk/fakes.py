@@ -78,6 +78,7 @@ class FakeBackend:
         self.fail: Exception | None = None
         self.issued: list[str] = []
         self.submitted: list[tuple[str, str | None]] = []
+        self.esscard_people: dict[str, dict] = {}
 
     def _call(self, *call):
         self.calls.append(call)
@@ -136,6 +137,11 @@ class FakeBackend:
             "status_name": "已提交",
             "fields": dict(form or {}),
         }
+
+    def start_esscard_session(self, code):
+        self._call("start_esscard_session", code)
+        person = self.esscard_people.get(code, {"name": "李秀英", "ssn_masked": "3205**********2426"})
+        return {"session_id": f"E-{code[-4:]}", "person": {**person, "birth_date": "1958-03-02", "region": "320583"}}
 
     def start_face_session(self, ssn, card_number, frames):
         self._call("start_face_session", ssn, card_number, len(frames))
@@ -257,7 +263,26 @@ class Clock:
         return self.now
 
 
-def make_controller(*overrides: str, face=None):
+class FakeQrScanPort:
+    """A camera that reads the code a test shows it (synchronously, as soon as it is shown)."""
+
+    def __init__(self) -> None:
+        self.on_code = None
+        self.cancelled = 0
+
+    def start(self, on_code, on_stop, on_preview=None, ignore=()) -> None:
+        self.on_code = on_code
+
+    def show(self, code: str) -> None:
+        on_code, self.on_code = self.on_code, None
+        on_code(code)
+
+    def cancel(self) -> None:
+        self.cancelled += 1
+        self.on_code = None
+
+
+def make_controller(*overrides: str, face=None, qr_scan=None):
     config = load_config(
         overrides=[
             parse_override(text)
@@ -276,6 +301,7 @@ def make_controller(*overrides: str, face=None):
         clock=clock,
         document_builder=lambda cert, lang: ("document", cert["serial"], lang),
         face=face,
+        qr_scan=qr_scan,
     )
     return controller, card, backend, printer, journal, clock
 

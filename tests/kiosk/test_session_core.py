@@ -10,7 +10,7 @@ from kiosk.errors import BackendTimeout
 from kiosk.flows import FLOWS
 from kiosk.services import CATALOGUE, CertificateParams, QueryParams, WizardParams
 from kiosk.state import Screen, WizardStep
-from tests.kiosk.fakes import make_controller
+from tests.kiosk.fakes import FakeQrScanPort, make_controller
 
 FLOW_PARAMS = {"query": QueryParams, "certificate": CertificateParams, "wizard": WizardParams}
 
@@ -237,3 +237,40 @@ def test_the_idle_flag_is_readable_from_any_thread_and_follows_the_resident():
     controller.card_removed()
     assert controller.is_idle()
     assert dataclasses.is_dataclass(controller.state)
+
+
+CODE_A = "ESSC1-" + "A" * 26
+CODE_B = "ESSC1-" + "B" * 26
+
+
+def test_a_cardless_sign_in_ends_on_the_attract_screen_and_ignores_card_events():
+    scanner = FakeQrScanPort()
+    controller, card, backend, *_ = make_controller(qr_scan=scanner)
+    assert controller.state.esscard_available
+    controller.choose_esscard()
+    assert controller.state.screen is Screen.FACE and not controller.is_idle()
+    card.present = True
+    controller.card_inserted()  # a card pushed in while the phone is shown is not taken in
+    scanner.show(CODE_A)
+    assert controller.state.screen is Screen.MENU and controller.state.resident_name == "李秀英"
+    card.present = False
+    controller.card_removed()
+    assert controller.state.screen is Screen.MENU
+    controller.finish()
+    assert controller.state.screen is Screen.ATTRACT  # no card to take: straight back
+    assert not controller.state.holds_resident_data()
+    assert ("end_session", "E-AAAA") in backend.calls
+
+
+def test_cardless_residents_never_share_an_unfinished_printout():
+    scanner = FakeQrScanPort()
+    controller, card, backend, *_ = make_controller(qr_scan=scanner)
+    backend.esscard_people[CODE_B] = {"name": "王建华", "ssn_masked": "3205**********0311"}
+    keys = []
+    for code in (CODE_A, CODE_B, CODE_A):
+        controller.choose_esscard()
+        scanner.show(code)
+        keys.append(controller.session.request_key("certificate", "insured", "", ""))
+        controller.finish()
+    assert keys[0] == keys[2] != keys[1]  # the same resident again matches; another never does
+    assert controller.session.request_key("x") != controller.session.request_key("x")  # nobody signed in
