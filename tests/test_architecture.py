@@ -9,8 +9,11 @@ level, under ``if TYPE_CHECKING:``, inside a function (a lazy import is still a 
    drivers.
 3. ``common/`` imports no other project package, nor the terminal's device libraries or the
    server's web and database libraries, so both sides can load it.
-4. No import cycle among project modules (an edge goes to the module an import names, not to its
-   parent packages, whose ``__init__`` Python runs first anyway).
+4. No import cycle among project modules, in the graph of module-level imports: those that run
+   when the module is imported, plus those under ``if TYPE_CHECKING:`` (a type checker follows
+   them, and a circle hidden there is still a circle). Imports inside functions run later and are
+   left out of this graph only; rules 1-3 count them. An edge goes to the module an import names,
+   not to its parent packages, whose ``__init__`` Python runs first anyway.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Import:
     base: str  # "a.b" for both: the module the statement certainly imports
     path: Path
     line: int
+    in_function: bool  # inside a def or lambda: runs when called, not when the module is imported
 
     @property
     def top(self) -> str:
@@ -75,14 +79,24 @@ def module_files(root: Path) -> dict[str, Path]:
     return out
 
 
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _walk(node: ast.AST, in_function: bool = False) -> Iterator[tuple[ast.AST, bool]]:
+    """Every node below ``node``, and whether a function body encloses it."""
+    for child in ast.iter_child_nodes(node):
+        yield child, in_function
+        yield from _walk(child, in_function or isinstance(child, _FUNCTIONS))
+
+
 def imports_of(module: str, path: Path) -> Iterator[Import]:
     """Every import in the file, with relative imports made absolute."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
-    for node in ast.walk(tree):
+    for node, in_function in _walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield Import(module, alias.name, alias.name, path, node.lineno)
+                yield Import(module, alias.name, alias.name, path, node.lineno, in_function)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 anchor = package[: len(package) - (node.level - 1)]
@@ -91,7 +105,7 @@ def imports_of(module: str, path: Path) -> Iterator[Import]:
                 base = node.module or ""
             for alias in node.names:
                 target = base if alias.name == "*" else f"{base}.{alias.name}"
-                yield Import(module, target, base, path, node.lineno)
+                yield Import(module, target, base, path, node.lineno, in_function)
 
 
 def all_imports(root: Path) -> list[Import]:
@@ -109,10 +123,13 @@ def resolve(imp: Import, modules: set[str]) -> str | None:
     return name or None
 
 
-def import_graph(root: Path) -> dict[str, set[str]]:
+def import_graph(root: Path, with_functions: bool = False) -> dict[str, set[str]]:
+    """Module → the project modules it imports; imports inside functions only if ``with_functions``."""
     modules = set(module_files(root))
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for imp in all_imports(root):
+        if imp.in_function and not with_functions:
+            continue
         target = resolve(imp, modules)
         if target is not None and target != imp.importer:
             graph[imp.importer].add(target)
@@ -189,9 +206,11 @@ def toy(tmp_path: Path) -> Path:
     files = {
         "pkg/__init__.py": "",
         "pkg/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n",
-        "pkg/b.py": "def f():\n    from . import c\n",
-        "pkg/c.py": "from .a import thing\nimport kivy.uix\n",
+        "pkg/b.py": "class K:\n    from . import c\n\n\ndef f():\n    import kivy.uix\n",
+        "pkg/c.py": "from .a import thing\n",
         "pkg/d.py": "import pkg.a\nfrom pkg import a\n",
+        "pkg/e.py": "def later():\n    import pkg.f\n",
+        "pkg/f.py": "import pkg.e\n",
         "other/__init__.py": "from pkg.d import *\n",
         ".venv/x.py": "import pkg.a\n",
         "data/y.py": "import pkg.a\n",
@@ -202,13 +221,15 @@ def toy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_parsing_counts_type_checking_lazy_and_relative_imports(toy: Path) -> None:
-    assert set(module_files(toy)) == {"pkg", "pkg.a", "pkg.b", "pkg.c", "pkg.d", "other"}
+def test_parsing_counts_type_checking_relative_and_function_level_imports(toy: Path) -> None:
+    assert set(module_files(toy)) == {"pkg", "pkg.a", "pkg.b", "pkg.c", "pkg.d", "pkg.e", "pkg.f", "other"}
     graph = import_graph(toy)
     assert graph["pkg.a"] == {"pkg.b"}  # under TYPE_CHECKING
-    assert graph["pkg.b"] == {"pkg.c"}  # inside a function, relative
+    assert graph["pkg.b"] == {"pkg.c"}  # relative, in a class body (runs at import)
     assert graph["pkg.c"] == {"pkg.a"}
     assert graph["pkg.d"] == {"pkg.a"}
+    assert graph["pkg.e"] == set()  # inside a function: not a module-level import
     assert graph["other"] == {"pkg.d"}
     assert cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
-    assert _violations("pkg", ("kivy",), toy) == ["pkg/c.py:2 pkg.c imports kivy.uix"]
+    assert cycles(import_graph(toy, with_functions=True)) == [["pkg.a", "pkg.b", "pkg.c"], ["pkg.e", "pkg.f"]]
+    assert _violations("pkg", ("kivy",), toy) == ["pkg/b.py:6 pkg.b imports kivy.uix"]  # a function's import counts
