@@ -7,6 +7,7 @@
 - ``bundles``: canonical JSON and the Ed25519-signed config bundle (sign and verify).
 - ``fleet_protocol``: the heartbeat payload schema and the command kinds.
 - ``face_models``: where the dlib model files are.
+- ``esscard``: the 电子社保卡 sign-in code (format, lifetime, refusals).
 
 Contract: nothing here imports kiosk, drivers, screens, cli or server (tests/test_architecture.py
 checks it), so the server never loads terminal code and the terminal never loads server code.
