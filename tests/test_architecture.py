@@ -38,9 +38,8 @@ SKIPPED_TOP = frozenset({"data"})
 SERVER_MUST_NOT_IMPORT = ("kiosk", "drivers", "screens", "cli")
 KIOSK_MUST_NOT_IMPORT = ("kivy", "cv2", "smartcard", "screens", "cli", "drivers")
 COMMON_THIRD_PARTY_BANNED = ("kivy", "cv2", "smartcard", "dlib", "fastapi", "starlette", "sqlalchemy")
-# The only cycle allowed, by name. It is being removed (the controller rewrite takes face_flow
-# out of it); delete this exception with it.
-TOLERATED_CYCLES = frozenset({frozenset({"kiosk.controller", "kiosk.face_flow"})})
+# No cycle is allowed (the last one, kiosk.controller ↔ kiosk.face_flow, went with the session core).
+TOLERATED_CYCLES: frozenset[frozenset[str]] = frozenset()
 
 
 @dataclass(frozen=True)
