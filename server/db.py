@@ -1,6 +1,8 @@
 """Engine, sessions and migrations.
 
-``make_engine`` creates the data directory for SQLite and turns on WAL and foreign keys;
+``make_engine`` creates the data directory for SQLite and turns on WAL and foreign keys; every
+engine is made with ``hide_parameters=True``: a failed statement's parameters are residents' SSNs,
+names and card numbers, and SQLAlchemy would otherwise put them in the exception text and the logs;
 ``migrate`` runs the package's Alembic migrations (``upgrade head``) programmatically so
 a fresh data directory or an empty PostgreSQL database is usable on first start.
 """
@@ -46,6 +48,7 @@ def make_engine(database_url: str, statement_timeout_ms: int | None = None) -> E
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
             pool_size=8,
             max_overflow=2 * WORKER_THREADS + 8,
         )
@@ -65,7 +68,12 @@ def make_engine(database_url: str, statement_timeout_ms: int | None = None) -> E
     options = "-c jit=off" + (f" -c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else "")
     connect_args = {"options": options} if url.get_backend_name() == "postgresql" else {}
     return create_engine(
-        url, pool_size=10, max_overflow=2 * WORKER_THREADS, pool_recycle=1800, connect_args=connect_args
+        url,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=2 * WORKER_THREADS,
+        pool_recycle=1800,
+        connect_args=connect_args,
     )
 
 

@@ -166,6 +166,11 @@ class VerificationResponse(BaseModel):
     period_to: str | None = None
     content_hash: str | None = None
     reprint_count: int | None = None
+    # What the certificate certified, so a genuine serial on a paper with altered figures shows up:
+    # the insurance types it names, its totals (months, amounts in yuan) and its summary figures.
+    insurance_types: list[str] | None = None
+    totals: dict[str, str | int] | None = None
+    summary: dict[str, str | int | None] | None = None
 
 
 class HealthResponse(BaseModel):

@@ -34,7 +34,7 @@ from server.fleet.console_profiles import profiles_router
 from server.fleet.models import FleetCommand, Heartbeat
 from server.fleet.profiles import defaults, flatten, format_field
 from server.fleet.signing import effective_config
-from server.fleet.staff import check_password, close_session, open_session
+from server.fleet.staff import check_password, close_session, csrf_ok, open_session
 from server.fleet.state import FleetState, client_ip, flush_beats, get_fleet
 from server.models import Terminal
 
@@ -76,7 +76,7 @@ def login(
     """Double-submit CSRF (cookie = field), rate limit per username and address (the attempt
     reserved first: ``LoginLimiter.attempt``), then argon2."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not secrets.compare_digest(cookie, csrf):
+    if not csrf_ok(cookie, csrf):  # compares bytes: a non-ASCII field must be a 403, not a 500
         return refuse(request, None, "csrf_failed")
     ip = client_ip(request)
     keys = (f"user:{username.lower()}", f"ip:{ip}")

@@ -20,9 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -202,9 +202,13 @@ def commands(terminal: Terminal = Depends(active_terminal), db: Session = Depend
     )
 
 
+# Ids are the database's 32-bit INTEGER: a larger one overflowed the driver (a 500), so it is a 422.
+CommandIdPath = Path(ge=1, le=2**31 - 1)
+
+
 @terminal_router.post("/commands/{command_id}/ack", response_model=CommandOut)
 def ack_command(
-    command_id: int,
+    command_id: Annotated[int, CommandIdPath],
     body: AckIn,
     request: Request,
     terminal: Terminal = Depends(active_terminal),

@@ -120,7 +120,8 @@ def close_session(db: Session, token: str | None) -> None:
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
-    return bool(given) and hmac.compare_digest(expected, given or "")
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII text (a 500 instead of a 403).
+    return bool(given) and hmac.compare_digest(expected.encode("utf-8"), (given or "").encode("utf-8"))
 
 
 @dataclass

@@ -19,7 +19,7 @@ def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
         # Plain `alembic` CLI use: the URL comes from the ini file.
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        engine = create_engine(config.get_main_option("sqlalchemy.url"), hide_parameters=True)
     with engine.begin() as connection:
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"

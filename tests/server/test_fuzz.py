@@ -60,3 +60,29 @@ def test_no_input_causes_a_server_error(fuzz_server: EmbeddedServer) -> None:
             case.call_and_validate(base_url=fuzz_server.url, checks=[not_a_server_error], headers=headers, timeout=10)
 
         check()
+
+
+def test_terminal_api_with_real_commands_causes_no_server_error(fuzz_server: EmbeddedServer) -> None:
+    """The fleet side of the terminal API, authenticated, with ids of real queued commands: an id
+    Hypothesis draws is swapped for a real one half the time, so the handlers run past the look-up
+    (an id past the database's integer once answered 500 here)."""
+    schema = schemathesis.openapi.from_url(f"{fuzz_server.url}/openapi.json")
+    headers = {"Authorization": f"Bearer {fuzz_server.terminal_token}"}
+    real_ids = [fuzz_server.queue_command("print_test_page", actor="fuzz") for _ in range(5)]
+    operations = [r.ok() for r in schema.get_all_operations() if r.ok().path.startswith("/api/v1/terminal/")]
+    assert any("{command_id}" in op.path for op in operations)
+
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=60, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case: Any) -> None:
+            params = case.path_parameters or {}
+            command_id = params.get("command_id")
+            if isinstance(command_id, int) and command_id % 2 == 0:
+                params["command_id"] = real_ids[command_id % len(real_ids)]
+            case.call_and_validate(base_url=fuzz_server.url, checks=[not_a_server_error], headers=headers, timeout=10)
+
+        check()
