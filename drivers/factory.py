@@ -43,6 +43,11 @@ class CardSessionAdapter:
 
         return verify_pin(self._connection, pin)
 
+    def authenticate(self, key_id: int, challenge: bytes) -> bytes:
+        from drivers.card.sscard import internal_authenticate
+
+        return internal_authenticate(self._connection, key_id, challenge)
+
     def close(self) -> None:
         self._connection.disconnect()
 

@@ -1,8 +1,9 @@
 """Virtual cards that answer the real APDUs, for the simulated reader, vpcd and the demo dock.
 
 - ``VirtualSocialSecurityCard``: a 社保卡 built from a ``CardProfile`` (or ``from_card_data``),
-  answering SELECT / READ RECORD / VERIFY / GET RESPONSE like a card would, either as a T=0 card
-  (``61xx`` then GET RESPONSE, ``6Cxx`` for a wrong Le) or directly (data + 9000).
+  answering SELECT / READ RECORD / VERIFY / INTERNAL AUTHENTICATE / GET RESPONSE like a card
+  would, either as a T=0 card (``61xx`` then GET RESPONSE, ``6Cxx`` for a wrong Le) or directly
+  (data + 9000).
 - ``NonSocialSecurityCard``: e.g. a bank card; SELECT of the SSSE DF answers ``6A82``.
 - ``BrokenCard``: answers garbage (less than a status word) or nothing at all.
 
@@ -13,6 +14,11 @@ the ATR still comes after a reset, like a card that hangs mid-session),
 
 Commands are validated strictly like a real card: CLA ≠ 00 → 6E00, unknown INS → 6D00,
 bad P1/P2 → 6A86, Lc not matching the data → 6700, READ RECORD without a current EF → 6986.
+
+INTERNAL AUTHENTICATE ``00 88 00 <key id> 10 <challenge>`` answers SM4-ECB(K, challenge) with the
+card's own key K of that id (``CardProfile.keys``, common.card_auth): 6A88 before the SSSE DF is
+selected or for a key the card does not hold, 6982 for key 02 unless a VERIFY with the right PIN
+succeeded since the last reset or SELECT of the DF (a wrong VERIFY clears it too).
 
 Encoding limits (documented): 姓名 is stored GBK as the spec says, so a name with a character
 outside GBK (e.g. 李㛃, U+36C3) cannot be personalised: ``CardProfile`` refuses it (ValueError).
@@ -29,6 +35,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from common.card_auth import BLOCK, KEY_CARDHOLDER, cryptogram
 from common.ssn import mask_ssn
 from drivers.card.apdu import encode_bcd, encode_date, encode_record, encode_text
 from drivers.card.sscard import SSSE_DF_NAME
@@ -154,12 +161,17 @@ class CardProfile:
     pin: str = "123456"
     pin_tries: int = 3
     t0: bool = False
+    # key id -> the card's own 16-byte key (personalised by the issuer; none: INTERNAL AUTHENTICATE
+    # answers 6A88, like a card whose keys were never loaded).
+    keys: dict[int, bytes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.spec_version not in SPEC_VERSIONS:
             raise ValueError(f"spec_version must be one of {SPEC_VERSIONS}")
         if len(self.pin) != 6 or not self.pin.isdigit():
             raise ValueError("pin must be 6 digits")
+        if any(not 0 < key_id < 256 or len(key) != BLOCK for key_id, key in self.keys.items()):
+            raise ValueError("card keys: key id 01-FF -> 16 bytes")
         encode_text(self.name, 30)  # raises for names outside GBK: the card cannot store them
 
     def __repr__(self) -> str:  # the profile holds a PIN and personal data: keep them out of logs
@@ -190,7 +202,8 @@ class CardProfile:
 
 
 class VirtualSocialSecurityCard(VirtualCard):
-    """A 社保卡 answering SELECT (DF by name, EF05/EF06), READ RECORD by tag, VERIFY, GET RESPONSE."""
+    """A 社保卡 answering SELECT (DF by name, EF05/EF06), READ RECORD by tag, VERIFY, INTERNAL
+    AUTHENTICATE and GET RESPONSE."""
 
     def __init__(self, profile: CardProfile, faults: CardFaults | None = None) -> None:
         super().__init__(faults)
@@ -198,12 +211,20 @@ class VirtualSocialSecurityCard(VirtualCard):
         self._records = profile.records()
         self.tries_left = profile.pin_tries
         self._df_selected = False
+        self._pin_verified = False  # the security state key 02 needs
         self._ef: bytes | None = None
         self._pending: bytes = b""  # T=0: response data waiting for GET RESPONSE
 
     @classmethod
     def from_card_data(
-        cls, card: CardData, pin: str, *, t0: bool = False, pin_tries: int = 3, faults: CardFaults | None = None
+        cls,
+        card: CardData,
+        pin: str,
+        *,
+        t0: bool = False,
+        pin_tries: int = 3,
+        faults: CardFaults | None = None,
+        keys: dict[int, bytes] | None = None,
     ) -> VirtualSocialSecurityCard:
         profile = CardProfile(
             ssn=card.ssn,
@@ -221,6 +242,7 @@ class VirtualSocialSecurityCard(VirtualCard):
             pin=pin,
             pin_tries=pin_tries,
             t0=t0,
+            keys=dict(keys or {}),
         )
         return cls(profile, faults)
 
@@ -229,6 +251,7 @@ class VirtualSocialSecurityCard(VirtualCard):
 
     def _on_reset(self) -> None:
         self._df_selected = False
+        self._pin_verified = False
         self._ef = None
         self._pending = b""
 
@@ -254,6 +277,8 @@ class VirtualSocialSecurityCard(VirtualCard):
             return self._read_record(p1, p2, body, le)
         if ins == 0x20:
             return self._verify(p1, p2, body)
+        if ins == 0x88:
+            return self._internal_authenticate(p1, p2, body, le)
         if ins == 0xC0:
             return self._get_response(p1, p2, body, le)
         return _sw(0x6D00)
@@ -266,7 +291,8 @@ class VirtualSocialSecurityCard(VirtualCard):
         if p1 == 0x04:
             if body != SSSE_DF_NAME:
                 return _sw(0x6A82)
-            self._df_selected, self._ef = True, None
+            # Selecting the DF (again) starts its security state afresh: the PIN must be verified anew.
+            self._df_selected, self._ef, self._pin_verified = True, None, False
             fci = bytes((0x6F, len(body) + 2, 0x84, len(body))) + body
         else:
             if len(body) != 2:
@@ -297,13 +323,27 @@ class VirtualSocialSecurityCard(VirtualCard):
             return _sw(0x6700)
         if not self._df_selected:
             return _sw(0x6A88)
+        self._pin_verified = False
         if self.faults.pin_blocked or self.tries_left <= 0:
             return _sw(0x6983)
         if body.hex() == self.profile.pin:
             self.tries_left = self.profile.pin_tries
+            self._pin_verified = True
             return _sw(0x9000)
         self.tries_left -= 1
         return _sw(0x63C0 | self.tries_left)
+
+    def _internal_authenticate(self, p1: int, key_id: int, body: bytes, le: int | None) -> bytes:
+        if p1 != 0x00:
+            return _sw(0x6A86)
+        if len(body) != BLOCK:
+            return _sw(0x6700)
+        key = self.profile.keys.get(key_id)
+        if not self._df_selected or key is None:
+            return _sw(0x6A88)  # the keys live in the SSSE DF
+        if key_id == KEY_CARDHOLDER and not self._pin_verified:
+            return _sw(0x6982)
+        return self._with_data(cryptogram(key, body), le)
 
     def _get_response(self, p1: int, p2: int, body: bytes, le: int | None) -> bytes:
         if p1 or p2 or body:

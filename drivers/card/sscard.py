@@ -4,6 +4,8 @@ Public API:
 - ``read_card(conn) -> CardData``: SELECT the SSSE DF by name, SELECT EF05, read its records by
   tag, SELECT EF06, read its records, decode and validate (SSN check digit, dates, codes).
 - ``verify_pin(conn, pin) -> PinResult``: VERIFY ``00 20 00 00 03 <6 digits BCD>``.
+- ``internal_authenticate(conn, key_id, challenge) -> bytes``: INTERNAL AUTHENTICATE
+  ``00 88 00 <key id> 10 <challenge>``, the card's proof for the gateway (common.card_auth).
 
 The kiosk.ports adapters over this protocol are ``drivers.factory.CardPortAdapter`` /
 ``CardSessionAdapter``.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 
+from common.card_auth import BLOCK, CHALLENGE_BYTES
 from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from drivers.card.apdu import (
     Response,
@@ -160,3 +163,22 @@ def verify_pin(conn: CardConnection, pin: str, *, select: bool = True) -> PinRes
         logger.info("PIN blocked (%04X)", resp.sw)
         return PinResult(ok=False, tries_left=0, blocked=True)
     raise _unexpected("VERIFY", resp)
+
+
+def internal_authenticate(conn: CardConnection, key_id: int, challenge: bytes) -> bytes:
+    """The card's 16-byte cryptogram of ``challenge`` under its key ``key_id`` (INTERNAL AUTHENTICATE).
+
+    Sends no SELECT: selecting the SSSE DF again would clear the PIN state that key 02 needs, so
+    call it on the connection that ran ``read_card`` (key 01) or a good ``verify_pin`` (key 02).
+    Raises CardError: UNEXPECTED_STATUS with the card's SW (6982: key 02 without a verified PIN,
+    6A88: no such key), BAD_DATA for an answer that is not 16 bytes; ValueError for a challenge
+    that is not 16 bytes or a key id outside 01-FF (the caller's mistake, not the card's).
+    """
+    if len(challenge) != CHALLENGE_BYTES or not 0 < key_id < 256:
+        raise ValueError("INTERNAL AUTHENTICATE takes a 16-byte challenge and a key id 01-FF")
+    resp = exchange(conn, build_apdu(0x00, 0x88, 0x00, key_id, bytes(challenge)))
+    if not resp.ok:
+        raise _unexpected(f"INTERNAL AUTHENTICATE key {key_id:02X}", resp)
+    if len(resp.data) != BLOCK:
+        raise CardError(CardErrorKind.BAD_DATA, f"INTERNAL AUTHENTICATE answered {len(resp.data)} bytes, not 16")
+    return resp.data
