@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 
+from demo import STORY_NAMES
 from kiosk.errors import KioskError
 
 logger = logging.getLogger("main")
@@ -30,17 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_common_options(parser)
     parser.add_argument(
         "--script",
-        choices=[
-            "journey",
-            "paper-out",
-            "foreign-card",
-            "idle-timeout",
-            "face-match",
-            "face-photo",
-            "face-other",
-            "maintenance",
-            "announcement",
-        ],
+        choices=STORY_NAMES,
         help="play a scripted resident journey in demo mode (default with no display: journey)",
     )
     parser.add_argument("--output", help="folder for the scripted journey's screenshots")

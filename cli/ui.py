@@ -99,18 +99,18 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
     dock_factory = None
     on_started = None
     if demo:
-        from screens.demo_dock import DemoDock
+        from demo.dock import DemoDock
 
         def dock_factory() -> Any:
             return DemoDock(runtime.world, width=dock_width)
 
     if script is not None:
-        from screens.journey import JourneyScript
+        from demo.stories import DemoStories
 
         out_dir = Path(output) if output else Path(tempfile.mkdtemp(prefix="renshe-demo-journey-"))
 
         def on_started(app: Any) -> None:
-            app.journey = JourneyScript(app, runtime.world, out_dir, result, script)  # Kivy's Clock holds it weakly
+            app.journey = DemoStories(app, runtime.world, out_dir, result, script)  # Kivy's Clock holds it weakly
             app.journey.start()
 
     app = KioskApp(controller, dock_factory=dock_factory, on_started=on_started)

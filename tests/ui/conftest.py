@@ -15,7 +15,7 @@ import pytest
 
 from tests.ui.xscreen import XScreenWatcher
 
-OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"  # screens/journey.py: announce each screenshot, wait for .seen
+OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"  # demo/player.py: announce each screenshot, wait for .seen
 
 REPO = Path(__file__).resolve().parents[2]
 

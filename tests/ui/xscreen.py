@@ -1,6 +1,6 @@
 """What the X server shows, read from the X display itself (not from the app's own screenshots).
 
-A scripted story run with RENSHE_JOURNEY_OBSERVER=1 (screens/journey.py) writes, at each of its
+A scripted story run with RENSHE_JOURNEY_OBSERVER=1 (demo/player.py) writes, at each of its
 screenshots, ``NN-name.layout.json`` in its output folder (where its window is, the screen's body,
 the visible texts) and holds the app until ``NN-name.seen`` appears. ``XScreenWatcher`` grabs the
 Xvfb display at that moment with Pillow's ImageGrab (over XCB) and checks, for each screen:

@@ -1,170 +1,48 @@
-"""The scripted resident journey, played inside the running app with real touches.
+"""The scripted demo stories, played inside the running app with real touches (demo.player).
 
-attract → insert the demo card → PIN on the on-screen pad → menu → 参保信息 (after a moment's
-wait on the busy screen) → 缴费明细 → print 参保证明 →
-finish → pull the card → attract with nothing of the resident left. Each screen is saved as a
-PNG, with the receipt's preview and the printer's bytes, in the output folder. Any step that
-does not reach its expected screen in time fails the run (exit code 1) and says which.
-
-Screenshots are what the window shows (screens.capture): opaque, the same pixels as the display.
-With ``RENSHE_JOURNEY_OBSERVER=1`` in the environment each screenshot is also announced to an
-outside observer (the UI test that grabs the X display itself), and the journey waits for it.
-
-Used by ``main.py --demo`` with no display and by the UI tests under Xvfb.
+``journey``: attract → insert the demo card → PIN on the on-screen pad → menu → 参保信息 (after a
+moment's wait on the busy screen) → 缴费明细 → print 参保证明 → finish → pull the card → attract
+with nothing of the resident left; each screen saved as a PNG, with the receipt's preview and the
+printer's bytes. The others play what goes wrong (paper out, a foreign card, an idle resident,
+faces, maintenance, announcements). Used by ``main.py --demo`` with no display and by the UI tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
-import logging
-import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kivy.base import EventLoop
-from kivy.clock import Clock
-from kivy.input.motionevent import MotionEvent
-from kivy.uix.label import Label
 
+from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
+from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
 from kiosk.state import Screen
-from screens import capture, theme
+from screens import capture
 
-logger = logging.getLogger(__name__)
-
-Step = tuple[str, Any]
-_touch_ids = itertools.count(1)
-STEP_TIMEOUT = 20.0
 FLEET_TIMEOUT = 30.0  # a few heartbeats of the demo terminal
 FACE_TIMEOUT = 90.0  # a capture: framing, two liveness challenges, then the server's 1:1 check
-OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"
-OBSERVER_TIMEOUT = 30.0  # for the observer to grab the display and answer
 
 
-class _Tap(MotionEvent):
-    """A finger press and release at window coordinates, dispatched through Kivy's input path."""
+class DemoStories(StoryPlayer):
+    """Every story of ``STORY_NAMES`` (demo/__init__.py), by name."""
 
-    def __init__(self, x: float, y: float) -> None:
-        win = EventLoop.window
-        super().__init__(
-            "journey",
-            next(_touch_ids),
-            {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
-            is_touch=True,
-            type_id="touch",
-        )
-        self.profile = ["pos"]
-
-    def depack(self, args: dict[str, float]) -> None:
-        self.sx, self.sy = args["x"], args["y"]
-        super().depack(args)
-
-
-def tap(widget: Any) -> None:
-    x, y = widget.to_window(*widget.center)
-    touch = _Tap(x, y)
-    EventLoop.post_dispatch_input("begin", touch)
-    EventLoop.post_dispatch_input("end", touch)
-
-
-class JourneyScript:
     def __init__(self, app: Any, world: Any, out_dir: Path, result: dict[str, int], script: str = "journey") -> None:
-        self.app = app
-        self.world = world
-        self.out_dir = out_dir
-        self.result = result
-        self.script = script
-        self.person = world.people[0]
-        self.shots: list[str] = []
-        scripts = {
-            "journey": self._journey,
-            "paper-out": self._paper_out,
-            "foreign-card": self._foreign_card,
-            "idle-timeout": self._idle_timeout,
-            "face-match": self._face_match,
-            "face-photo": self._face_photo,
-            "face-other": self._face_other,
-            "maintenance": self._maintenance,
-            "announcement": self._announcement,
+        stories = {
+            "journey": DemoStories._journey,
+            "paper-out": DemoStories._paper_out,
+            "foreign-card": DemoStories._foreign_card,
+            "idle-timeout": DemoStories._idle_timeout,
+            "face-match": DemoStories._face_match,
+            "face-photo": DemoStories._face_photo,
+            "face-other": DemoStories._face_other,
+            "maintenance": DemoStories._maintenance,
+            "announcement": DemoStories._announcement,
         }
-        self._steps: Iterator[Step] = scripts[script]()
-        self._waiting: tuple[Callable[[], bool], float, str] | None = None
-        self._event: Any = None
-
-    def start(self) -> None:
-        logger.info("scripted journey starting; output in %s", self.out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._event = Clock.schedule_interval(self._advance, 0.1)
-
-    # ----------------------------------------------------------------- helpers for steps
-    def screen(self) -> Screen:
-        return self.app.controller.state.screen
-
-    def showing(self, screen: Screen) -> bool:
-        """The state is on ``screen`` and Kivy has finished switching to its view (touches reach it)."""
-        manager = self.app.kiosk_area
-        return (
-            self.screen() is screen
-            and manager.current == screen.value
-            and not manager.transition.is_active
-            and manager.current_screen is self.app.views[screen]
-        )
-
-    def press(self, intent: str) -> None:
-        tap(self.app.current_view().intents[intent])
-
-    def shot(self, name: str, widget: Any = None) -> None:
-        """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
-        PNG, opaque; then let an observer, if one is attached, see the display as it is now."""
-        path = self.out_dir / f"{len(self.shots) + 1:02d}-{name}.png"
-        capture.save_png(widget if widget is not None else self.app.kiosk_area, path)
-        self.shots.append(path.name)
-        self._let_observer_see(path.stem)
-
-    def _let_observer_see(self, stem: str) -> None:
-        """With RENSHE_JOURNEY_OBSERVER=1: write ``<stem>.layout.json`` (where the window is, the
-        screen and its body, the visible texts, the intended background) and hold the app, so the
-        display does not change, until the observer writes ``<stem>.seen`` (or OBSERVER_TIMEOUT)."""
-        if os.environ.get(OBSERVER_ENV) != "1":
-            return
-        window = EventLoop.window
-        view = self.app.current_view()
-        layout = {
-            "shot": stem,
-            "screen": self.screen().value,
-            "window": [int(window.left), int(window.top), int(window.width), int(window.height)],
-            "kiosk_area": list(capture.widget_box(self.app.kiosk_area)),
-            "header": list(capture.widget_box(view.header)),
-            "body": list(capture.widget_box(view.body)),
-            "body_padding": [round(value) for value in view.body.padding],
-            "dialog": self.app.countdown is not None and self.app.countdown.parent is not None,
-            "background": [round(channel * 255) for channel in theme.BACKGROUND[:3]],
-            "texts": capture.visible_texts(),
-        }
-        pending = self.out_dir / f"{stem}.layout.json.part"
-        pending.write_text(json.dumps(layout, ensure_ascii=False), encoding="utf-8")
-        pending.rename(self.out_dir / f"{stem}.layout.json")
-        seen = self.out_dir / f"{stem}.seen"
-        deadline = time.monotonic() + OBSERVER_TIMEOUT
-        while not seen.exists():  # blocks the Kivy thread on purpose: nothing on screen may change
-            if time.monotonic() > deadline:
-                raise JourneyFailed(f"the observer did not answer for {stem} in {OBSERVER_TIMEOUT:.0f} s")
-            time.sleep(0.02)
-
-    def on_screen(self, text: str) -> None:
-        """Fail unless a label or button of the shown view displays ``text``."""
-        shown = [w.text for w in self.app.current_view().walk(restrict=True) if isinstance(w, Label) and w.opacity > 0]
-        if not any(text in item for item in shown):
-            raise JourneyFailed(f"{text!r} is not on the {self.screen().value} screen (shown: {shown})")
-
-    def enabled(self, intent: str, expected: bool = True) -> None:
-        widget = self.app.current_view().intents[intent]
-        if widget.disabled == expected:
-            raise JourneyFailed(f"button {intent} is {'disabled' if widget.disabled else 'enabled'}")
+        super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 
     def _log_in(self) -> Iterator[Step]:
         """Attract → card → PIN → menu, with screenshots of each."""
@@ -184,7 +62,7 @@ class JourneyScript:
         self.shot("pin-entered")
         self.press("pin:ok")
         yield "screen", (Screen.MENU, "menu after the PIN")
-        yield "wait", (lambda: self.app.controller.state.printer_status != "UNKNOWN", "printer status")
+        yield "wait", (lambda: self.app.controller.state.printer_status is not PrinterStatus.UNKNOWN, "printer status")
         yield "settle", None
         self.on_screen("请选择要办理的业务")
         for intent, label in (
@@ -205,7 +83,7 @@ class JourneyScript:
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self.on_screen("请插入社会保障卡")
         self.shot("attract-again")
-        self._check_nothing_left()
+        self.check_nothing_left()
 
     def _journey(self) -> Iterator[Step]:
         yield from self._log_in()
@@ -239,7 +117,7 @@ class JourneyScript:
         yield "screen", (Screen.MESSAGE, "print result")
         self.on_screen("打印完成，请取走凭证")
         self.shot("printed")
-        self._expect_message("print.done")
+        self.expect_message("print.done")
         (self.out_dir / "receipt.bin").write_bytes(self.world.printed_bytes())
         self.press("continue")
         yield "screen", (Screen.MENU, "menu after printing")
@@ -254,10 +132,10 @@ class JourneyScript:
         self.press("print")
         yield "screen", (Screen.MESSAGE, "printer message")
         self.shot("paper-out")
-        self._expect_message("printer.no_paper")
+        self.expect_message("printer.no_paper")
         self.press("continue")
         yield "screen", (Screen.MENU, "menu after the failed print")
-        yield "wait", (lambda: self._service_disabled("print_insured_certificate"), "printing disabled in the menu")
+        yield "wait", (lambda: self.service_disabled("print_insured_certificate"), "printing disabled in the menu")
         yield "settle", None
         self.enabled("service:print_insured_certificate", expected=False)
         self.on_screen("打印暂停：打印机缺纸")
@@ -276,7 +154,7 @@ class JourneyScript:
         yield "screen", (Screen.MESSAGE, "not-a-social-security-card message")
         self.on_screen("This is not a social security card")
         self.shot("foreign-card")
-        self._expect_message("card.not_sscard")
+        self.expect_message("card.not_sscard")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
         self.on_screen("请插入社会保障卡")
@@ -297,7 +175,7 @@ class JourneyScript:
         self.shot("remove-card")
         self.world.pull_card()
         yield "screen", (Screen.ATTRACT, "attract screen after the card was pulled")
-        self._check_nothing_left()
+        self.check_nothing_left()
 
     def _face_match(self) -> Iterator[Step]:
         """The resident chooses face verification; the camera sees them, live: straight to the menu."""
@@ -430,7 +308,7 @@ class JourneyScript:
         self.on_screen(saturday["zh_CN"])
         self.on_screen("2/2")
         self.shot("announcement-rotated")
-        self._check_nothing_left()
+        self.check_nothing_left()
         yield from self._dock_notice()
 
     def _dock_notice(self) -> Iterator[Step]:
@@ -488,66 +366,3 @@ class JourneyScript:
         except FileNotFoundError:
             return None
         return envelope["bundle"]["version"]
-
-    def _service_disabled(self, service: str) -> bool:
-        return any(item.service == service and not item.enabled for item in self.app.controller.state.menu)
-
-    def _expect_message(self, key: str) -> None:
-        message = self.app.controller.state.message
-        if message is None or message.key != key:
-            raise JourneyFailed(f"expected message {key}, got {message.key if message else 'nothing'}")
-
-    def _check_nothing_left(self) -> None:
-        if self.app.controller.state.holds_resident_data():
-            raise JourneyFailed("the kiosk state still holds resident data")
-        name = self.person["name"]
-        for view in self.app.views.values():
-            for widget in view.walk():
-                if isinstance(widget, Label) and name in widget.text:
-                    raise JourneyFailed(f"a {type(view).__name__} label still shows the resident's name")
-
-    # ----------------------------------------------------------------- driver
-    def _advance(self, _dt: float) -> None:
-        try:
-            if self._waiting is not None:
-                predicate, deadline, what = self._waiting
-                if not predicate():
-                    if time.monotonic() > deadline:
-                        raise JourneyFailed(f"timed out waiting for the {what} (now on {self.screen().value})")
-                    return
-                self._waiting = None
-            kind, arg = next(self._steps)
-            if kind == "wait":
-                predicate, what, *limit = arg
-                self._waiting = (predicate, time.monotonic() + (limit[0] if limit else STEP_TIMEOUT), what)
-            elif kind == "screen":
-                screen, what, *limit = arg
-                deadline = time.monotonic() + (limit[0] if limit else STEP_TIMEOUT)
-                self._waiting = (lambda: self.showing(screen), deadline, what)
-                self._steps = itertools.chain([("settle", None)], self._steps)
-            elif kind == "sleep":
-                wake_at = time.monotonic() + arg
-                self._waiting = (lambda: time.monotonic() >= wake_at, wake_at + 1, "a pause")
-            elif kind == "settle":
-                settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
-                self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")
-        except StopIteration:
-            self._finish(0, f"{self.script} complete")
-        except JourneyFailed as exc:
-            self._finish(1, f"{self.script} failed: {exc}")
-        except Exception as exc:  # a crash in a step is a failed journey, reported, not a hung app
-            logger.exception("journey step crashed")
-            self._finish(1, f"{self.script} crashed: {type(exc).__name__}: {exc}")
-
-    def _finish(self, code: int, summary: str) -> None:
-        if self._event is not None:
-            self._event.cancel()
-        self.result["code"] = code
-        report = {"script": self.script, "ok": code == 0, "summary": summary, "screenshots": self.shots}
-        (self.out_dir / "journey.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-        print(f"{summary}; screenshots and receipt preview in {self.out_dir}", flush=True)
-        self.app.stop()
-
-
-class JourneyFailed(Exception):
-    pass
