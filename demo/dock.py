@@ -75,7 +75,15 @@ class DemoDock(BoxLayout):
         self._button("insert_broken", "插入损坏的卡", world.insert_broken_card, other_cards)
         self._section("摄像头 Camera")
         self._toggle_row(
-            "camera", [("none", "无人"), ("match", "本人"), ("other", "他人"), ("still_photo", "照片")], world.show_face
+            "camera",
+            [
+                ("none", "无人"),
+                ("match", "本人"),
+                ("other", "他人"),
+                ("still_photo", "照片"),
+                ("esscard", "电子社保卡"),
+            ],
+            self._show_to_camera,
         )
         self._section("打印机 Printer")
         self._toggle_row("paper", [("ok", "有纸"), ("near_end", "将尽"), ("out", "缺纸")], world.set_paper)
@@ -96,6 +104,13 @@ class DemoDock(BoxLayout):
         self.status = Label(text="", size_hint_y=None, height=dp(28), font_size=dp(16))
         self.add_widget(self.status)
         self.add_widget(BoxLayout())
+
+    def _show_to_camera(self, scene: str) -> None:
+        """A face scene, or the selected resident's phone showing a fresh 电子社保卡 code."""
+        if scene == "esscard":
+            self.world.show_esscard(self.selected_person())
+        else:
+            self.world.show_face(scene)
 
     def selected_person(self) -> int:
         text = self.person.text

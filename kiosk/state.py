@@ -114,6 +114,7 @@ class KioskState:
     esscard_available: bool = False  # a camera that can read the 电子社保卡's QR code
     face_preview: Any = None  # kiosk.ports.FaceProgress while the camera runs
     face_message: Message | None = None
+    face_title: str = "face.title"  # the camera screen's title key (face check, or 电子社保卡)
     printer_status: PrinterStatus = PrinterStatus.UNKNOWN
     session_active: bool = False
     # Terminal-level notices in force now (kiosk.announcements), in ``language``; the attract

@@ -138,6 +138,9 @@ class AttractView(BaseView):
         self.notice_panel.add_widget(self.notice_marker)
         self.notice_panel.add_widget(self.notice)
         self.body.add_widget(self.notice_panel)
+        # No card with you: the 电子社保卡 on your phone (shown only on a terminal with a camera).
+        self.esscard = self.button("esscard", self.controller.choose_esscard, rule="SecondaryButton")
+        self.body.add_widget(self.esscard)
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         for lang in LANGUAGES:
             row.add_widget(
@@ -157,6 +160,9 @@ class AttractView(BaseView):
         self.notice_marker.text, self.notice.text, self.notice_panel.level = parts.marker, parts.text, parts.level
         self.notice_panel.spacing = dp(12) if parts.gap else 0
         self.notice_panel.shown = bool(parts.marker)
+        self.esscard.text = tr("key.esscard", state.language)
+        self.esscard.opacity = 1 if state.esscard_available else 0
+        self.esscard.disabled = not state.esscard_available
 
 
 class BusyView(BaseView):
@@ -257,7 +263,7 @@ class FaceView(BaseView):
 
     def update(self, state: KioskState) -> None:
         lang = state.language
-        self.title.text = tr("face.title", lang)
+        self.title.text = tr(state.face_title, lang)
         self.instruction.text = message_text(state.face_message, lang)
         self.intents["cancel"].text = tr("key.cancel", lang)
         frame = state.face_preview

@@ -17,6 +17,7 @@ import logging
 
 from common.esscard import REFUSALS, is_esscard_code
 from kiosk.errors import BackendRejected
+from kiosk.i18n import N_
 from kiosk.ports import FaceProgress, QrScanPort
 from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen
@@ -44,6 +45,8 @@ class EsscardFlow(Flow):
         state = self.host.state
         state.session_active = True  # a resident is at the terminal (no card tells the core so)
         state.face_preview = None
+        # TRANSLATORS: The title of the camera screen while it looks for the electronic card's code.
+        state.face_title = N_("esscard.title")
         # TRANSLATORS: The instruction under the camera picture while it looks for the code.
         self._scan_for_code(Message("esscard.scan.show"))
 

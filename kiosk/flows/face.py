@@ -1,8 +1,9 @@
 """Identification by face instead of the PIN, once the card is read.
 
 PIN screen → FACE (live preview, guide oval, one instruction at a time) → the capture passes the
-quality gates and two action-liveness challenges → the best live frames go to the gateway's 1:1
-check → menu. A failed capture or a refused face (mismatch, daily lock, no enrolled photo) returns
+quality gates and two action-liveness challenges → the card answers the gateway's challenge with
+its card-presence key and the best live frames go with that proof to the gateway's 1:1 check
+(kiosk.card_sign_in) → menu. A failed capture or a refused face (mismatch, daily lock, no enrolled photo) returns
 to the PIN screen with the reason, so the PIN is always the way in; other errors end the session.
 The preview frames are biometric data: they live only in ``state.face_preview`` while the camera
 runs and are dropped with the rest of the resident's data.
@@ -10,7 +11,9 @@ runs and are dropped with the rest of the resident's data.
 
 from __future__ import annotations
 
+from kiosk.card_sign_in import sign_in_with_face
 from kiosk.errors import FaceRefused
+from kiosk.i18n import N_
 from kiosk.ports import FaceOutcome, FacePort, FaceProgress
 from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen
@@ -29,6 +32,7 @@ class FaceFlow(Flow):
         state = host.state
         state.pin_length = 0
         state.face_preview = None
+        state.face_title = N_("face.title")
         state.face_message = Message("face.capture.look")
         host.go(Screen.FACE)
         on_progress, on_done = host.guard(self._progress), host.guard(self._captured)
@@ -65,13 +69,13 @@ class FaceFlow(Flow):
             )
             host.go(Screen.PIN)
             return
-        card = host.session.card
-        if card is None:
+        card, card_session = host.session.card, host.session.card_session
+        if card is None or card_session is None:
             return
         host.state.busy_message = Message("face.verifying")
         host.go(Screen.BUSY)
         frames, backend = outcome.frames, host.backend
-        host.run(lambda: backend.start_face_session(card.ssn, card.card_number, frames), host.signed_in, self._refused)
+        host.run(lambda: sign_in_with_face(backend, card_session, card, frames), host.signed_in, self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         """A refused face leaves the PIN as the way in; any other error ends the session."""
