@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from kiosk.documents import Document
 from kiosk.errors import KioskError, PrinterError
 from kiosk.journal import FAILED, ISSUED, SENT, Job, PrintJournal, reprint_job, reprint_pending
-from kiosk.layouts import build_test_page, reprint_document
+from kiosk.layouts import build_receipt_document, build_test_page, reprint_document
 from kiosk.printer_status import PrinterStatus
 
 logger = logging.getLogger(__name__)
@@ -154,6 +154,17 @@ class PrintService:
                 on_error,
             )
         )
+
+    def print_receipt(self, receipt: dict[str, Any], lang: str, on_done: OnDone, on_error: OnError) -> None:
+        """Print the 回执 of a submitted application (``kiosk.layouts.build_receipt_document``);
+        ``on_done(None)``. Not journalled: a receipt issues nothing, and the resident may simply print
+        it again (the application behind it was submitted once, whatever happens to the paper)."""
+
+        def run() -> None:
+            self._printer.print_document(build_receipt_document(receipt, lang))
+            self._count_print()
+
+        self._submit(_Task("receipt", run, on_done, on_error))
 
     def unfinished_for(self, request_key: str) -> Job | None:
         """The pending job (issued, sent or failed) for ``request_key``, or None. Any thread."""

@@ -407,3 +407,13 @@ def test_an_older_journal_file_gains_the_request_key_column(tmp_path: Path):
         assert journal.unfinished_for(KEY).job_id == job_id  # type: ignore[union-attr]
         journal.mark_confirmed(job_id)
         assert journal.unfinished_for(KEY) is None and journal.get(job_id).request_key is None  # type: ignore[union-attr]
+
+
+def test_a_receipt_prints_on_the_service_thread_and_is_not_journalled(journal, make_service):
+    printer, inbox = FakePrinter(), Inbox()
+    service = make_service(printer, inbox)
+    receipt = {"number": "SQ000123", "type_name": "个人资料修改", "status": "已提交", "person": {"name": "张建国"}}
+    service.print_receipt(receipt, "zh_CN", inbox.done("receipt"), inbox.error("receipt"))
+    assert service.wait_idle(5)
+    assert inbox.results == [("receipt", None)]
+    assert len(printer.printed) == 1 and journal.pending() == [] and service.prints_done == 1
