@@ -15,6 +15,7 @@ import logging
 import re
 import sys
 
+from common.config import plain_http_refusal
 from kiosk.errors import BackendRejected, KioskError
 from kiosk.fleet_client import pin_after_enrolment, store_credential, sync_config_now
 from kiosk.i18n import tr
@@ -35,9 +36,14 @@ def run_enroll(args: argparse.Namespace) -> int:
     server = args.server.strip().rstrip("/")
     if not SERVER_URL_RE.match(server):
         print(
-            f"服务器地址无效 / invalid server URL {args.server!r}: expected http://HOST:PORT or https://HOST",
+            f"服务器地址无效 / invalid server URL {args.server!r}: expected https://HOST (http://127.0.0.1:PORT on loopback)",
             file=sys.stderr,
         )
+        return 2
+    refusal = plain_http_refusal(server)
+    if refusal:
+        # Checked before the code is spent: the code and the token would cross the network in clear.
+        print(f"server.url = {server!r}: expected {refusal}", file=sys.stderr)
         return 2
     overrides = [parse_override(text) for text in getattr(args, "overrides", []) or []]
     if getattr(args, "data_dir", None):

@@ -11,11 +11,13 @@ exactly what a terminal accepts.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AwareDatetime,
@@ -67,9 +69,46 @@ class TerminalConfig(_Section):
 
 
 class ServerConfig(_Section):
+    """The terminal gateway. ``url`` is https, except on loopback (see ``plain_http_refusal``)."""
+
     url: str = Field(pattern=r"^https?://[^\s/]+(/.*)?$")
     timeout: float = Field(gt=0, le=60)
     retries: int = Field(ge=0, le=5)
+
+    @field_validator("url")
+    @classmethod
+    def _https_off_loopback(cls, value: str) -> str:
+        reason = plain_http_refusal(value)
+        if reason:
+            raise ValueError(reason)
+        return value
+
+
+def plain_http_refusal(url: str) -> str | None:
+    """Why ``url`` may not carry the terminal's traffic, or None when it may.
+
+    The terminal sends its bearer token, residents' SSNs, card numbers, PIN checks and face frames
+    to this server, so plain ``http://`` is refused: anyone on the network path would read them.
+    ``http://`` to a loopback host (127.0.0.0/8, ::1, localhost) stays allowed, because that
+    traffic never leaves the machine: the demo's embedded gateway and a developer's local gateway
+    run there, and so does a local TLS-terminating proxy in front of a production gateway. An
+    attacker who can read loopback already controls the kiosk itself.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() != "http":
+        return None
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return None
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return None
+    except ValueError:
+        pass
+    return (
+        "https:// (服务器地址须使用 https：明文 http 会泄露终端令牌和居民数据 / "
+        "plain http would expose the terminal's token and residents' data; http is allowed on loopback only)"
+    )
 
 
 class SessionConfig(_Section):
@@ -252,6 +291,43 @@ class KioskConfig(_Section):
         """The data directory as an absolute path (relative paths are under the repository root)."""
         path = Path(self.terminal.data_dir)
         return path if path.is_absolute() else REPO_ROOT / path
+
+
+# Keys a signed remote bundle (a fleet profile) may set: an allow-list of dotted prefixes and exact
+# keys. What a resident sees and how long they have (services, session timing, language, text size,
+# announcements, voice prompts) is the fleet's to decide. Endpoints and devices (server.*, card.*,
+# camera.*, printer.*, ui.font_path, terminal.id/region/data_dir) are local only: a region
+# operator's profile must never point a terminal, its token, residents' data or face frames at
+# another host, file or device. The fleet console refuses the others, and the terminal ignores
+# (and logs) any that a signed bundle still carries.
+REMOTE_KEYS = ("services.", "session.", "terminal.language", "ui.font_scale", "announcements.", "voice.")
+REMOTE_REFUSAL_ZH = "仅限终端本机设置：服务器地址和设备不能远程修改"
+REMOTE_REFUSAL_EN = "local only: endpoints and devices are set on the terminal itself, not remotely"
+
+
+def remote_key_allowed(dotted: str) -> bool:
+    """True when a remote bundle may set the dotted key ``dotted`` (see ``REMOTE_KEYS``)."""
+    return any(dotted.startswith(key) if key.endswith(".") else dotted == key for key in REMOTE_KEYS)
+
+
+def split_remote(overlay: dict[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
+    """(the part of a nested remote overlay that ``REMOTE_KEYS`` allows, the dotted keys refused).
+
+    A refused key is dropped whole, with whatever it holds; the allowed part is a new dict."""
+    allowed: dict[str, Any] = {}
+    refused: list[str] = []
+    for key, value in overlay.items():
+        dotted = f"{prefix}{key}"
+        if remote_key_allowed(dotted):
+            allowed[key] = value
+        elif isinstance(value, dict) and any(k.startswith(dotted + ".") for k in REMOTE_KEYS):
+            inner, inner_refused = split_remote(value, dotted + ".")
+            if inner:
+                allowed[key] = inner
+            refused.extend(inner_refused)
+        else:
+            refused.append(dotted)
+    return allowed, refused
 
 
 def _describe(error: dict[str, Any], raw: dict[str, Any]) -> str:

@@ -2,9 +2,12 @@
 
 Layers, later wins: ``config/default.toml`` → a local file (``--config`` or ``KIOSK_CONFIG``) →
 the last good remote bundle (dict) → command-line overrides (``section.key=value``).
+A remote bundle sets only the keys of ``common.config.REMOTE_KEYS``; any other key it carries
+(an endpoint or a device: server.url, printer.*, camera.source, ...) is ignored and logged, so a
+fleet profile can never send the terminal's token, residents' data or face frames elsewhere.
 ``server.url`` has one more source: the server the terminal enrolled with (its credential). It
-replaces the default and any remote bundle's value, and gives way only to a ``server.url`` that the
-local file or a command-line override sets explicitly.
+replaces the default, and gives way only to a ``server.url`` that the local file or a
+command-line override sets explicitly.
 Anything invalid raises :class:`kiosk.errors.ConfigError` whose text names the key, the value
 given and what was expected; unknown keys are refused too (a typo must not pass silently).
 
@@ -42,6 +45,7 @@ from common.config import (
     TerminalConfig,
     UiConfig,
     load_toml,
+    split_remote,
     validate_config,
 )
 from kiosk.errors import ConfigError
@@ -122,18 +126,13 @@ def load_config(
         local_sets_url = isinstance(local_server, dict) and "url" in local_server
         raw = _merge(raw, local_raw)
     if remote_bundle:
-        raw = _merge(raw, remote_bundle)
+        allowed, refused = split_remote(remote_bundle)
+        if refused:
+            # Signed, but not the fleet's to set: endpoints and devices are local only.
+            logger.warning("remote bundle keys ignored (local only): %s", ", ".join(sorted(refused)))
+        raw = _merge(raw, allowed)
     if enrolled_server and not local_sets_url:
-        # The enrolment named the server on purpose; default.toml's URL is only a placeholder, and
-        # a remote bundle must not move resident traffic away from where the fleet channel goes.
-        bundle_server = (remote_bundle or {}).get("server")
-        bundle_url = bundle_server.get("url") if isinstance(bundle_server, dict) else None
-        if bundle_url and bundle_url != enrolled_server:
-            logger.warning(
-                "remote bundle sets server.url %s; kept the enrolled server %s (set it in the local file to move)",
-                bundle_url,
-                enrolled_server,
-            )
+        # The enrolment named the server on purpose; default.toml's URL is only a placeholder.
         raw = _merge(raw, {"server": {"url": enrolled_server}})
     for overlay in overrides or []:
         raw = _merge(raw, overlay)

@@ -6,19 +6,28 @@ enrolment (``pin_server_key``). The envelope, its canonical JSON and its verific
 
 A bundle is refused (``BundleRejected``, the last good one stays in force) when its signature
 does not verify against the pinned key, it names another terminal, its version is older than the
-one applied (a replay), or its values fail the kiosk's own schema. An accepted bundle is cached
-on disk (mode 0600, written atomically) so the terminal boots offline with it; the cache is
-verified again when read.
+highest version this terminal ever accepted (a replay), it brings other values under that same
+version, its ``issued_at`` is missing, malformed or well before the one of the highest version
+seen, or its values fail the kiosk's own schema. The highest version seen (with its ``issued_at``
+and a digest of its config) is kept in a file of its own (``VERSION_FILE``), written before the
+cache: a lost or corrupt cache must not let an older signed bundle back in. An accepted bundle is
+cached on disk (mode 0600, written atomically) so the terminal boots offline with it; the cache
+is verified again when read, and ignored when it is older than the highest version seen.
+
+Only keys of ``common.config.REMOTE_KEYS`` take effect: any other key in a signed bundle (an
+endpoint or a device) is ignored and logged (``kiosk.config.load_config`` drops it as well).
 
 Applying: ``ConfigApplier`` never changes anything during a resident's session. At the next idle
-moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, printer settings, announcements)
-go to the ``apply_live`` callback; any other changed key needs ``request_restart`` (devices, server, UI).
+moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, announcements) go to the
+``apply_live`` callback; any other changed key needs ``request_restart`` (text size, voice).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -30,16 +39,20 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from common.bundles import BundleRejected, verify_envelope
-from common.config import KioskConfig
+from common.bundles import BundleRejected, canonical_json, verify_envelope
+from common.config import KioskConfig, split_remote
 from kiosk.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
 BUNDLE_FILE = "config-bundle.json"
 KEY_FILE = "fleet-server-key.json"
+VERSION_FILE = "config-version.json"
 # Section prefixes / exact keys a running kiosk can take without a restart.
-LIVE_KEYS = ("services.", "session.", "terminal.language", "printer.", "announcements.")
+LIVE_KEYS = ("services.", "session.", "terminal.language", "announcements.")
+# How far a newer bundle's issued_at may lie before the newest one seen: the server's clock may be
+# stepped back a little (NTP); a bundle issued well before it is not a newer one.
+ISSUED_AT_TOLERANCE = dt.timedelta(minutes=10)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -105,6 +118,32 @@ class Accepted:
         return any(not key.startswith(LIVE_KEYS) for key in self.changed)
 
 
+def config_digest(config: dict[str, Any]) -> str:
+    """SHA-256 of a bundle's config (canonical JSON): one version must always carry the same values."""
+    return hashlib.sha256(canonical_json(config)).hexdigest()
+
+
+def parse_issued_at(bundle: dict[str, Any]) -> dt.datetime:
+    """The bundle's ``issued_at`` (ISO 8601 with a UTC offset), or BundleRejected("malformed")."""
+    raw = bundle.get("issued_at")
+    try:
+        issued = dt.datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        issued = None
+    if issued is None or issued.tzinfo is None:
+        raise BundleRejected("malformed", f"issued_at {str(raw)[:40]!r} is not an ISO 8601 time with an offset")
+    return issued
+
+
+@dataclass(frozen=True)
+class VersionFloor:
+    """The highest bundle version this terminal accepted: its ``issued_at`` and config digest."""
+
+    version: int
+    issued_at: dt.datetime
+    digest: str
+
+
 class RemoteConfig:
     """Verifies, validates and caches bundles for one terminal.
 
@@ -139,22 +178,71 @@ class RemoteConfig:
     def cache_path(self) -> Path:
         return self.data_dir / BUNDLE_FILE
 
+    @property
+    def floor_path(self) -> Path:
+        return self.data_dir / VERSION_FILE
+
+    def floor(self) -> VersionFloor | None:
+        """The highest version accepted so far, or None (never one, or its file is unreadable:
+        then logged, and the verified cache alone stands between the terminal and a replay)."""
+        try:
+            record = json.loads(self.floor_path.read_text(encoding="utf-8"))
+            return VersionFloor(
+                int(record["version"]), dt.datetime.fromisoformat(record["issued_at"]), str(record["digest"])
+            )
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError) as exc:
+            logger.error("config version record %s unreadable (%s); relying on the cache", self.floor_path, exc)
+            return None
+
+    def _raise_floor(self, bundle: dict[str, Any], issued: dt.datetime) -> None:
+        record = {
+            "version": bundle["version"],
+            "issued_at": issued.isoformat(),
+            "digest": config_digest(bundle["config"]),
+        }
+        _write_private(self.floor_path, json.dumps(record).encode("utf-8"))
+
+    def _check_order(self, bundle: dict[str, Any], floor: VersionFloor | None) -> dt.datetime:
+        """Refuse a replay against the highest version seen; the bundle's issued_at when it may go on."""
+        issued = parse_issued_at(bundle)
+        if floor is None:
+            return issued
+        version = bundle["version"]
+        if version < floor.version:
+            raise BundleRejected("replayed", f"version {version} is older than {floor.version}")
+        if version == floor.version and config_digest(bundle["config"]) != floor.digest:
+            raise BundleRejected("replayed", f"version {version} with other values than the ones accepted")
+        if version > floor.version and issued < floor.issued_at - ISSUED_AT_TOLERANCE:
+            raise BundleRejected(
+                "replayed", f"version {version} issued {issued.isoformat()}, before version {floor.version}"
+            )
+        return issued
+
     def load_cached(self) -> dict[str, Any] | None:
         """The cached overlay (verified again) to boot with, or None. Never raises for a bad cache."""
         try:
             envelope = json.loads(self.cache_path.read_text(encoding="utf-8"))
             bundle = verify_envelope(envelope, self.public_key, self.terminal_id)
-            self._build(bundle["config"])
+            floor = self.floor()
+            issued = self._check_order(bundle, floor)
+            overlay = _allowed(bundle)
+            self._build(overlay)
+            if floor is None:
+                # A cache from before the version record existed (or the record was lost): the
+                # cached version becomes the floor, so losing the cache next cannot reopen replays.
+                self._raise_floor(bundle, issued)
         except FileNotFoundError:
             return None
-        except (ValueError, ConfigError) as exc:
+        except (ValueError, ConfigError, OSError) as exc:
             logger.error("cached config bundle ignored: %s", exc)
             return None
         with self._lock:
             self.version = bundle["version"]
-            self.overlay = bundle["config"]
+            self.overlay = overlay
         logger.info("booting with cached remote config version %d", self.version)
-        return bundle["config"]
+        return overlay
 
     def accept(self, envelope: Any) -> Accepted | None:
         """Verify, validate and cache a bundle. None when it is the version already in force.
@@ -167,10 +255,12 @@ class RemoteConfig:
                 current = self.version
             if current is not None and bundle["version"] < current:
                 raise BundleRejected("replayed", f"version {bundle['version']} is older than {current}")
+            issued = self._check_order(bundle, self.floor())
             if current is not None and bundle["version"] == current:
                 return None
+            overlay = _allowed(bundle)
             try:
-                config = self._build(bundle["config"])
+                config = self._build(overlay)
             except ConfigError as exc:
                 raise BundleRejected("invalid_values", exc.detail) from exc
         except BundleRejected as exc:
@@ -178,15 +268,29 @@ class RemoteConfig:
             logger.error("remote config bundle refused: %s", exc.detail)
             raise
         old = flatten(self.overlay)
-        new = flatten(bundle["config"])
+        new = flatten(overlay)
         changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
+        # The floor first: a crash between the two writes leaves it ahead of the cache, never behind.
+        self._raise_floor(bundle, issued)
         _write_private(self.cache_path, json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
         with self._lock:
             self.version = bundle["version"]
-            self.overlay = bundle["config"]
+            self.overlay = overlay
         self.last_rejection = None
         logger.info("remote config version %d accepted (%d keys changed)", bundle["version"], len(changed))
-        return Accepted(bundle["version"], config, bundle["config"], changed)
+        return Accepted(bundle["version"], config, overlay, changed)
+
+
+def _allowed(bundle: dict[str, Any]) -> dict[str, Any]:
+    """The bundle's config without the keys a remote bundle may not set (logged, by name only)."""
+    overlay, refused = split_remote(bundle["config"])
+    if refused:
+        logger.warning(
+            "remote config version %d: keys ignored, local only (endpoints and devices): %s",
+            bundle["version"],
+            ", ".join(sorted(refused)),
+        )
+    return overlay
 
 
 class ConfigApplier:

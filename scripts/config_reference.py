@@ -28,6 +28,8 @@ every key; edit the comments there, not this file.
 Layers, later wins: `config/default.toml` → a local file (`--config FILE` or `KIOSK_CONFIG`) → the
 signed bundle last fetched from the fleet manager → command-line flags (`--set section.key=value`).
 An invalid value is refused at start with a message naming the key, the value and what was expected.
+The fleet manager's bundle may set only `services`, `session`, `terminal.language`, `ui.font_scale`,
+`announcements` and `voice` (`common.config.REMOTE_KEYS`); endpoints and devices are local only.
 """
 
 

@@ -1,6 +1,7 @@
 """Console pages for config profiles (editor, diff, rollback), the audit log and certificate look-up.
 
-The editor shows every key of ``config/default.toml`` (except the terminal-local ones); an empty
+The editor shows the keys of ``config/default.toml`` a profile may set (``common.config.REMOTE_KEYS``;
+endpoints and devices are local to each terminal, and a form naming one is refused); an empty
 field inherits from the layer below. Saving validates with the kiosk's own schema and, when
 refused, shows each error next to its field and stores nothing.
 """
@@ -145,7 +146,9 @@ async def save_profile_form(
         return refuse(request, staff, "not_found", 404)
     if not _may_edit(db, staff, scope, key):
         return refuse(request, staff, "forbidden")
-    defaults_flat = dict(_editable_fields())
+    # Every key of the schema is parsed, not only the editable ones: a local-only key (an endpoint
+    # or a device) sent by a crafted form is refused by save_profile with its reason, not dropped.
+    defaults_flat = flatten(defaults())
     raw: dict[str, str] = {}
     for name, value in form.items():
         dotted = name[len(FIELD_PREFIX) :] if name.startswith(FIELD_PREFIX) else None

@@ -358,12 +358,19 @@ class VersionCache:
         cached = self._merged.get(layers)
         if cached is not None:
             return cached
+        from common.config import split_remote
         from server.fleet.profiles import flatten, merge, validate_values
 
         config: dict[str, Any] = {}
         origin: dict[str, str] = {}
         for label, rev in layers:
-            values = db.execute(_PROFILE_VALUES, {"rev": rev}).scalar_one()
+            values, refused = split_remote(db.execute(_PROFILE_VALUES, {"rev": rev}).scalar_one())
+            if refused:
+                # A profile stored before the allow-list: its local-only keys are never signed.
+                logger.warning(
+                    "profile keys left out of the bundle (local only)",
+                    extra={"layer": label, "keys": ",".join(refused)},
+                )
             config = merge(config, values)
             origin.update({key: label for key in flatten(values)})
         errors = validate_values(config)

@@ -4,7 +4,11 @@ Profiles hold *partial* kiosk configuration shaped like ``config/default.toml``.
 validated by merging it onto ``config/default.toml`` and running the kiosk's own schema
 (``common.config.validate_config``), so the server accepts exactly what a terminal accepts.
 A terminal's effective remote config is the merge of its layers; every key remembers the layer
-it came from (``origin``). Keys that define the terminal's identity or storage stay local.
+it came from (``origin``). Only the keys of ``common.config.REMOTE_KEYS`` may be set remotely
+(what residents see, session timing, language, text size, announcements, voice): endpoints and
+devices stay local, so a profile can never send a terminal's token, residents' data or face frames
+elsewhere. A profile naming another key is refused; one stored before the rule is enforced has such
+keys dropped (and logged) when the bundle is built, and terminals ignore them anyway.
 """
 
 from __future__ import annotations
@@ -21,15 +25,20 @@ from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from common.config import DEFAULT_CONFIG_PATH, load_toml, validate_config
+from common.config import (
+    DEFAULT_CONFIG_PATH,
+    REMOTE_REFUSAL_EN,
+    REMOTE_REFUSAL_ZH,
+    load_toml,
+    remote_key_allowed,
+    split_remote,
+    validate_config,
+)
 from common.errors import ConfigError
 from server.fleet.models import SCOPES, ConfigProfile, FleetTerminal
 from server.models import Terminal
 
 logger = logging.getLogger(__name__)
-
-# Identity and local storage are never set remotely: a bad value would cut the terminal off.
-LOCAL_ONLY_KEYS = frozenset({"terminal.id", "terminal.region", "terminal.data_dir"})
 
 
 class ProfileInvalid(ValueError):
@@ -71,6 +80,12 @@ def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# Every key of config/default.toml that a profile may not set (identity, storage, endpoints and
+# devices): derived from the allow-list, so a key added to the schema is local until allowed.
+LOCAL_ONLY_KEYS = frozenset(k for k in flatten(load_toml(DEFAULT_CONFIG_PATH)) if not remote_key_allowed(k))
+LOCAL_ONLY_MESSAGE = f"{REMOTE_REFUSAL_ZH} / {REMOTE_REFUSAL_EN}"
+
+
 def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for dotted, value in flat.items():
@@ -97,15 +112,17 @@ def validate_values(values: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     flat = flatten(values)
     known = flatten(_defaults())
+    known_sections = {k.split(".", 1)[0] for k in known}
     for key in flat:
-        if key in LOCAL_ONLY_KEYS:
-            errors[key] = "set on the terminal itself, not remotely"
+        if not remote_key_allowed(key) and (key in known or key.split(".", 1)[0] in known_sections):
+            errors[key] = LOCAL_ONLY_MESSAGE
         elif key not in known:
             errors[key] = "unknown key; check its spelling"
-    if errors:
+    if any(message != LOCAL_ONLY_MESSAGE for message in errors.values()):
         return errors
+    # The remotely settable rest is still checked, so every refusal shows at once.
     try:
-        validate_config(merge(_defaults(), values))
+        validate_config(merge(_defaults(), split_remote(values)[0]))
     except ConfigError as exc:
         cause = exc.__cause__
         if isinstance(cause, ValidationError):
@@ -219,8 +236,15 @@ def effective_config(db: Session, terminal: Terminal, fleet: FleetTerminal | Non
         if row is None:
             continue
         layers.append((_scope_label(scope, key), row))
-        config = merge(config, row.values)
-        for dotted in flatten(row.values):
+        values, refused = split_remote(row.values)
+        if refused:
+            # Stored before the allow-list was enforced: never signed into a bundle.
+            logger.warning(
+                "profile keys left out of the bundle (local only)",
+                extra={"scope": _scope_label(scope, key), "version": row.version, "keys": ",".join(refused)},
+            )
+        config = merge(config, values)
+        for dotted in flatten(values):
             origin[dotted] = _scope_label(scope, key)
     full = merge(_defaults(), config)
     full["terminal"]["id"] = terminal.id

@@ -59,12 +59,12 @@ def test_config_waits_for_the_resident_to_finish(live: LiveServer, tmp_path: Pat
     term = sim(live, tmp_path)
     term.idle = False
     with live.fleet.ctx.sessions.begin() as db:
-        save_profile(db, "terminal", "T-A1", {"camera": {"fps": 10}}, "admin")
+        save_profile(db, "terminal", "T-A1", {"ui": {"font_scale": 1.3}}, "admin")
     term.agent.beat_once()
     assert term.restarts == [] and term.applier.pending is not None
     term.idle = True
     term.agent.beat_once()
-    assert term.restarts == [{"camera.fps"}]
+    assert term.restarts == [{"ui.font_scale"}]
 
 
 def test_commands_run_and_are_acknowledged(live: LiveServer, tmp_path: Path) -> None:

@@ -200,7 +200,8 @@ def test_profile_errors_are_shown_next_to_the_field(fleet: Fleet, staff_client: 
     for field in ("session.idle_timeout", "terminal.language", "services.enabled"):
         assert f'id="error-{field}"' in answer.text, field
         assert re.search(rf'name="f\.{re.escape(field)}" value="[^"]+"[^>]*class="bad"', answer.text), field
-    assert 'id="error-printer.port"' not in answer.text
+    assert 'id="error-printer.port"' not in answer.text  # not an editable field: local only
+    assert "printer.port: 仅限终端本机设置" in answer.text  # refused, with its reason, not dropped
     with fleet.ctx.sessions() as db:
         assert current_profile(db, "global", "") is None
 

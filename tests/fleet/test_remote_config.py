@@ -119,7 +119,7 @@ def test_signed_bundle_with_a_bad_value_is_refused(remote: RemoteConfig, key: Ed
     assert info.value.reason == "invalid_values"
     assert "session.idle_timeout" in info.value.detail
     with pytest.raises(BundleRejected):
-        remote.accept(make_bundle(key, 8, {"printer": {"no_such_key": 1}}))
+        remote.accept(make_bundle(key, 8, {"session": {"no_such_key": 1}}))
     assert remote.version is None
 
 
@@ -188,19 +188,19 @@ def test_live_keys_wait_for_idle_then_apply_without_restart(remote: RemoteConfig
     assert applier.applied_version == 1
 
 
-def test_device_keys_need_a_restart_at_idle(remote: RemoteConfig, key: Ed25519PrivateKey) -> None:
+def test_ui_keys_need_a_restart_at_idle(remote: RemoteConfig, key: Ed25519PrivateKey) -> None:
     rec = Recorder()
     applier = rec.applier()
-    applier.offer(remote.accept(make_bundle(key, 1, {"camera": {"fps": 15}})))
-    applier.offer(remote.accept(make_bundle(key, 2, {"camera": {"fps": 15}, "session": {"countdown": 20}})))
+    applier.offer(remote.accept(make_bundle(key, 1, {"ui": {"font_scale": 1.3}})))
+    applier.offer(remote.accept(make_bundle(key, 2, {"ui": {"font_scale": 1.3}, "session": {"countdown": 20}})))
     rec.idle = True
     assert applier.tick() == "restart"
-    assert rec.restart == [{"camera.fps", "session.countdown"}]
+    assert rec.restart == [{"ui.font_scale", "session.countdown"}]
     assert applier.applied_version == 2
 
 
 def test_accepted_config_is_a_full_kiosk_config(remote: RemoteConfig, key: Ed25519PrivateKey) -> None:
-    accepted = remote.accept(make_bundle(key, 1, copy.deepcopy({"printer": {"paper_width_dots": 384}})))
+    accepted = remote.accept(make_bundle(key, 1, copy.deepcopy({"session": {"countdown": 30}})))
     assert isinstance(accepted.config, KioskConfig)
-    assert accepted.config.printer.paper_width_dots == 384
+    assert accepted.config.session.countdown == 30
     assert accepted.config.terminal.id == "T1"

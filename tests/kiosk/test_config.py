@@ -68,23 +68,24 @@ def test_unreadable_files_refused(tmp_path):
 
 def test_the_enrolled_server_replaces_the_default_url_unless_set_explicitly(tmp_path, monkeypatch):
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    enrolled = "http://gateway.example:18932"
+    enrolled = "https://gateway.example:18932"
     default_url = load_config().server.url
+    default_timeout = load_config().server.timeout
     assert default_url != enrolled
     assert load_config(enrolled_server=enrolled).server.url == enrolled
-    # A remote bundle does not move resident calls away from where the fleet channel goes.
-    bundle = {"server": {"url": "http://elsewhere.example:1", "timeout": 7.0}}
+    # A remote bundle sets no server key at all (endpoints are local only: tests/fleet/test_remote_keys.py).
+    bundle = {"server": {"url": "https://elsewhere.example:1", "timeout": 7.0}}
     from_bundle = load_config(remote_bundle=bundle, enrolled_server=enrolled)
-    assert from_bundle.server.url == enrolled and from_bundle.server.timeout == 7.0
+    assert from_bundle.server.url == enrolled and from_bundle.server.timeout == default_timeout
     # The operator's explicit choice wins: the local file (--config or KIOSK_CONFIG), or --set.
     local = tmp_path / "local.toml"
-    local.write_text('[server]\nurl = "http://local.example:8600"\n', encoding="utf-8")
-    assert load_config(local, enrolled_server=enrolled).server.url == "http://local.example:8600"
+    local.write_text('[server]\nurl = "https://local.example:8600"\n', encoding="utf-8")
+    assert load_config(local, enrolled_server=enrolled).server.url == "https://local.example:8600"
     monkeypatch.setenv("KIOSK_CONFIG", str(local))
-    assert load_config(enrolled_server=enrolled).server.url == "http://local.example:8600"
+    assert load_config(enrolled_server=enrolled).server.url == "https://local.example:8600"
     monkeypatch.delenv("KIOSK_CONFIG")
-    cli = load_config(overrides=[parse_override("server.url=http://cli.example:1")], enrolled_server=enrolled)
-    assert cli.server.url == "http://cli.example:1"
+    cli = load_config(overrides=[parse_override("server.url=https://cli.example:1")], enrolled_server=enrolled)
+    assert cli.server.url == "https://cli.example:1"
     # A local file that leaves server.url alone keeps the enrolled server.
     other = tmp_path / "other.toml"
     other.write_text("[server]\ntimeout = 9.0\n", encoding="utf-8")
