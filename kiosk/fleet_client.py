@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from requests.adapters import HTTPAdapter
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable, ConfigError, KioskError
 from kiosk.heartbeat import HeartbeatBuilder
-from kiosk.remote_config import Accepted, BundleRejected, ConfigApplier, RemoteConfig, pin_server_key
+from kiosk.remote_config import Accepted, BundleRejected, ConfigApplier, RemoteConfig, pin_server_key, write_private
 
 logger = logging.getLogger(__name__)
 
@@ -304,13 +303,13 @@ CREDENTIAL_FILE = "terminal.json"
 
 
 def store_credential(data_dir: Path, terminal_id: str, server: str, token: str) -> Path:
-    """Write the terminal's credential, readable by the kiosk's user alone (0600 in a 0700 directory)."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = data_dir / CREDENTIAL_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"terminal_id": terminal_id, "server": server, "token": token}, handle)
-    os.chmod(path, 0o600)
+    """Write the terminal's credential, readable by the kiosk's user alone (0600 in a 0700 directory).
+
+    Atomically (temporary file, fsync, rename, directory fsync): a power cut during enrolment
+    leaves the previous credential or the new one, never a file the kiosk cannot boot with."""
+    path = Path(data_dir) / CREDENTIAL_FILE
+    record = {"terminal_id": terminal_id, "server": server, "token": token}
+    write_private(path, json.dumps(record).encode("utf-8"))
     return path
 
 

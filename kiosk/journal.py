@@ -11,7 +11,8 @@ the resident's name and 社会保障号码), and ``request_key``, the caller's h
 certificate kind, this period" (never the SSN itself), so a resident asking again for a certificate
 whose print was interrupted gets that one reprinted instead of a new serial. Nothing else about
 residents is stored. Confirmed and abandoned jobs drop their ``doc_json`` and ``request_key`` at once, and ``purge()`` deletes confirmed rows (and abandoned ones) older than
-``retention_days``. The file is created with mode 0600 (readable by the kiosk's user alone).
+``retention_days`` and expires pending jobs untouched for as long (the print service runs it at
+start and daily). The file is created with mode 0600 (readable by the kiosk's user alone).
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class PrintJournal:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")  # survive a power cut: the state is the point
+        # Dropped content (names, 社会保障号码) is overwritten on disk, not left in free pages.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
         self._migrate()
 
@@ -219,13 +222,24 @@ class PrintJournal:
         return {state: int(n) for state, n in rows}
 
     def purge(self, days: int | None = None, now: dt.datetime | None = None) -> int:
-        """Delete confirmed and abandoned jobs older than ``days`` (default ``retention_days``)."""
+        """Delete confirmed and abandoned jobs older than ``days`` (default ``retention_days``), and
+        abandon (content and key dropped) pending jobs untouched for as long: after that a reprint
+        is no longer owed, and the resident's name and number must not stay on the kiosk. Returns
+        the number of rows deleted. The print service calls this at start and daily."""
         limit = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=self.retention_days if days is None else days)
+        cutoff = limit.isoformat(timespec="seconds")
         with self._lock:
             cursor = self._db.execute(
-                "DELETE FROM print_jobs WHERE state IN (?, ?) AND updated_at < ?",
-                (CONFIRMED, ABANDONED, limit.isoformat(timespec="seconds")),
+                "DELETE FROM print_jobs WHERE state IN (?, ?) AND updated_at < ?", (CONFIRMED, ABANDONED, cutoff)
             )
+            # After the delete: an expired job keeps its row (serial, no content) for one more period.
+            expired = self._db.execute(
+                "UPDATE print_jobs SET state = ?, doc_json = NULL, request_key = NULL, reason = ?, updated_at = ? "
+                "WHERE state IN (?, ?, ?) AND updated_at < ?",
+                (ABANDONED, "expired unprinted", _now(), *_PENDING, cutoff),
+            ).rowcount
+        if expired:
+            logger.info("journal: %d unprinted job(s) past %s expired", expired, cutoff)
         return int(cursor.rowcount)
 
 

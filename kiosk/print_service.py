@@ -26,6 +26,9 @@ Contract:
   ``recovery_poll`` seconds while such jobs remain (paper may be loaded with nobody at the screen).
   Jobs that fail during this run are not printed unasked (the resident has left; the sheet would
   lie in the tray): the resident asking again, or staff ``reprint_pending``, completes them.
+- Retention: the journal's ``purge()`` (old rows deleted, stale unprinted content dropped) runs on
+  the print thread when the service starts and every ``purge_every`` seconds (daily) after, between
+  jobs, so residents' data does not outlive the journal's retention.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,6 +52,7 @@ from kiosk.printer_status import PrinterStatus
 logger = logging.getLogger(__name__)
 
 THREAD_NAME = "print-service"
+PURGE_EVERY_SECONDS = 24 * 3600.0
 STAFF_KINDS = frozenset({"print_test_page", "reprint_pending", "clear_print_queue"})
 _PENDING = (ISSUED, SENT, FAILED)
 
@@ -92,7 +97,8 @@ class PrintService:
 
     ``terminal_id`` and ``paper_width_dots`` go on the staff test page; ``lang_default`` is the
     language of reprints nobody asked for in person (recovery, staff); ``recovery_poll`` (seconds,
-    None = never) how often an idle service re-checks the printer while recovery jobs remain.
+    None = never) how often an idle service re-checks the printer while recovery jobs remain;
+    ``purge_every`` (seconds, None = never, not even at start) how often the journal is purged.
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class PrintService:
         terminal_id: str = "",
         paper_width_dots: int = 576,
         recovery_poll: float | None = 30.0,
+        purge_every: float | None = PURGE_EVERY_SECONDS,
     ) -> None:
         self._printer = printer
         self._journal = journal
@@ -115,6 +122,9 @@ class PrintService:
         self.terminal_id = terminal_id
         self.paper_width_dots = paper_width_dots
         self._poll = recovery_poll
+        self._purge_every = purge_every
+        self._next_purge = time.monotonic()  # at start
+        self.purges = 0
         self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -269,8 +279,10 @@ class PrintService:
 
     def _run(self) -> None:
         while True:
+            self._purge_if_due()
             try:
-                task = self._queue.get(timeout=self._poll) if self._poll else self._queue.get()
+                wait = self._wait_seconds()
+                task = self._queue.get(timeout=wait) if wait is not None else self._queue.get()
             except queue.Empty:
                 self._schedule_recovery()
                 continue
@@ -283,6 +295,26 @@ class PrintService:
                     self._outstanding -= 1
                     if self._outstanding == 0:
                         self._idle.notify_all()
+
+    def _wait_seconds(self) -> float | None:
+        """How long the idle thread may block: until the next recovery poll or purge, or for good."""
+        waits = [self._poll] if self._poll else []
+        if self._purge_every is not None:
+            waits.append(max(0.0, self._next_purge - time.monotonic()))
+        return min(waits) if waits else None
+
+    def _purge_if_due(self) -> None:
+        if self._purge_every is None or time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + self._purge_every
+        try:
+            deleted = self._journal.purge()
+        except Exception:  # a failed purge is tried again next period; printing goes on
+            logger.exception("print service: journal purge failed")
+            return
+        self.purges += 1
+        if deleted:
+            logger.info("print service: %d old journal row(s) purged", deleted)
 
     def _execute(self, task: _Task) -> None:
         if self._stopping.is_set():

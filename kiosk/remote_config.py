@@ -55,17 +55,30 @@ LIVE_KEYS = ("services.", "session.", "terminal.language", "announcements.")
 ISSUED_AT_TOLERANCE = dt.timedelta(minutes=10)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Atomic write readable by the kiosk's user alone."""
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically, readable by the kiosk's user alone (0600 in a 0700 directory).
+
+    A temporary file beside it is written and fsynced, then renamed over ``path``, and the
+    directory is fsynced: after a power cut at any moment the file is the old one or the new one,
+    never empty or half written."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)  # the rename itself must reach the disk too
+    finally:
+        os.close(directory)
 
 
 def pin_server_key(data_dir: Path, public_key_b64: str, key_id: str = "", replace: bool = False) -> None:
@@ -79,7 +92,7 @@ def pin_server_key(data_dir: Path, public_key_b64: str, key_id: str = "", replac
         if current.get("public_key") != public_key_b64:
             raise BundleRejected("bad_signature", "a different server key is already pinned; re-enrol to replace it")
         return
-    _write_private(path, json.dumps({"algorithm": "Ed25519", "public_key": public_key_b64, "key_id": key_id}).encode())
+    write_private(path, json.dumps({"algorithm": "Ed25519", "public_key": public_key_b64, "key_id": key_id}).encode())
     logger.info("fleet server key pinned (key id %s)", key_id or "?")
 
 
@@ -202,7 +215,7 @@ class RemoteConfig:
             "issued_at": issued.isoformat(),
             "digest": config_digest(bundle["config"]),
         }
-        _write_private(self.floor_path, json.dumps(record).encode("utf-8"))
+        write_private(self.floor_path, json.dumps(record).encode("utf-8"))
 
     def _check_order(self, bundle: dict[str, Any], floor: VersionFloor | None) -> dt.datetime:
         """Refuse a replay against the highest version seen; the bundle's issued_at when it may go on."""
@@ -272,7 +285,7 @@ class RemoteConfig:
         changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k)}
         # The floor first: a crash between the two writes leaves it ahead of the cache, never behind.
         self._raise_floor(bundle, issued)
-        _write_private(self.cache_path, json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
+        write_private(self.cache_path, json.dumps(envelope, ensure_ascii=False).encode("utf-8"))
         with self._lock:
             self.version = bundle["version"]
             self.overlay = overlay
