@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 # would sit through it.
 SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     "idle-timeout": ("session.idle_timeout=5", "session.countdown=3"),
+    # The application wizard is not in the default menu: the story offers one application.
+    "wizard": ("services.enabled=['insurance_info','print_insured_certificate','contact_update']",),
 }
 
 

@@ -15,4 +15,5 @@ STORY_NAMES = (
     "face-other",
     "maintenance",
     "announcement",
+    "wizard",
 )

@@ -20,7 +20,7 @@ from kivy.base import EventLoop
 from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
 from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
-from kiosk.state import Screen
+from kiosk.state import Screen, WizardStep
 from screens import capture
 
 FLEET_TIMEOUT = 30.0  # a few heartbeats of the demo terminal
@@ -41,6 +41,7 @@ class DemoStories(StoryPlayer):
             "face-other": DemoStories._face_other,
             "maintenance": DemoStories._maintenance,
             "announcement": DemoStories._announcement,
+            "wizard": DemoStories._wizard,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 
@@ -223,6 +224,59 @@ class DemoStories(StoryPlayer):
         if message is None or message.key != "backend.rejected":
             raise JourneyFailed(f"expected the server's refusal, got {message.key if message else 'nothing'}")
         self.world.show_face("none")
+        yield from self._leave()
+
+    def _wizard(self) -> Iterator[Step]:
+        """An application from the menu through the generic wizard (个人资料修改: a new phone number):
+        须知 ticked → the resident's data → the number on the keypad → review → submit → the 回执,
+        printed; then the receipt's number is on the paper."""
+        yield from self._log_in()
+        controller = self.app.controller
+
+        def at(step: WizardStep) -> tuple[Any, str]:
+            return (lambda: controller.state.wizard is not None and controller.state.wizard.step is step, step.value)
+
+        self.press("service:contact_update")
+        yield "screen", (Screen.WIZARD, "the wizard's notice")
+        self.on_screen("第 1 步，共 4 步")
+        self.shot("wizard-notice")
+        self.press("wizard:next")  # not ticked yet: the wizard says so and stays
+        yield "settle", None
+        self.on_screen("请先阅读须知")
+        self.press("wizard:tick")
+        yield "settle", None
+        self.press("wizard:next")
+        yield "wait", at(WizardStep.CONFIRM)
+        yield "settle", None
+        self.on_screen("请核对您的信息")
+        self.shot("wizard-confirm")
+        self.press("wizard:next")
+        yield "wait", at(WizardStep.FIELD)
+        for digit in "13912345678":
+            yield "settle", None
+            self.press(f"wizard:key:{digit}")
+        yield "settle", None
+        self.on_screen("13912345678")
+        self.shot("wizard-phone")
+        self.press("wizard:next")
+        yield "wait", at(WizardStep.REVIEW)
+        yield "settle", None
+        self.shot("wizard-review")
+        self.press("wizard:next")  # 确认提交
+        yield "wait", at(WizardStep.RESULT)
+        yield "settle", None
+        self.on_screen("申请已提交")
+        self.shot("wizard-result")
+        number = str((controller.state.wizard.receipt or {}).get("number", ""))
+        if not number:
+            raise JourneyFailed("the receipt has no application number")
+        self.press("wizard:next")  # 打印回执
+        yield "screen", (Screen.MESSAGE, "print result")
+        self.expect_message("print.done")
+        if number.encode("ascii") not in self.world.printed_bytes():
+            raise JourneyFailed(f"the printed receipt does not carry the application number {number}")
+        self.press("continue")
+        yield "screen", (Screen.MENU, "menu after the receipt")
         yield from self._leave()
 
     def _maintenance(self) -> Iterator[Step]:

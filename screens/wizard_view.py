@@ -1,8 +1,10 @@
 """The application wizard's screen: one step at a time, rendered from ``KioskState.wizard``.
 
-Every step shows "第 2 步，共 4 步", the question in big type, and 返回 / 下一步 (or 提交, 打印回执);
-choices are big buttons, numbers come from an on-screen keypad (never the system keyboard). The
-view keeps no answer of its own: every render replaces all of it from the state.
+Every step shows "第 2 步，共 4 步", the question in big type, and 返回 / 首页 / 下一步 (提交 on the
+review, 打印回执 on the result); choices are big buttons, numbers come from an on-screen keypad
+(never the system keyboard). The step's buttons are built once when the step changes, and every
+render only rewrites their words, so a touch never lands on a button that is being replaced. The
+view keeps no answer of its own: every render replaces all of its text from the state.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.forms import FieldKind
 from kiosk.i18n import tr
@@ -20,24 +23,35 @@ from kiosk.state import KioskState, WizardStep, WizardView
 from screens.views import BaseView, message_text
 from screens.widgets import KioskLabel, make
 
-KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "delete", "0", ""]
+KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]  # as the PIN pad
+PRIMARY_KEYS = {WizardStep.REVIEW: "wizard.submit", WizardStep.RESULT: "wizard.print_receipt"}
 
 
 class WizardScreen(BaseView):
     def build(self) -> None:
+        # Landscape, as the PIN screen: the question and 返回 / 首页 / 下一步 on the left, the step's
+        # keypad or choices on the right (a column that is only there when the step has one).
+        self.body.orientation = "horizontal"
+        left = BoxLayout(orientation="vertical", spacing=dp(16))
         self.progress = KioskLabel(size_hint_y=None, height=dp(48))
         self.title = make("TitleLabel")
-        self.text = KioskLabel()
+        self.text = KioskLabel(markup=True)
         self.error = KioskLabel(color=(0.75, 0.1, 0.1, 1))
-        self.inputs = BoxLayout(orientation="vertical", spacing=dp(12))
-        for widget in (self.progress, self.title, self.text, self.inputs, self.error):
-            self.body.add_widget(widget)
+        left.add_widget(Widget())
+        for widget in (self.progress, self.title, self.text, self.error):
+            left.add_widget(widget)
+        left.add_widget(Widget())
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
         row.add_widget(self.button("wizard:back", lambda: self.controller.intent("back"), rule="SecondaryButton"))
         row.add_widget(self.button("wizard:home", self.controller.back_to_menu, rule="SecondaryButton"))
         row.add_widget(self.button("wizard:next", self._primary))
-        self.body.add_widget(row)
+        left.add_widget(row)
+        self.body.add_widget(left)
+        self.inputs = BoxLayout(orientation="vertical", spacing=dp(12), size_hint_x=None, width=0)
+        self.body.add_widget(self.inputs)
         self._view: WizardView | None = None
+        self._built_for: tuple[str, int] | None = None
+        self._step_intents: list[str] = []
 
     def _primary(self) -> None:
         view = self._view
@@ -53,76 +67,107 @@ class WizardScreen(BaseView):
     def update(self, state: KioskState) -> None:
         view, lang = state.wizard, state.language
         self._view = view
-        self.inputs.clear_widgets()
         if view is None:
+            self._rebuild(None)
             return
+        step_id = (view.service, view.step_number if view.step is not WizardStep.RESULT else 0)
+        if step_id != self._built_for:
+            self._rebuild(view)
+            self._built_for = step_id
         self.progress.text = tr("wizard.progress", lang, step=view.step_number, count=view.step_count)
         self.title.text = tr(f"service.{view.service}", lang)
         self.error.text = tr(view.error, lang) if view.error else message_text(view.failure, lang)
-        primary = {WizardStep.REVIEW: "wizard.submit", WizardStep.RESULT: "wizard.print_receipt"}
-        self.intents["wizard:next"].text = tr(primary.get(view.step, "wizard.next"), lang)
-        self.intents["wizard:back"].text = tr("key.back", lang)
+        self.intents["wizard:next"].text = tr(PRIMARY_KEYS.get(view.step, "wizard.next"), lang)
+        back = self.intents["wizard:back"]
+        back.text = tr("key.back", lang)
+        back.opacity, back.disabled = (0, True) if view.step is WizardStep.RESULT else (1, False)  # submitted
         self.intents["wizard:home"].text = tr("wizard.home", lang)
         getattr(self, f"_show_{view.step.value}")(view, lang)
 
+    # ------------------------------------------------------------------ the step's own buttons
+    def _rebuild(self, view: WizardView | None) -> None:
+        self.inputs.clear_widgets()
+        for intent in self._step_intents:
+            self.intents.pop(intent, None)
+        self._step_intents = []
+        self._built_for = None
+        if view is None:
+            return
+        keypad = view.step is WizardStep.FIELD and view.question.kind is not FieldKind.CHOICE
+        self.inputs.width = dp(480) if keypad else dp(420) if view.step in (WizardStep.NOTICE, WizardStep.FIELD) else 0
+        if view.step is WizardStep.NOTICE:
+            self.inputs.add_widget(self._step_button("wizard:tick", lambda: self.controller.intent("tick")))
+        elif view.step is WizardStep.FIELD and view.question.kind is FieldKind.CHOICE:
+            grid = GridLayout(cols=1, spacing=dp(12))
+            for choice in view.question.choices:
+                grid.add_widget(
+                    self._step_button(
+                        f"wizard:choice:{choice.value}",
+                        lambda value=choice.value: self.controller.intent("input", value),
+                    )
+                )
+            self.inputs.add_widget(grid)
+        elif view.step is WizardStep.FIELD:
+            pad = GridLayout(cols=3, spacing=dp(8))
+            edits = {
+                "clear": lambda: self.controller.intent("input", ""),
+                "delete": lambda: self.controller.intent("delete"),
+            }
+            for key in KEYPAD:
+                if key in edits:
+                    pad.add_widget(self._step_button(f"wizard:key:{key}", edits[key], "PinKey", size_hint_y=1))
+                else:
+                    pad.add_widget(
+                        self._step_button(
+                            f"wizard:key:{key}",
+                            lambda key=key: self.controller.intent("type", key),
+                            "PinKey",
+                            text=key,
+                            size_hint_y=1,
+                        )
+                    )
+            self.inputs.add_widget(pad)
+
+    def _step_button(self, intent: str, action: Any, rule: str = "SecondaryButton", **kwargs: Any) -> Widget:
+        self._step_intents.append(intent)
+        return self.button(intent, action, rule=rule, **kwargs)
+
+    # ------------------------------------------------------------------ each step's words
     def _lines(self, lines: list[str]) -> None:
+        """The step's words; their own text (the resident's data) is escaped, the bold of an answer is not."""
         self.text.text = "\n".join(lines)
 
     def _show_notice(self, view: WizardView, lang: str) -> None:
         self._lines([tr(view.notice_key, lang)])
-        mark = "☑" if view.agreed else "☐"
-        tick = self.button("wizard:tick", lambda: self.controller.intent("tick"), rule="SecondaryButton")
-        tick.text = f"{mark} {tr('wizard.agree', lang)}"
-        self.inputs.add_widget(tick)
+        mark = "●" if view.agreed else "○"  # the PIN dots' glyphs: every Chinese font has them
+        self.intents["wizard:tick"].text = f"{mark} {tr('wizard.agree', lang)}"
 
     def _show_confirm(self, view: WizardView, lang: str) -> None:
-        self._lines([tr("wizard.confirm_data", lang), *(f"{tr(key, lang)}：{value}" for key, value in view.resident)])
+        self._lines(
+            [
+                tr("wizard.confirm_data", lang),
+                *(f"{tr(key, lang)}：{escape_markup(value)}" for key, value in view.resident),
+            ]
+        )
 
     def _show_field(self, view: WizardView, lang: str) -> None:
         question = view.question
-        self._lines([tr(question.label_key, lang), f"[b]{view.value or '—'}[/b]"])
+        self._lines([tr(question.label_key, lang), f"[b]{escape_markup(view.value) or '—'}[/b]"])
         if question.kind is FieldKind.CHOICE:
-            grid = GridLayout(cols=2, spacing=dp(12))
             for choice in question.choices:
                 chosen = "● " if choice.value == view.value else ""
-                grid.add_widget(
-                    self.button(
-                        f"wizard:choice:{choice.value}",
-                        lambda value=choice.value: self.controller.intent("input", value),
-                        rule="SecondaryButton",
-                        text=chosen + tr(choice.label_key, lang),
-                    )
-                )
-            self.inputs.add_widget(grid)
-            return
-        pad = GridLayout(cols=3, spacing=dp(8))
-        for key in KEYPAD:
-            if not key:
-                pad.add_widget(Widget())
-            elif key == "delete":
-                pad.add_widget(
-                    self.button(
-                        "wizard:key:delete",
-                        lambda: self.controller.intent("delete"),
-                        rule="PinKey",
-                        text=tr("key.delete", lang),
-                    )
-                )
-            else:
-                pad.add_widget(
-                    self.button(
-                        f"wizard:key:{key}",
-                        lambda key=key: self.controller.intent("type", key),
-                        rule="PinKey",
-                        text=key,
-                    )
-                )
-        self.inputs.add_widget(pad)
+                self.intents[f"wizard:choice:{choice.value}"].text = chosen + tr(choice.label_key, lang)
+        else:
+            self.intents["wizard:key:clear"].text = tr("key.clear", lang)
+            self.intents["wizard:key:delete"].text = tr("key.delete", lang)
 
     def _show_review(self, view: WizardView, lang: str) -> None:
         self._lines(
             [tr("wizard.review", lang)]
-            + [f"{tr(label, lang)}：{tr(shown, lang) if shown else value}" for label, value, shown in view.review]
+            + [
+                f"{tr(label, lang)}：{tr(shown, lang) if shown else escape_markup(value)}"
+                for label, value, shown in view.review
+            ]
         )
 
     def _show_result(self, view: WizardView, lang: str) -> None:
@@ -130,7 +175,7 @@ class WizardScreen(BaseView):
         self._lines(
             [
                 tr("wizard.submitted", lang),
-                f"{tr('wizard.number', lang)}：{receipt.get('number', '')}",
-                f"{tr('wizard.status', lang)}：{receipt.get('status_name', '')}",
+                f"{tr('wizard.number', lang)}：{escape_markup(str(receipt.get('number', '')))}",
+                f"{tr('wizard.status', lang)}：{escape_markup(str(receipt.get('status_name', '')))}",
             ]
         )

@@ -113,6 +113,23 @@ def test_demo_without_display_runs_the_journey_offscreen(run_kiosk, tmp_path):
         ("maintenance", ["out-of-service", "attract-again"]),
         # Exactly as the README shows it: the story brings its own short session timing.
         ("idle-timeout", ["attract", "pin", "pin-entered", "menu", "countdown", "remove-card"]),
+        # An application through the generic wizard, its receipt printed (the story enables the service).
+        (
+            "wizard",
+            [
+                "attract",
+                "pin",
+                "pin-entered",
+                "menu",
+                "wizard-notice",
+                "wizard-confirm",
+                "wizard-phone",
+                "wizard-review",
+                "wizard-result",
+                "remove-card",
+                "attract-again",
+            ],
+        ),
     ],
 )
 def test_fault_scripts_on_xvfb(run_kiosk, xvfb_display, tmp_path, script, shots):
