@@ -27,8 +27,18 @@ logger = logging.getLogger(__name__)
 API = "/api/v1"
 # Default read timeout of the face session start (server-side verification of up to 3 frames).
 FACE_TIMEOUT = 15.0
-# The gateway's answers that mean "not this face" (mismatch, daily lock, no enrolled photo, no usable face).
-FACE_REFUSAL_STATUSES = frozenset({403, 409, 422, 429})
+# The gateway's answers that mean "not this face" (mismatch, daily lock, no enrolled photo, no usable
+# face): by code, since the same statuses also carry refusals of the card proof, which end the session.
+FACE_REFUSAL_CODES = frozenset(
+    {
+        "face_mismatch",
+        "face_locked",
+        "no_enrolled_photo",
+        "no_face_in_capture",
+        "inconsistent_capture",
+        "invalid_frames",
+    }
+)
 
 
 class BackendClient:
@@ -149,25 +159,52 @@ class BackendClient:
         body = {"code": code} if terminal_id is None else {"terminal_id": terminal_id, "code": code}
         return self._json("POST", f"{API}/terminals/enroll", idempotent=False, auth=False, json=body)
 
-    def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict[str, Any]:
-        """``{session_id, person: {name, gender, birth_date, region, region_name, ssn_masked}}``."""
+    def session_challenge(self) -> bytes:
+        """A fresh 16-byte challenge for the card to answer (single use, this terminal's, 60 s).
+
+        Never retried: each one counts as a session start towards the terminal's limit. Refusals:
+        ``too_many_session_starts`` / ``too_many_failed_proofs`` (429).
+        """
+        answer = self._json("POST", f"{API}/sessions/challenge", idempotent=False)
+        try:
+            challenge = bytes.fromhex(str(answer["challenge"]))
+        except (KeyError, ValueError) as exc:
+            raise BackendUnavailable("POST /sessions/challenge: no challenge in the answer") from exc
+        if len(challenge) != 16:
+            raise BackendUnavailable("POST /sessions/challenge: the challenge is not 16 bytes")
+        return challenge
+
+    def start_session(self, ssn: str, card_number: str, challenge: bytes, cryptogram: bytes) -> dict[str, Any]:
+        """A ``card_pin`` session with the card's key-02 answer to ``challenge`` (kiosk.card_sign_in):
+        ``{session_id, person: {name, gender, birth_date, region, region_name, ssn_masked}}``.
+
+        Never retried (the challenge is single use). Refusals: ``card_not_verified`` /
+        ``card_challenge_invalid`` (403), ``card_mismatch`` / ``card_lost`` (409), the limits (429).
+        """
         return self._json(
             "POST",
             f"{API}/sessions",
             idempotent=False,
-            json={"ssn": ssn, "card_number": card_number, "auth_method": auth_method},
+            json={"ssn": ssn, "card_number": card_number, "challenge": challenge.hex(), "cryptogram": cryptogram.hex()},
         )
 
     def start_face_session(
-        self, ssn: str, card_number: str, frames: list[bytes], timeout: float | None = None
+        self,
+        ssn: str,
+        card_number: str,
+        frames: list[bytes],
+        challenge: bytes,
+        cryptogram: bytes,
+        timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Open a session by 1:1 face verification of 1-3 JPEG ``frames`` (each ≤ 512 KiB).
+        """Open a session by the card's key-01 answer to ``challenge`` and a 1:1 face verification of
+        1-3 JPEG ``frames`` (each ≤ 512 KiB).
 
         Returns ``{session_id, person, face: {score}}``. Never retried: a failed verification
         counts towards the resident's daily lock. A refused face raises ``FaceRefused`` (a
         ``BackendRejected``) with the server's code: ``face_mismatch`` (403), ``face_locked`` (429), ``no_enrolled_photo`` (409),
-        ``no_face_in_capture`` / ``inconsistent_capture`` (422); ``frame_too_large`` (413) and
-        those of :meth:`start_session` stay plain ``BackendRejected``. The read timeout defaults to ``max(self.timeout, 15)``
+        ``no_face_in_capture`` / ``inconsistent_capture`` / ``invalid_frames`` (422);
+        ``frame_too_large`` (413) and those of :meth:`start_session` stay plain ``BackendRejected``. The read timeout defaults to ``max(self.timeout, 15)``
         seconds: verification costs a few hundred ms per frame on a busy server.
         """
         try:
@@ -175,12 +212,17 @@ class BackendClient:
                 "POST",
                 f"{API}/sessions/face",
                 idempotent=False,
-                data={"ssn": ssn, "card_number": card_number},
+                data={
+                    "ssn": ssn,
+                    "card_number": card_number,
+                    "challenge": challenge.hex(),
+                    "cryptogram": cryptogram.hex(),
+                },
                 files=[("frames", (f"frame{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
                 timeout=max(self.timeout, FACE_TIMEOUT) if timeout is None else timeout,
             )
         except BackendRejected as exc:
-            if exc.status_code in FACE_REFUSAL_STATUSES:
+            if exc.code in FACE_REFUSAL_CODES:
                 raise FaceRefused(exc.status_code, exc.code, exc.message_zh, exc.message_en) from exc
             raise
 

@@ -58,7 +58,14 @@ class PreviewPort(Protocol):
 
 
 class Backend(Protocol):
-    def start_session(self, ssn: str, card_number: str, auth_method: str = "card_pin") -> dict: ...
+    def session_challenge(self) -> bytes:
+        """A fresh 16-byte challenge for the card (single use, this terminal's, 60 s)."""
+        ...
+
+    def start_session(self, ssn: str, card_number: str, challenge: bytes, cryptogram: bytes) -> dict:
+        """A ``card_pin`` session: ``cryptogram`` is the card's key-02 answer to ``challenge``."""
+        ...
+
     def end_session(self, session_id: str) -> None: ...
     def insurance(self, session_id: str) -> dict: ...
     def contributions(
@@ -69,8 +76,11 @@ class Backend(Protocol):
         page: int = 1,
         page_size: int = 100,
     ) -> dict: ...
-    def start_face_session(self, ssn: str, card_number: str, frames: list[bytes]) -> dict:
-        """Raises kiosk.errors.FaceRefused when the gateway refuses the face (the PIN stays the way in)."""
+    def start_face_session(
+        self, ssn: str, card_number: str, frames: list[bytes], challenge: bytes, cryptogram: bytes
+    ) -> dict:
+        """A face session: ``cryptogram`` is the card's key-01 answer to ``challenge``. Raises
+        kiosk.errors.FaceRefused when the gateway refuses the face (the PIN stays the way in)."""
         ...
 
     def start_esscard_session(self, code: str) -> dict:

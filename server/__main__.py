@@ -1,7 +1,7 @@
 """``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (docs/commands.md).
 
 python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--public-base-url URL]
-python -m server seed [--persons N] [--seed S] [--json]
+python -m server seed [--persons N] [--seed S] [--json]   (--json: with each card's card_keys)
 python -m server create-terminal ID [--region CODE]
 python -m server mint-esscard SSN             a 电子社保卡 sign-in code (demo and tests)
 """
@@ -54,7 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", parents=[common], help="create deterministic demo data")
     seed.add_argument("--persons", type=int, default=20)
     seed.add_argument("--seed", type=int, default=2024)
-    seed.add_argument("--json", action="store_true", help="print the demo persons as JSON")
+    seed.add_argument(
+        "--json",
+        action="store_true",
+        help="print the demo persons as JSON, each card with its keys (card_keys) from this data directory's key file",
+    )
     return parser
 
 
@@ -73,6 +77,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
 def cmd_seed(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
+    from server.card_keys import FileKeyStore, key_file_path
     from server.db import make_engine, make_session_factory, migrate
     from server.models import Person
     from server.seeding import demo_card_profiles, seed_database
@@ -80,7 +85,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
     if args.persons < 1:
         print("--persons must be at least 1", file=sys.stderr)
         return 2
-    engine = make_engine(_settings(args).database_url)
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
     migrate(engine)
     with make_session_factory(engine).begin() as db:
         if db.scalar(select(func.count()).select_from(Person)):
@@ -88,9 +94,11 @@ def cmd_seed(args: argparse.Namespace) -> int:
             return 1
         seeded = seed_database(db, args.persons, args.seed)
     if args.json:
+        # The gateway serving this data directory derives the same card keys from the same key file.
+        keys = FileKeyStore.load_or_create(key_file_path(settings.data_dir, settings.card_key_file))
         with make_session_factory(engine)() as db:
-            profiles = demo_card_profiles(db)
-        hidden = ("pin", "card_status", "has_photo")
+            profiles = demo_card_profiles(db, keys)
+        hidden = ("pin", "card_status", "has_photo", "card_keys")
         print(
             json.dumps(
                 [{**p, "card": {k: v for k, v in p.items() if k not in hidden}} for p in profiles],

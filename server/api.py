@@ -1,8 +1,9 @@
 """Terminal API under /api/v1: enrolment, resident sessions, queries and certificate issue.
 
 Every call but enrolment carries ``Authorization: Bearer <terminal token>``. A session is
-opened after the kiosk read the card (SSN + card number) and verified the PIN on the card or
-the face; a terminal has at most one open session and reads only its resident.
+opened with the card's proof (server.card_sessions: key 02 after the PIN, server.face_sessions:
+key 01 and the face) or a 电子社保卡 code (server.esscard); a terminal has at most one open
+session and reads only its resident.
 """
 
 from __future__ import annotations
@@ -41,8 +42,6 @@ from server.schemas import (
     InsuranceResponse,
     InsuranceSummary,
     PersonOut,
-    SessionRequest,
-    SessionResponse,
 )
 from server.session_seen import SEEN_WRITE_INTERVAL
 from server.store.base import CARD_STATUS_ZH, ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PRODUCTION_STAGE_ZH, PersonRecord
@@ -78,48 +77,6 @@ def enroll_terminal(body: EnrollRequest, db: Session = Depends(get_db)) -> Enrol
     terminal_id, token = enroll_with_code(db, body.code, body.terminal_id)
     db.commit()
     return EnrollResponse(terminal_id=terminal_id, token=token)
-
-
-@router.post("/sessions", response_model=SessionResponse, status_code=201, tags=["sessions"])
-def start_session(
-    body: SessionRequest,
-    terminal: Terminal = Depends(get_terminal),
-    db: Session = Depends(get_db),
-    ctx: GatewayContext = Depends(get_ctx),
-) -> SessionResponse:
-    """Open a resident session after the card read and PIN/face check; ends the terminal's previous one."""
-    person = check_card_holder(ctx, body.ssn, body.card_number)
-    session_id = open_resident_session(db, terminal, person, body.auth_method)
-    return SessionResponse(session_id=session_id, person=person_out(person))
-
-
-def check_card_holder(ctx: GatewayContext, ssn: str, card_number: str) -> PersonRecord:
-    """The insured person whose current, usable card this is; 404 ``person_not_found``, 409
-    ``card_mismatch`` / ``card_lost`` otherwise (shared by the PIN and the face session start)."""
-    person = ctx.source.find_person(ssn)
-    if person is None:
-        raise ApiError(
-            404,
-            "person_not_found",
-            "未找到该社会保障号码的参保记录",
-            "No insured person with this social security number",
-        )
-    card = next((c for c in ctx.source.cards(ssn) if c.card_number == card_number), None)
-    if card is None or not card.is_current or card.status == "cancelled":
-        raise ApiError(
-            409,
-            "card_mismatch",
-            "该卡不是本人当前有效的社保卡，请使用最新领取的社保卡",
-            "This card is not the holder's current social security card",
-        )
-    if card.status in ("temp_lost", "lost"):
-        raise ApiError(
-            409,
-            "card_lost",
-            f"该社保卡已{CARD_STATUS_ZH[card.status]}，请到服务窗口办理解挂或补卡",
-            "This card has been reported lost",
-        )
-    return person
 
 
 def open_resident_session(db: Session, terminal: Terminal, person: PersonRecord, auth_method: str) -> str:

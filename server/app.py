@@ -10,7 +10,8 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
-from server import api, applications, face_sessions, verify
+from server import api, applications, card_sessions, face_sessions, verify
+from server.card_keys import FileKeyStore, IssuerKeyStore, key_file_path
 from server.context import GatewayContext, get_ctx
 from server.db import (
     SERVING_STATEMENT_TIMEOUT_MS,
@@ -35,9 +36,12 @@ from server.store.sql import SqlResidentDataSource
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: ServerSettings, source: ResidentDataSource | None = None) -> FastAPI:
+def create_app(
+    settings: ServerSettings, source: ResidentDataSource | None = None, key_store: IssuerKeyStore | None = None
+) -> FastAPI:
     """Build the gateway. Migrates the database first (unless disabled); ``source`` replaces the
-    reference data store with a core-system adapter."""
+    reference data store with a core-system adapter, ``key_store`` the card issuer key file with a
+    hardware security module (server.card_keys)."""
     if settings.migrate_on_start:
         migrations = make_engine(settings.database_url)
         migrate(migrations)
@@ -73,6 +77,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
         faults=faults,
         reads=reads,
         seen=seen,
+        card_keys=key_store or FileKeyStore.load_or_create(key_file_path(settings.data_dir, settings.card_key_file)),
     )
     install_error_handlers(app)
     app.add_middleware(face_sessions.FaceUploadMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)
@@ -90,6 +95,7 @@ def create_app(settings: ServerSettings, source: ResidentDataSource | None = Non
     # is not tried against every console page before it finds its handler.
     app.include_router(face_sessions.router)
     app.include_router(esscard_router.router)
+    app.include_router(card_sessions.router)
     app.include_router(api.router)
     install_fleet(app, settings.data_dir)
     app.include_router(fleet_router)

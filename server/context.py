@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from server.auth import terminal_for_token_hash, token_hash_of
+from server.card_keys import IssuerKeyStore
 from server.db import ReadConnections
 from server.middleware import FaultState
 from server.models import Terminal
@@ -37,6 +38,7 @@ class GatewayContext:
     faults: FaultState
     reads: ReadConnections
     seen: LastSeenWriter
+    card_keys: IssuerKeyStore  # the issuer master keys of the card proof (server.card_keys)
 
 
 # Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread

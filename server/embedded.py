@@ -26,7 +26,7 @@ from server.context import GatewayContext
 from server.face.verifier import start_warm_up
 from server.models import Person
 from server.seeding import demo_card_profiles, seed_database
-from server.settings import ServerSettings, sqlite_url
+from server.settings import ServerSettings, TerminalLimits, sqlite_url
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +57,10 @@ class EmbeddedServer:
 
     def demo_people(self) -> list[dict[str, Any]]:
         """Seeded persons as virtual-card data: CardData JSON fields + ``pin`` + ``card_status`` +
-        ``has_photo`` (True only for the first seeded person, the one face verification works for)."""
+        ``has_photo`` (True only for the first seeded person, the one face verification works for) +
+        ``card_keys`` (the card's own keys from this gateway's key store, for INTERNAL AUTHENTICATE)."""
         with self._ctx.sessions() as db:
-            return demo_card_profiles(db)
+            return demo_card_profiles(db, self._ctx.card_keys)
 
     def create_staff(self, username: str, role: str, password: str) -> None:
         """A staff account for the console (demo mode creates an admin so the console can be shown)."""
@@ -139,8 +140,12 @@ def start_embedded_server(
     database_url: str | None = None,
     terminal_id: str = DEMO_TERMINAL_ID,
     start_timeout: float = 30.0,
+    terminal_limits: TerminalLimits | None = None,
 ) -> EmbeddedServer:
-    """Start a seeded gateway on 127.0.0.1 and return once ``/healthz`` answers."""
+    """Start a seeded gateway on 127.0.0.1 and return once ``/healthz`` answers.
+
+    ``terminal_limits`` replaces the per-terminal limits on session starts and failed card proofs
+    (tests that open hundreds of sessions from one terminal, which no kiosk does)."""
     data_dir = Path(data_dir)
     # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on sockets that say so, and without it
     # every response written in two parts waits ~40 ms for a delayed ACK.
@@ -148,7 +153,12 @@ def start_embedded_server(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = ServerSettings(data_dir=data_dir, database_url=database_url or sqlite_url(data_dir), public_base_url=url)
+    settings = ServerSettings(
+        data_dir=data_dir,
+        database_url=database_url or sqlite_url(data_dir),
+        public_base_url=url,
+        terminal_limits=terminal_limits or TerminalLimits(),
+    )
     app = create_app(settings)
     ctx: GatewayContext = app.state.ctx
     with ctx.sessions.begin() as db:

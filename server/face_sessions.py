@@ -1,8 +1,11 @@
 """``POST /api/v1/sessions/face``: open a resident session by 1:1 face verification.
 
 Contract: the terminal (bearer token as for ``POST /api/v1/sessions``) sends ``multipart/form-data``
-with ``ssn``, ``card_number`` and 1-3 JPEG ``frames`` (each at most 512 KiB). The card checks are
-those of the PIN session start (404 ``person_not_found``, 409 ``card_mismatch`` / ``card_lost``);
+with ``ssn``, ``card_number``, ``challenge`` (from ``POST /api/v1/sessions/challenge``),
+``cryptogram`` (the card's INTERNAL AUTHENTICATE answer on it with key 01, card presence: the
+resident typed no PIN) and 1-3 JPEG ``frames`` (each at most 512 KiB). The card proof is checked
+first, as for the PIN session start (server.card_proof: 403 ``card_challenge_invalid`` /
+``card_not_verified``, 409 ``card_mismatch`` / ``card_lost``, 429 ``too_many_failed_proofs``);
 then the frames are compared with the resident's enrolled photo by
 :func:`server.face.router.verify_capture` at ``settings.face_threshold``. A match opens the session
 (``auth_method`` "face") and answers 201 with the session JSON plus ``"face": {"score"}``.
@@ -29,15 +32,17 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from common.card_auth import KEY_CARD_PRESENCE
 from common.ssn import InvalidSSN, mask_ssn, validate_ssn
-from server.api import check_card_holder, open_resident_session, person_out
+from server.api import open_resident_session, person_out
+from server.card_proof import check_card_proof
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError, ErrorBody
 from server.face.attempts import MAX_FAILURES_PER_DAY, Reservation, release_attempt, reserve_attempt
 from server.face.router import MAX_FRAMES, VerifyResult, verify_capture
 from server.middleware import ASGIApp, FaultState, GatewayMiddleware, Receive, Scope, Send
 from server.models import Person, Terminal
-from server.schemas import PersonOut
+from server.schemas import HEX32_PATTERN, PersonOut
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +70,11 @@ def _doc(description: str) -> dict[str, Any]:
 
 
 FACE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    403: _doc("face_mismatch: the capture is not the card holder"),
-    404: _doc("person_not_found: no insured person with this SSN"),
+    403: _doc("face_mismatch: the capture is not the card holder; card_challenge_invalid / card_not_verified"),
     409: _doc("card_mismatch / card_lost / no_enrolled_photo"),
     413: _doc("frame_too_large (a frame over 512 KiB) or body_too_large"),
     422: _doc("no_face_in_capture / inconsistent_capture / invalid_frames / invalid_request"),
-    429: _doc("face_locked: too many failed face verifications today"),
+    429: _doc("face_locked: too many failed face verifications today; too_many_failed_proofs at this terminal"),
 }
 
 _FAILURES = {
@@ -173,18 +177,32 @@ def _log_failure(reservation: Reservation) -> None:
 def start_face_session(
     ssn: Annotated[str, Form(min_length=18, max_length=18, description="社会保障号码 read from the card")],
     card_number: Annotated[str, Form(pattern=CARD_NUMBER_RE, description="社保卡卡号 read from the card")],
+    challenge: Annotated[str, Form(pattern=HEX32_PATTERN, description="from POST /api/v1/sessions/challenge")],
+    cryptogram: Annotated[
+        str, Form(pattern=HEX32_PATTERN, description="the card's INTERNAL AUTHENTICATE answer, key 01")
+    ],
     frames: Annotated[list[UploadFile], File(description=f"1-{MAX_FRAMES} JPEG frames, each ≤ 512 KiB")],
     terminal: Terminal = Depends(get_terminal),
     db: Session = Depends(get_db),
     ctx: GatewayContext = Depends(get_ctx),
 ) -> FaceSessionResponse:
-    """Open a resident session after a 1:1 face verification against the enrolled photo."""
+    """Open a resident session with the card's key-01 proof and a 1:1 face verification against the
+    enrolled photo."""
     try:
         ssn = validate_ssn(ssn)
     except InvalidSSN as exc:
         raise ApiError(422, "invalid_request", "ssn：社会保障号码格式不正确", f"ssn: invalid ({exc})") from exc
     captured = _read_frames(frames)
-    person = check_card_holder(ctx, ssn, card_number)
+    person = check_card_proof(
+        ctx,
+        db,
+        terminal,
+        ssn=ssn,
+        card_number=card_number,
+        challenge_hex=challenge,
+        cryptogram_hex=cryptogram,
+        key_id=KEY_CARD_PRESENCE,
+    )
     masked = mask_ssn(ssn)
     # The attempt is taken from the day's allowance before the slow verification, so simultaneous
     # requests cannot all pass a check made before any of them counted (server.face.attempts).

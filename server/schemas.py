@@ -33,10 +33,17 @@ class EnrollResponse(BaseModel):
     token: str
 
 
+HEX32_PATTERN = r"^[0-9a-fA-F]{32}$"
+
+
 class SessionRequest(StrictModel):
+    """A ``card_pin`` session start: the card's data and its key-02 proof (server.card_sessions).
+    There is no ``auth_method``: the endpoint, not the terminal, decides how a resident was identified."""
+
     ssn: str = Field(min_length=18, max_length=18, description="社会保障号码 read from the card")
     card_number: str = Field(min_length=9, max_length=9, pattern=r"^[0-9A-Z]{9}$")
-    auth_method: Literal["card_pin", "face"] = "card_pin"
+    challenge: str = Field(pattern=HEX32_PATTERN, description="from POST /api/v1/sessions/challenge")
+    cryptogram: str = Field(pattern=HEX32_PATTERN, description="the card's INTERNAL AUTHENTICATE answer, key 02")
 
     @field_validator("ssn")
     @classmethod

@@ -3,7 +3,9 @@ their virtual cards back.
 
 ``seed_database`` streams persons ``SEED_CHUNK`` at a time, contributions through COPY on
 PostgreSQL, so 100 000 persons (about 10^8 contribution rows) take constant memory;
-``demo_card_profiles`` rebuilds each seeded person's card data and demo PIN from the stored seed.
+``demo_card_profiles`` rebuilds each seeded person's card data and demo PIN from the stored seed,
+and with the gateway's key store the card's own keys (``card_keys``, server.card_keys), so a card
+simulator can play the card, INTERNAL AUTHENTICATE included.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from common.card_auth import card_keys_to_json
+from server.card_keys import IssuerKeyStore
 from server.demo_data import DemoPerson, card_profile, demo_pin, iter_people
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, ServerMeta, Unit
 
@@ -195,9 +199,10 @@ def _analyze(session: Session) -> None:
     connection.exec_driver_sql("ANALYZE")
 
 
-def demo_card_profiles(session: Session) -> list[dict[str, Any]]:
+def demo_card_profiles(session: Session, key_store: IssuerKeyStore | None = None) -> list[dict[str, Any]]:
     """Virtual-card data for the seeded persons: CardData JSON fields + ``pin`` + ``card_status``
-    + ``has_photo`` (an enrolled photo exists, so face verification can be offered)."""
+    + ``has_photo`` (an enrolled photo exists, so face verification can be offered), and with
+    ``key_store`` + ``card_keys`` (``{"01": hex, "02": hex}``: what the issuer loads into the card)."""
     seed_value = session.scalar(select(ServerMeta.value).where(ServerMeta.key == "demo_seed"))
     if seed_value is None:
         return []
@@ -221,5 +226,8 @@ def demo_card_profiles(session: Session) -> list[dict[str, Any]]:
             {c.key: getattr(card, c.key) for c in Card.__table__.columns},
             demo_pin(seed, person.ssn),
         )
-        out.append({**profile, "has_photo": person.id in with_photo})
+        entry = {**profile, "has_photo": person.id in with_photo}
+        if key_store is not None:
+            entry["card_keys"] = card_keys_to_json(key_store.card_keys(card.card_id))
+        out.append(entry)
     return out

@@ -1,8 +1,8 @@
 """Server settings: where the database lives and how the gateway presents itself.
 
 Precedence: explicit constructor arguments (command-line flags) → environment
-(``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``)
-→ defaults.
+(``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``,
+``RENSHE_CARD_KEY_FILE``, ``RENSHE_SESSION_START_LIMIT``, ``RENSHE_FAILED_PROOF_LIMIT``) → defaults.
 The default database is a SQLite file ``renshe.db`` under the data directory. The default public
 base URL (the base of the verification URL in every certificate's QR code) is the address the
 gateway serves on, ``http://HOST:PORT`` from ``--host`` / ``--port`` (loopback when it listens on
@@ -27,6 +27,23 @@ DEFAULT_PORT = 8600
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})
 
 
+@dataclass(frozen=True)
+class TerminalLimits:
+    """Per terminal, in any ``window_seconds``: at most ``session_starts`` session starts (card
+    challenges and 电子社保卡 sign-ins) and, once ``failed_proofs`` card proofs have failed, no more
+    starts (server.terminal_limits). A kiosk serves one resident at a time, each for a minute or
+    more: 60 starts in 10 minutes is several times the busiest honest terminal, and a PIN typed
+    wrong never reaches the gateway (the card refuses it), so failed proofs are a stolen token's."""
+
+    session_starts: int = 60
+    failed_proofs: int = 10
+    window_seconds: int = 600
+
+    def __post_init__(self) -> None:
+        if min(self.session_starts, self.failed_proofs, self.window_seconds) < 1:
+            raise ValueError("terminal limits must be positive")
+
+
 @dataclass
 class ServerSettings:
     """Everything ``create_app`` needs. ``database_url`` empty means SQLite under ``data_dir``."""
@@ -45,6 +62,10 @@ class ServerSettings:
     issuing_body: str = "人力资源和社会保障局社会保险事业管理中心"
     # Minimum 1:1 face score (1 - embedding distance) for POST /api/v1/sessions/face to open a session.
     face_threshold: float = 0.45
+    # The card issuer key file, when create_app gets no key store (server.card_keys; default
+    # <data_dir>/card-issuer-keys.json).
+    card_key_file: Path | None = None
+    terminal_limits: TerminalLimits = field(default_factory=TerminalLimits)
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -70,11 +91,17 @@ class ServerSettings:
         ``RENSHE_PUBLIC_BASE_URL`` the QR codes point there (:func:`serving_base_url`).
         """
         env = os.environ
+        defaults = TerminalLimits()
         return cls(
             data_dir=Path(data_dir or env.get("RENSHE_DATA_DIR") or DEFAULT_DATA_DIR),
             database_url=database_url or env.get("RENSHE_DATABASE_URL", ""),
             public_base_url=public_base_url or env.get("RENSHE_PUBLIC_BASE_URL") or serving_base_url(host, port),
             face_threshold=_float_env("RENSHE_FACE_THRESHOLD", 0.45),
+            card_key_file=Path(env["RENSHE_CARD_KEY_FILE"]) if env.get("RENSHE_CARD_KEY_FILE") else None,
+            terminal_limits=TerminalLimits(
+                session_starts=int(_float_env("RENSHE_SESSION_START_LIMIT", defaults.session_starts)),
+                failed_proofs=int(_float_env("RENSHE_FAILED_PROOF_LIMIT", defaults.failed_proofs)),
+            ),
         )
 
     @property

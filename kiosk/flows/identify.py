@@ -1,7 +1,9 @@
-"""Identification by 社会保障卡 and PIN: READING → PIN → (VERIFY on the card) → server session → menu.
+"""Identification by 社会保障卡 and PIN: READING → PIN → (VERIFY on the card) → card proof → server session → menu.
 
 The PIN exists only as digits typed on this pad until VERIFY is sent; it is never published in the
-state (only its length) and never leaves the terminal. A blocked card, or too many wrong PINs at
+state (only its length) and never leaves the terminal. After a good VERIFY the card answers the
+gateway's challenge with its cardholder key (kiosk.card_sign_in): that proof, not the terminal's
+word, opens the session. A blocked card, or too many wrong PINs at
 this terminal, ends the session with the reason; the card stays the way back in.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.card_sign_in import sign_in_with_pin
 from kiosk.models import CardData, PinResult
 from kiosk.ports import CardPort, CardSession
 from kiosk.session import Flow, FlowHost
@@ -106,13 +109,9 @@ class CardPinFlow(Flow):
             host.state.pin_message = Message("pin.wrong", {"tries": tries}, is_error=True)
             host.go(Screen.PIN)
             return
-        card = session.card
-        if card is None:
+        card, card_session = session.card, session.card_session
+        if card is None or card_session is None:
             return
         host.state.pin_message = None
         backend = host.backend
-        host.run(
-            lambda: backend.start_session(card.ssn, card.card_number, "card_pin"),
-            host.signed_in,
-            host.fail_to_remove_card,
-        )
+        host.run(lambda: sign_in_with_pin(backend, card_session, card), host.signed_in, host.fail_to_remove_card)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from common.card_auth import KEY_CARD_PRESENCE, KEY_CARDHOLDER, cryptogram
 from common.ssn import make_ssn
 from kiosk.config import load_config, parse_override
 from kiosk.controller import KioskController
-from kiosk.errors import CardError, CardErrorKind, PrinterError
+from kiosk.errors import BackendRejected, CardError, CardErrorKind, PrinterError
 from kiosk.models import CardData, PinResult
 from kiosk.printer_status import PrinterStatus
 from kiosk.worker import InlineWorker
+
+# The fake card's own keys, which the fake gateway checks its cryptograms against.
+FAKE_CARD_KEYS = {KEY_CARD_PRESENCE: bytes(range(16)), KEY_CARDHOLDER: bytes(range(32, 48))}
 
 
 def sample_card(name: str = "张建国") -> CardData:
@@ -35,6 +39,7 @@ def sample_card(name: str = "张建国") -> CardData:
 class FakeCardSession:
     def __init__(self, port: FakeCardPort) -> None:
         self.port = port
+        self.pin_verified = False  # the card's cardholder state, as the real card keeps it
 
     def read(self) -> CardData:
         if self.port.read_error:
@@ -43,12 +48,23 @@ class FakeCardSession:
 
     def verify_pin(self, pin: str) -> PinResult:
         self.port.pins.append(pin)
+        self.pin_verified = False
         if self.port.blocked:
             return PinResult(False, 0, True)
         if pin == self.port.pin:
+            self.pin_verified = True
             return PinResult(True, None, False)
         self.port.tries -= 1
         return PinResult(False, self.port.tries, self.port.tries == 0)
+
+    def authenticate(self, key_id: int, challenge: bytes) -> bytes:
+        """INTERNAL AUTHENTICATE as the card answers it: key 02 only after a good VERIFY (else 6982)."""
+        self.port.authentications.append(key_id)
+        if self.port.auth_error:
+            raise self.port.auth_error
+        if key_id == KEY_CARDHOLDER and not self.pin_verified:
+            raise CardError(CardErrorKind.UNEXPECTED_STATUS, "INTERNAL AUTHENTICATE key 02 answered 6982", sw=0x6982)
+        return cryptogram(FAKE_CARD_KEYS[key_id], challenge)
 
     def close(self) -> None:
         self.port.closed += 1
@@ -61,7 +77,9 @@ class FakeCardPort:
     tries: int = 3
     blocked: bool = False
     read_error: Exception | None = None
+    auth_error: Exception | None = None
     pins: list[str] = field(default_factory=list)
+    authentications: list[int] = field(default_factory=list)  # key ids the card was asked to use
     closed: int = 0
     present: bool = False  # what the reader says when the core asks on the attract screen
 
@@ -79,14 +97,30 @@ class FakeBackend:
         self.issued: list[str] = []
         self.submitted: list[tuple[str, str | None]] = []
         self.esscard_people: dict[str, dict] = {}
+        self._challenges: list[bytes] = []
 
     def _call(self, *call):
         self.calls.append(call)
         if self.fail:
             raise self.fail
 
-    def start_session(self, ssn, card_number, auth_method="card_pin"):
-        self._call("start_session", ssn, card_number, auth_method)
+    def session_challenge(self):
+        self._call("session_challenge")
+        challenge = len(self._challenges).to_bytes(16, "big")
+        self._challenges.append(challenge)
+        return challenge
+
+    def _proven(self, key_id, challenge, answer) -> None:
+        """The gateway's check: a challenge it issued, spent once, answered with the card's key ``key_id``."""
+        if challenge not in self._challenges:
+            raise BackendRejected(403, "card_challenge_invalid", "社保卡核验已超时，请重新插卡", "expired")
+        self._challenges.remove(challenge)
+        if answer != cryptogram(FAKE_CARD_KEYS[key_id], challenge):
+            raise BackendRejected(403, "card_not_verified", "无法核验该社保卡", "The card could not be verified")
+
+    def start_session(self, ssn, card_number, challenge, cryptogram_):
+        self._call("start_session", ssn, card_number)
+        self._proven(KEY_CARDHOLDER, challenge, cryptogram_)
         return {"session_id": "S1", "person": {"name": "张建国"}}
 
     def end_session(self, session_id):
@@ -143,8 +177,9 @@ class FakeBackend:
         person = self.esscard_people.get(code, {"name": "李秀英", "ssn_masked": "3205**********2426"})
         return {"session_id": f"E-{code[-4:]}", "person": {**person, "birth_date": "1958-03-02", "region": "320583"}}
 
-    def start_face_session(self, ssn, card_number, frames):
+    def start_face_session(self, ssn, card_number, frames, challenge, cryptogram_):
         self._call("start_face_session", ssn, card_number, len(frames))
+        self._proven(KEY_CARD_PRESENCE, challenge, cryptogram_)
         return {"session_id": "S2", "person": {"name": "张建国"}, "face": {"score": 0.7}}
 
     def issue_certificate(self, session_id, kind, from_period=None, to_period=None, idempotency_key=None):

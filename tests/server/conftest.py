@@ -18,10 +18,14 @@ from server.context import GatewayContext
 from server.devdb import ThrowawayPostgres
 from server.models import Person
 from server.seeding import demo_card_profiles, seed_database
-from server.settings import ServerSettings
+from server.settings import ServerSettings, TerminalLimits
+from tests.card_holder import open_session
 
 SEED = 11
 PERSONS = 20
+# The suite opens far more sessions per terminal than any kiosk; the limits themselves are tested
+# on gateways of their own (tests/server/test_card_proof.py).
+SUITE_LIMITS = TerminalLimits(session_starts=100_000, failed_proofs=100_000)
 
 
 @dataclasses.dataclass
@@ -50,10 +54,8 @@ class Gateway:
         return matches[skip]
 
     def start(self, person: dict[str, Any] | None = None, token: str | None = None) -> str:
-        p = person or self.person()
-        r = self.client.post(
-            "/api/v1/sessions", json={"ssn": p["ssn"], "card_number": p["card_number"]}, headers=self.headers(token)
-        )
+        """A ``card_pin`` session opened the real way: challenge, the card's key-02 proof after the PIN."""
+        r = open_session(self.client.post, self.headers(token), person or self.person())
         assert r.status_code == 201, r.text
         return r.json()["session_id"]
 
@@ -66,7 +68,7 @@ def _gateway(kind: str, settings: ServerSettings) -> Iterator[Gateway]:
         token = enroll(db, "T-1", create_terminal(db, "T-1", "320583"))
         other = enroll(db, "T-2", create_terminal(db, "T-2", "441900"))
     with ctx.sessions() as db:
-        people = demo_card_profiles(db)
+        people = demo_card_profiles(db, ctx.card_keys)
         statuses = dict(db.execute(select(Person.ssn, Person.employment_status)).all())
     with TestClient(app) as client:
         yield Gateway(kind, client, ctx, token, other, people, statuses)
@@ -77,12 +79,15 @@ def _gateway(kind: str, settings: ServerSettings) -> Iterator[Gateway]:
 def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     data_dir = tmp_path_factory.mktemp(f"gw-{request.param}")
     if request.param == "sqlite":
-        settings = ServerSettings(data_dir=data_dir, public_base_url="https://verify.example.test")
+        settings = ServerSettings(
+            data_dir=data_dir, public_base_url="https://verify.example.test", terminal_limits=SUITE_LIMITS
+        )
     else:
         server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
         settings = ServerSettings(
             data_dir=data_dir,
             database_url=server.create_database("renshe_api"),
             public_base_url="https://verify.example.test",
+            terminal_limits=SUITE_LIMITS,
         )
     yield from _gateway(request.param, settings)

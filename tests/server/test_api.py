@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
-from common.ssn import make_ssn, mask_ssn
+from common.ssn import mask_ssn
 from server import certificates as certs
 from server.auth import create_terminal
 from server.models import Certificate, ResidentSession
+from tests.card_holder import open_session
 from tests.server.conftest import Gateway
 
 
@@ -37,7 +37,7 @@ def test_healthz_and_openapi(gateway: Gateway) -> None:
     assert r.headers["x-request-id"]
     spec = gateway.client.get("/openapi.json").json()
     post = spec["paths"]["/api/v1/sessions"]["post"]
-    assert {"400", "401", "404", "409", "413", "422"} <= set(post["responses"])
+    assert {"400", "401", "403", "404", "409", "413", "422", "429"} <= set(post["responses"])
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
@@ -66,7 +66,7 @@ def test_enrolment_exchange_is_one_time(gateway: Gateway) -> None:
 
 def test_missing_and_bad_tokens(gateway: Gateway) -> None:
     p = gateway.person()
-    body = {"ssn": p["ssn"], "card_number": p["card_number"]}
+    body = {"ssn": p["ssn"], "card_number": p["card_number"], "challenge": "ab" * 16, "cryptogram": "cd" * 16}
     _error(gateway.client.post("/api/v1/sessions", json=body), 401, "unauthenticated")
     _error(
         gateway.client.post("/api/v1/sessions", json=body, headers={"Authorization": "Bearer nope"}),
@@ -78,11 +78,7 @@ def test_missing_and_bad_tokens(gateway: Gateway) -> None:
 
 def test_session_start_returns_masked_person(gateway: Gateway) -> None:
     p = gateway.person()
-    r = gateway.client.post(
-        "/api/v1/sessions",
-        json={"ssn": p["ssn"], "card_number": p["card_number"], "auth_method": "face"},
-        headers=gateway.headers(),
-    )
+    r = open_session(gateway.client.post, gateway.headers(), p)
     assert r.status_code == 201, r.text
     body = r.json()
     assert len(body["session_id"]) == 32
@@ -92,25 +88,20 @@ def test_session_start_returns_masked_person(gateway: Gateway) -> None:
 
 
 def test_session_refusals_change_nothing(gateway: Gateway) -> None:
+    # The refusals of the card proof itself are in tests/server/test_card_proof.py.
     before = _count(gateway, ResidentSession)
     p = gateway.person()
     post = lambda body, **kw: gateway.client.post("/api/v1/sessions", json=body, headers=gateway.headers(), **kw)  # noqa: E731
-    unknown = make_ssn("320583", dt.date(1990, 1, 1), 999)
-    _error(post({"ssn": unknown, "card_number": p["card_number"]}), 404, "person_not_found")
+    proof = {"challenge": "ab" * 16, "cryptogram": "cd" * 16}
     _error(
-        post({"ssn": p["ssn"][:17] + ("0" if p["ssn"][17] != "0" else "1"), "card_number": p["card_number"]}),
+        post({"ssn": p["ssn"][:17] + ("0" if p["ssn"][17] != "0" else "1"), "card_number": p["card_number"], **proof}),
         422,
         "invalid_request",
     )
-    _error(post({"ssn": p["ssn"], "card_number": "Z99999999"}), 409, "card_mismatch")
-    temp = gateway.person("temp_lost")
-    err = _error(post({"ssn": temp["ssn"], "card_number": temp["card_number"]}), 409, "card_lost")
-    assert "挂失" in err["message_zh"]
-    lost = gateway.person("lost")
-    _error(post({"ssn": lost["ssn"], "card_number": lost["card_number"]}), 409, "card_lost")
-    _error(post({"ssn": 330106198902160545, "card_number": p["card_number"]}), 422, "invalid_request")
-    _error(post({"ssn": p["ssn"], "card_number": p["card_number"], "auth_method": "password"}), 422)
-    _error(post({"ssn": p["ssn"], "card_number": p["card_number"], "extra": 1}), 422)
+    _error(post({"ssn": 330106198902160545, "card_number": p["card_number"], **proof}), 422, "invalid_request")
+    _error(post({"ssn": p["ssn"], "card_number": p["card_number"]}), 422, "invalid_request")  # no proof
+    _error(post({"ssn": p["ssn"], "card_number": p["card_number"], **proof, "challenge": "zz" * 16}), 422)
+    _error(post({"ssn": p["ssn"], "card_number": p["card_number"], **proof, "extra": 1}), 422)
     _error(post([1, 2]), 422)
     _error(
         gateway.client.post(
@@ -135,18 +126,21 @@ def test_replaced_card_refused_and_card_progress(gateway: Gateway) -> None:
         from server.models import Card, Person
 
         row = db.execute(
-            select(Person.ssn, Card.card_number)
+            select(Person.ssn, Card.card_number, Card.card_id)
             .join(Card, Card.person_id == Person.id)
             .where(Card.is_current.is_(False))
         ).first()
     assert row is not None
-    err = _error(
-        gateway.client.post("/api/v1/sessions", json={"ssn": row[0], "card_number": row[1]}, headers=gateway.headers()),
-        409,
-        "card_mismatch",
-    )
-    assert "社保卡" in err["message_zh"]
     current = next(p for p in gateway.people if p["ssn"] == row[0])
+    # The old card itself, with its own keys and the right PIN: proven, so its holder is told why.
+    old_card = {
+        **current,
+        "card_number": row[1],
+        "card_id": row[2],
+        "card_keys": {f"{k:02X}": v.hex() for k, v in gateway.ctx.card_keys.card_keys(row[2]).items()},
+    }
+    err = _error(open_session(gateway.client.post, gateway.headers(), old_card), 409, "card_mismatch")
+    assert "社保卡" in err["message_zh"]
     sid = gateway.start(current)
     cards = gateway.client.get(f"/api/v1/sessions/{sid}/cards", headers=gateway.headers()).json()["cards"]
     assert cards[0]["is_current"] and cards[0]["production_stage"] != "issued"

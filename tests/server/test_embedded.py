@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from server.embedded import start_embedded_server
+from tests.card_holder import open_session
 
 
 def test_embedded_server_lifecycle_and_faults(tmp_path: Path) -> None:
@@ -18,14 +19,10 @@ def test_embedded_server_lifecycle_and_faults(tmp_path: Path) -> None:
         assert requests.get(f"{server.url}/healthz", timeout=5).status_code == 200
         people = server.demo_people()
         assert len(people) == 10 and all(len(p["pin"]) == 6 for p in people)
+        assert all(set(p["card_keys"]) == {"01", "02"} for p in people)
         p = next(x for x in people if x["card_status"] == "normal")
         headers = {"Authorization": f"Bearer {server.terminal_token}"}
-        r = requests.post(
-            f"{server.url}/api/v1/sessions",
-            json={"ssn": p["ssn"], "card_number": p["card_number"]},
-            headers=headers,
-            timeout=5,
-        )
+        r = open_session(requests.post, headers, p, base=server.url)
         assert r.status_code == 201, r.text
         server.set_fault("down")
         down = requests.get(f"{server.url}/healthz", timeout=5)
@@ -44,6 +41,7 @@ def test_embedded_server_lifecycle_and_faults(tmp_path: Path) -> None:
     # A second start on the same data directory reuses the seeded database.
     again = start_embedded_server(tmp_path, persons=10, seed=3)
     try:
-        assert [x["ssn"] for x in again.demo_people()] == [x["ssn"] for x in people]
+        # ... and its key file: the same cards keep working.
+        assert again.demo_people() == people
     finally:
         again.stop()

@@ -11,12 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 
+from common.card_auth import KEY_CARD_PRESENCE
 from common.ssn import make_ssn
 from drivers.camera.synth import FaceSynth, Pose, astronaut_bgr, lfw_face_bgr
 from server.app import create_app
 from server.auth import create_terminal, enroll
 from server.face.attempts import FaceAttempt, failures_today
 from server.face_sessions import FACE_BODY_LIMIT, MAX_FRAME_BYTES
+from tests.card_holder import card_proof, challenge
 from tests.server.conftest import Gateway
 
 URL = "/api/v1/sessions/face"
@@ -63,10 +65,22 @@ def _face_person(gateway: Gateway) -> dict[str, Any]:
     return person
 
 
-def _post(client: TestClient, token: str, person: dict[str, Any], frames: list[bytes]) -> Any:
+def _post(
+    client: TestClient, token: str, person: dict[str, Any], frames: list[bytes], key_id: int = KEY_CARD_PRESENCE
+) -> Any:
+    """The face session start as the kiosk sends it: a fresh challenge answered by the person's card
+    (key 01 unless told), and the frames."""
+    headers = {"Authorization": f"Bearer {token}"}
+    fresh = challenge(client.post, headers) if token != "not-a-token" else "00" * 16
+    answer = card_proof(person, bytes.fromhex(fresh), key_id)
     return client.post(
         URL,
-        data={"ssn": person["ssn"], "card_number": person["card_number"]},
+        data={
+            "ssn": person["ssn"],
+            "card_number": person["card_number"],
+            "challenge": fresh,
+            "cryptogram": answer.hex(),
+        },
         files=[("frames", (f"f{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)],
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -163,14 +177,23 @@ def test_card_checks_and_credentials(gateway: Gateway, face_token: str, matching
     person = _face_person(gateway)
     r = _post(gateway.client, "not-a-token", person, matching_frames)
     assert r.status_code == 401
+    # Not the card on record, nobody on record: one answer, given before any face is looked at.
     wrong_card = {**person, "card_number": "ZZ0000000"}
     r = _post(gateway.client, face_token, wrong_card, matching_frames)
-    assert r.status_code == 409 and _code(r) == "card_mismatch"
+    assert r.status_code == 403 and _code(r) == "card_not_verified"
     unknown = make_ssn("110101", dt.date(1960, 1, 1), 999)
-    r = _post(gateway.client, face_token, {**person, "ssn": unknown}, matching_frames)
-    assert r.status_code == 404 and _code(r) == "person_not_found"
+    r2 = _post(gateway.client, face_token, {**person, "ssn": unknown}, matching_frames)
+    assert r2.status_code == 403 and r2.json() == r.json()
+    with gateway.ctx.sessions() as db:
+        assert failures_today(db, person["ssn"]) == 0
     bad_digit = person["ssn"][:-1] + ("0" if person["ssn"][-1] != "0" else "1")
-    r = _post(gateway.client, face_token, {**person, "ssn": bad_digit}, matching_frames)
+    # (a card holding such a number does not even read: the body is sent as a forger would)
+    r = gateway.client.post(
+        URL,
+        data={"ssn": bad_digit, "card_number": person["card_number"], "challenge": "ab" * 16, "cryptogram": "cd" * 16},
+        files=[("frames", ("f.jpg", matching_frames[0], "image/jpeg"))],
+        headers={"Authorization": f"Bearer {face_token}"},
+    )
     assert r.status_code == 422 and _code(r) == "invalid_request"
     r = gateway.client.post(URL, data={"ssn": person["ssn"]}, headers={"Authorization": f"Bearer {face_token}"})
     assert r.status_code == 422
@@ -178,5 +201,5 @@ def test_card_checks_and_credentials(gateway: Gateway, face_token: str, matching
 
 def test_endpoint_is_documented(gateway: Gateway) -> None:
     op = gateway.client.get("/openapi.json").json()["paths"][URL]["post"]
-    assert {"201", "401", "403", "404", "409", "413", "422", "429"} <= set(op["responses"])
+    assert {"201", "401", "403", "409", "413", "422", "429"} <= set(op["responses"])
     assert "multipart/form-data" in op["requestBody"]["content"]

@@ -21,6 +21,7 @@ import requests
 
 from server.devdb import free_port
 from server.settings import ServerSettings, public_url_warning, serving_base_url
+from tests.card_holder import open_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,12 +151,8 @@ def _certificate(url: str, server_dir: Path, person: dict[str, str]) -> dict[str
         f"{url}/api/v1/terminals/enroll", json={"code": created.stdout.split()[-1]}, timeout=10
     ).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    session = requests.post(
-        f"{url}/api/v1/sessions",
-        json={"ssn": person["ssn"], "card_number": person["card_number"]},
-        headers=headers,
-        timeout=10,
-    )
+    # The card played from `seed --json` alone (its card_keys), as a simulator outside the gateway would.
+    session = open_session(requests.post, headers, person, base=url)
     assert session.status_code == 201, session.text
     issued = requests.post(
         f"{url}/api/v1/sessions/{session.json()['session_id']}/certificates",
