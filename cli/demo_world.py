@@ -2,7 +2,8 @@
 a simulated printer and camera, all under the demo dock's (and the UI tests') control.
 
 Card insertion goes through the same simulated reader slot the kiosk reads, so a demo card
-exchanges the real 社保卡 APDUs (through the real pcscd + vpcd when they are available).
+exchanges the real 社保卡 APDUs (through the real pcscd + vpcd when they are available), INTERNAL
+AUTHENTICATE included: each demo card carries its own keys from the embedded gateway's key store.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from common.card_auth import card_keys_from_json
 from common.ssn import mask_name
 from kiosk.models import card_data_from_json
 
@@ -101,8 +103,14 @@ class DemoWorld:
         from drivers.card.simulator import VirtualSocialSecurityCard
 
         person = self.people[index]
-        card = VirtualSocialSecurityCard.from_card_data(card_data_from_json(person), pin=person["pin"])
+        card = VirtualSocialSecurityCard.from_card_data(
+            card_data_from_json(person), pin=person["pin"], keys=card_keys_from_json(person.get("card_keys"))
+        )
         self.devices.card_slot.insert(card)
+
+    def person_index(self, ssn: str) -> int | None:
+        """Which demo resident has this 社会保障号码 (None: nobody)."""
+        return next((i for i, person in enumerate(self.people) if person["ssn"] == ssn), None)
 
     def insert_foreign_card(self) -> None:
         """A bank card: SELECT of the 社保 DF answers 6A82."""

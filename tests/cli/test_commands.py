@@ -12,8 +12,10 @@ import pytest
 
 from common.ssn import is_valid_ssn
 from drivers.printer.decode import decode_escpos
+from server.demo_data import demo_pin
 
 REPO = Path(__file__).resolve().parents[2]
+DEMO_SEED = 2024  # cli.demo_world's seed: the demo residents' PINs derive from it
 CARD_KEYS = {
     "ssn",
     "name",
@@ -95,6 +97,8 @@ def test_card_verify_pin_contract(demo_dir):
                 "2024",
                 "--database-url",
                 f"sqlite:///{demo_dir}/seed-check.db",
+                "--data-dir",
+                str(demo_dir / "seed-check"),
             ],
             cwd=REPO,
             capture_output=True,
@@ -111,9 +115,12 @@ def test_card_verify_pin_contract(demo_dir):
     assert answer["ok"] is False and answer["blocked"] is False and answer["tries_left"] >= 1
 
 
+def _demo_ssn(demo_dir) -> str:
+    return json.loads(main_py("card", "read", "--json", data_dir=demo_dir).stdout)["ssn"]
+
+
 def test_print_certificate_writes_printer_bytes_and_preview(demo_dir, tmp_path):
-    seeded = main_py("card", "read", "--json", data_dir=demo_dir)
-    ssn = json.loads(seeded.stdout)["ssn"]
+    ssn = _demo_ssn(demo_dir)
     out, preview = tmp_path / "cert.bin", tmp_path / "cert.png"
     completed = main_py(
         "print",
@@ -131,6 +138,7 @@ def test_print_certificate_writes_printer_bytes_and_preview(demo_dir, tmp_path):
         "--preview",
         str(preview),
         data_dir=demo_dir,
+        stdin=demo_pin(DEMO_SEED, ssn) + "\n",
     )
     assert completed.returncode == 0, completed.stderr
     decoded = decode_escpos(out.read_bytes())
@@ -145,3 +153,17 @@ def test_print_certificate_refuses_bad_ssn(demo_dir, tmp_path):
     )
     assert completed.returncode == 2
     assert "invalid SSN" in completed.stderr
+
+
+def test_print_certificate_needs_the_pin_on_the_card(demo_dir, tmp_path):
+    """The command opens its session with the card's proof: without the right PIN, nothing is issued."""
+    ssn = _demo_ssn(demo_dir)
+    out = tmp_path / "cert.bin"
+    args = ("print", "certificate", "--ssn", ssn, "--kind", "insured", "--out", str(out))
+    no_pin = main_py(*args, data_dir=demo_dir)
+    assert no_pin.returncode == 2 and "PIN" in no_pin.stderr
+    right = demo_pin(DEMO_SEED, ssn)
+    wrong = main_py(*args, data_dir=demo_dir, stdin=("000000" if right != "000000" else "111111") + "\n")
+    assert wrong.returncode == 3, wrong.stderr
+    assert "wrong PIN" in wrong.stderr and right not in wrong.stderr + wrong.stdout
+    assert not out.exists()

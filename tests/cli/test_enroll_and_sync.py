@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from server.devdb import free_port
+from tests.card_holder import sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -205,7 +206,7 @@ def test_enrolled_server_is_where_the_kiosk_calls_go(seeded_gateway, tmp_path, m
         assert runtime.config.server.url == url
         assert runtime.config.terminal.id == "KS-HALL-09"
         backend = runtime.backend
-        session = backend.start_session(person["ssn"], person["card_number"], "card_pin")
+        session = sign_in(backend, person)  # the card from `seed --json`, PIN and card_keys
         try:
             certificate = backend.issue_certificate(session["session_id"], "insured")
         finally:

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from common.card_auth import KEY_CARD_PRESENCE
 from kiosk.backend import BackendClient
-from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable
+from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable, FaceRefused
 from server.embedded import EmbeddedServer, start_embedded_server
+from tests.card_holder import card_proof, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +42,7 @@ def _person(gateway: EmbeddedServer, status: str = "normal") -> dict[str, Any]:
 def test_resident_journey(gateway: EmbeddedServer, client: BackendClient) -> None:
     assert client.health() is True
     p = _person(gateway)
-    session = client.start_session(p["ssn"], p["card_number"])
+    session = sign_in(client, p)
     sid = session["session_id"]
     assert session["person"]["name"] == p["name"]
     assert client.insurance(sid)["enrolments"]
@@ -71,12 +73,12 @@ def test_resident_journey(gateway: EmbeddedServer, client: BackendClient) -> Non
 def test_rejections_carry_server_messages(gateway: EmbeddedServer, client: BackendClient) -> None:
     lost = _person(gateway, "lost")
     with pytest.raises(BackendRejected) as exc:
-        client.start_session(lost["ssn"], lost["card_number"])
+        sign_in(client, lost)
     assert exc.value.status_code == 409 and exc.value.code == "card_lost"
     assert "挂失" in exc.value.message_zh and exc.value.message_en
     assert exc.value.message_key == "backend.rejected"
     p = _person(gateway)
-    sid = client.start_session(p["ssn"], p["card_number"])["session_id"]
+    sid = sign_in(client, p)["session_id"]
     with pytest.raises(BackendRejected) as exc:
         client.contributions(sid, from_period="2099-01")
     assert exc.value.code == "period_in_future"
@@ -151,19 +153,21 @@ def test_only_idempotent_calls_are_retried() -> None:
             client.insurance("0" * 32)
         assert _Scripted.counts == {"GET": 3}
         with pytest.raises(BackendUnavailable):
-            client.start_session("110105199001011234", "A12345678")
+            client.session_challenge()
+        with pytest.raises(BackendUnavailable):
+            client.start_session("110105199001011234", "A12345678", bytes(16), bytes(16))
         with pytest.raises(BackendUnavailable):
             client.reprint_certificate("0" * 32, "CB202601010000000000")
-        assert _Scripted.counts["POST"] == 2  # one attempt each
+        assert _Scripted.counts["POST"] == 3  # one attempt each
         with pytest.raises(BackendUnavailable):
             client.issue_certificate("0" * 32, "payment", idempotency_key="retry-key-1")
-        assert _Scripted.counts["POST"] == 5  # the keyed POST is safe to repeat
+        assert _Scripted.counts["POST"] == 6  # the keyed POST is safe to repeat
         with pytest.raises(BackendUnavailable):
             client.end_session("0" * 32)
         assert _Scripted.counts["DELETE"] == 3
         with pytest.raises(BackendUnavailable):
-            client.start_face_session("110105199001011234", "A12345678", [b"\xff\xd8"])
-        assert _Scripted.counts["POST"] == 6  # face verification counts failures: never repeated
+            client.start_face_session("110105199001011234", "A12345678", [b"\xff\xd8"], bytes(16), bytes(16))
+        assert _Scripted.counts["POST"] == 7  # face verification counts failures: never repeated
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -173,7 +177,7 @@ def test_nothing_written_to_disk(gateway: EmbeddedServer, tmp_path: Path, monkey
     monkeypatch.chdir(tmp_path)
     with BackendClient(gateway.url, gateway.terminal_token) as client:
         p = _person(gateway)
-        sid = client.start_session(p["ssn"], p["card_number"])["session_id"]
+        sid = sign_in(client, p)["session_id"]
         client.insurance(sid)
         client.end_session(sid)
     assert list(tmp_path.iterdir()) == []
@@ -188,39 +192,64 @@ def _jpeg_frames(image: Any) -> list[bytes]:
     return [cv2.imencode(".jpg", synth.render(Pose(yaw_deg=y)))[1].tobytes() for y in (0.0, 3.0)]
 
 
+def _face(
+    client: BackendClient,
+    person: dict[str, Any],
+    frames: list[bytes],
+    proof_from: BackendClient | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """A face session start as the kiosk makes it: a challenge (from ``proof_from``, default the same
+    client) answered by the person's card with key 01, then the frames."""
+    challenge = (proof_from or client).session_challenge()
+    answer = card_proof(person, challenge, KEY_CARD_PRESENCE)
+    return client.start_face_session(person["ssn"], person["card_number"], frames, challenge, answer, **kw)
+
+
 def test_face_session(gateway: EmbeddedServer, client: BackendClient) -> None:
     from drivers.camera.synth import astronaut_bgr, lfw_face_bgr
 
     people = gateway.demo_people()
     face_person = people[0]
     assert face_person["has_photo"] and not any(p["has_photo"] for p in people[1:])
-    session = client.start_face_session(face_person["ssn"], face_person["card_number"], _jpeg_frames(astronaut_bgr()))
+    session = _face(client, face_person, _jpeg_frames(astronaut_bgr()))
     assert session["person"]["name"] == face_person["name"]
     assert session["face"]["score"] >= 0.45
     client.end_session(session["session_id"])
     with pytest.raises(BackendRejected) as mismatch:
-        client.start_face_session(face_person["ssn"], face_person["card_number"], _jpeg_frames(lfw_face_bgr()))
+        _face(client, face_person, _jpeg_frames(lfw_face_bgr()))
     assert mismatch.value.status_code == 403 and mismatch.value.code == "face_mismatch"
     assert mismatch.value.message_zh == "人脸比对不一致"
     no_photo = next(p for p in people[1:] if p["card_status"] == "normal")
     with pytest.raises(BackendRejected) as refused:
-        client.start_face_session(no_photo["ssn"], no_photo["card_number"], [b"not a jpeg"])
+        _face(client, no_photo, [b"not a jpeg"])
     assert refused.value.status_code == 409 and refused.value.code == "no_enrolled_photo"
     with pytest.raises(BackendRejected) as unusable:
-        client.start_face_session(face_person["ssn"], face_person["card_number"], [b"not a jpeg"])
+        _face(client, face_person, [b"not a jpeg"])
     assert unusable.value.status_code == 422 and unusable.value.code == "no_face_in_capture"
 
 
-def test_face_session_has_a_longer_timeout(gateway: EmbeddedServer) -> None:
+def test_face_session_has_a_longer_timeout(gateway: EmbeddedServer, client: BackendClient) -> None:
     p = gateway.demo_people()[0]
     gateway.set_fault("slow", 1.0)
     try:
         # 0.5 s is the client's usual timeout; face verification waits up to 15 s by default.
-        with BackendClient(gateway.url, gateway.terminal_token, timeout=0.5, retries=0) as client:
+        with BackendClient(gateway.url, gateway.terminal_token, timeout=0.5, retries=0) as slow:
             with pytest.raises(BackendRejected) as exc:
-                client.start_face_session(p["ssn"], p["card_number"], [b"not a jpeg"])
+                _face(slow, p, [b"not a jpeg"], proof_from=client)
             assert exc.value.code == "no_face_in_capture"
             with pytest.raises(BackendTimeout):
-                client.start_face_session(p["ssn"], p["card_number"], [b"not a jpeg"], timeout=0.3)
+                _face(slow, p, [b"not a jpeg"], proof_from=client, timeout=0.3)
     finally:
         gateway.set_fault(None)
+
+
+def test_a_refused_card_proof_is_not_a_face_refusal(gateway: EmbeddedServer, client: BackendClient) -> None:
+    """card_not_verified (403) ends the session at the kiosk: only the face codes send it back to the PIN."""
+    p = gateway.demo_people()[0]
+    challenge = client.session_challenge()
+    with pytest.raises(BackendRejected) as exc:
+        client.start_face_session(p["ssn"], p["card_number"], [b"not a jpeg"], challenge, bytes(16))
+    assert exc.value.code == "card_not_verified" and not isinstance(exc.value, FaceRefused)
+    with pytest.raises(FaceRefused):
+        _face(client, p, [b"not a jpeg"])

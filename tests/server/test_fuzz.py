@@ -16,25 +16,25 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from server.embedded import EmbeddedServer, start_embedded_server
+from server.settings import TerminalLimits
+from tests.card_holder import open_session
 
 SESSION_ID_LEN = 32
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
-    server = start_embedded_server(tmp_path_factory.mktemp("fuzz"), persons=10, seed=17)
+    # The fuzzer starts hundreds of sessions and fails thousands of card proofs from one terminal:
+    # limits no kiosk would reach (tests/server/test_terminal_limits.py tests the real ones).
+    limits = TerminalLimits(session_starts=1_000_000, failed_proofs=1_000_000)
+    server = start_embedded_server(tmp_path_factory.mktemp("fuzz"), persons=10, seed=17, terminal_limits=limits)
     yield server
     server.stop()
 
 
 def _fresh_session(server: EmbeddedServer) -> str:
     person = next(p for p in server.demo_people() if p["card_status"] == "normal")
-    r = requests.post(
-        f"{server.url}/api/v1/sessions",
-        json={"ssn": person["ssn"], "card_number": person["card_number"]},
-        headers={"Authorization": f"Bearer {server.terminal_token}"},
-        timeout=10,
-    )
+    r = open_session(requests.post, {"Authorization": f"Bearer {server.terminal_token}"}, person, base=server.url)
     r.raise_for_status()
     return r.json()["session_id"]
 

@@ -23,6 +23,7 @@ from kiosk.journal import PrintJournal, reprint_pending
 from kiosk.layouts import build_certificate_document
 from kiosk.printer_status import PrinterStatus
 from server.embedded import EmbeddedServer, start_embedded_server
+from tests.card_holder import sign_in
 from tests.drivers.printer.samples import printer_config
 
 
@@ -49,7 +50,7 @@ def issue(gateway: EmbeddedServer, kind: str) -> tuple[BackendClient, str, dict]
     client = BackendClient(gateway.url, gateway.terminal_token)
     for person in gateway.demo_people():
         try:
-            session = client.start_session(person["ssn"], person["card_number"], "card_pin")
+            session = sign_in(client, person)
         except BackendRejected:
             continue  # a demo card that is reported lost
         cert = client.issue_certificate(session["session_id"], kind)
