@@ -2,7 +2,9 @@
 
 The gateway runs as ``python -m server --workers 2`` in a subprocess (as deployed), on a database
 seeded with generated persons (full run: 100 000 persons, about 10^8 contribution rows). Figures:
-- journey p50/p95 (start session + 参保信息 + 缴费明细 page + 缴费凭证 issue + end), baseline /healthz;
+- journey p50/p95 (start session the real way: challenge, the card's key-02 answer after its PIN,
+  session start; then 参保信息 + 缴费明细 page + 缴费凭证 issue + end), baseline /healthz; the
+  journeys go round the simulated terminals, as residents do, within each terminal's start limit;
 - the main query endpoints (参保信息, 缴费明细 page of 20, 社保卡 in turn) with 50 simulated terminals,
   each in its own resident session, driven by wrk (benchmarks/loadgen.py): flat out (each terminal
   asks again as soon as it has its answer: the most the gateway serves, and the latency then), and
@@ -34,7 +36,13 @@ from typing import Any
 import requests
 
 from benchmarks.loadgen import HttpRequest, LoadResult, run_wrk
+from common.card_auth import KEY_CARDHOLDER, card_keys_from_json
+from drivers.card.simulated_reader import SimulatedCardReader
+from drivers.card.simulator import VirtualSocialSecurityCard
+from drivers.card.sscard import internal_authenticate, select_ssse, verify_pin
+from kiosk.models import card_data_from_json
 from server.auth import create_terminal, enroll
+from server.card_keys import FileKeyStore, key_file_path
 from server.db import make_engine, make_session_factory, migrate
 from server.devdb import PostgresUnavailable, ThrowawayPostgres, free_port
 from server.seeding import demo_card_profiles, seed_database
@@ -134,8 +142,10 @@ class _Gateway:
             for i in range(terminals):
                 tid = f"BENCH-{i:03d}"
                 self.tokens.append(enroll(db, tid, create_terminal(db, tid, "320583")))
+        # The gateway below reads the issuer key file of this data directory: the cards get their keys from it.
+        keys = FileKeyStore.load_or_create(key_file_path(data_dir, None))
         with sessions() as db:
-            self.people = [p for p in demo_card_profiles(db) if p["card_status"] == "normal"]
+            self.people = [p for p in demo_card_profiles(db, keys) if p["card_status"] == "normal"]
         engine.dispose()
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -166,24 +176,51 @@ class _Gateway:
             self.proc.kill()
 
     def open_session(self, http: requests.Session, terminal: int, person: int) -> str:
+        """A ``card_pin`` session the kiosk's way: the gateway's challenge, answered by the resident's
+        (simulated) card with key 02 after its PIN, over the card's real APDUs."""
         p = self.people[person % len(self.people)]
+        headers = {"Authorization": f"Bearer {self.tokens[terminal]}"}
+        issued = http.post(f"{self.url}/api/v1/sessions/challenge", headers=headers, timeout=30)
+        issued.raise_for_status()
+        challenge = str(issued.json()["challenge"])
         response = http.post(
             f"{self.url}/api/v1/sessions",
-            json={"ssn": p["ssn"], "card_number": p["card_number"]},
-            headers={"Authorization": f"Bearer {self.tokens[terminal]}"},
+            json={
+                "ssn": p["ssn"],
+                "card_number": p["card_number"],
+                "challenge": challenge,
+                "cryptogram": _card_answer(p, bytes.fromhex(challenge)).hex(),
+            },
+            headers=headers,
             timeout=30,
         )
         response.raise_for_status()
         return str(response.json()["session_id"])
 
 
+def _card_answer(person: dict[str, Any], challenge: bytes) -> bytes:
+    """The person's card, as the issuer personalised it, answering INTERNAL AUTHENTICATE with key 02
+    after its PIN was verified."""
+    card = VirtualSocialSecurityCard.from_card_data(
+        card_data_from_json(person), person["pin"], keys=card_keys_from_json(person["card_keys"])
+    )
+    reader = SimulatedCardReader()
+    reader.insert(card)
+    with reader.connect() as conn:
+        select_ssse(conn)
+        if not verify_pin(conn, person["pin"], select=False).ok:
+            raise RuntimeError("a demo card refused its own PIN")
+        return internal_authenticate(conn, KEY_CARDHOLDER, challenge)
+
+
 def _journey(gw: _Gateway, rounds: int) -> tuple[list[float], list[float]]:
     http = requests.Session()
-    headers = {"Authorization": f"Bearer {gw.tokens[0]}"}
     journeys, health = [], []
     for i in range(rounds):
+        terminal = i % len(gw.tokens)  # residents come to every terminal, none past its start limit
+        headers = {"Authorization": f"Bearer {gw.tokens[terminal]}"}
         t0 = time.perf_counter()
-        sid = gw.open_session(http, 0, i * 37)
+        sid = gw.open_session(http, terminal, i * 37)
         base = f"{gw.url}/api/v1/sessions/{sid}"
         http.get(f"{base}/insurance", headers=headers, timeout=10).raise_for_status()
         http.get(f"{base}/contributions", params={"page_size": 20}, headers=headers, timeout=10).raise_for_status()
