@@ -8,6 +8,7 @@
 - ``fleet_protocol``: the heartbeat payload schema and the command kinds.
 - ``face_models``: where the dlib model files are.
 - ``esscard``: the 电子社保卡 sign-in code (format, lifetime, refusals).
+- ``card_auth``: the card proof (SM4, per-card keys, INTERNAL AUTHENTICATE key ids and cryptograms).
 
 Contract: nothing here imports kiosk, drivers, screens, cli or server (tests/test_architecture.py
 checks it), so the server never loads terminal code and the terminal never loads server code.
