@@ -73,3 +73,36 @@ def test_card_pulled_during_the_proof_ends_quietly() -> None:
     assert controller.state.message.key == f"card.{CardErrorKind.REMOVED.value}"
     assert not any(call[0] == "start_session" for call in backend.calls)
     assert not controller.state.holds_resident_data()
+
+
+def test_the_session_core_signs_in_against_the_real_gateway(tmp_path) -> None:
+    """The whole path: the virtual card in the simulated reader (real APDUs), the PIN typed on the
+    pad, INTERNAL AUTHENTICATE on the gateway's challenge, the real gateway's check."""
+    from drivers.factory import CardPortAdapter
+    from kiosk.backend import BackendClient
+    from kiosk.config import load_config, parse_override
+    from kiosk.controller import KioskController
+    from kiosk.worker import InlineWorker
+    from server.embedded import start_embedded_server
+    from tests.card_holder import card_reader
+    from tests.kiosk.fakes import FakeJournal, FakePrinter, FakePrintService
+
+    server = start_embedded_server(tmp_path, persons=4, seed=9)
+    try:
+        person = next(p for p in server.demo_people() if p["card_status"] == "normal")
+        config = load_config(overrides=[parse_override("services.enabled=['insurance_info']")])
+        with BackendClient(server.url, server.terminal_token) as backend:
+            controller = KioskController(
+                config,
+                InlineWorker(),
+                CardPortAdapter(card_reader(person)),
+                backend,
+                FakePrintService(FakePrinter(), FakeJournal()),
+                lambda doc: b"",
+            )
+            log_in(controller, person["pin"])
+            assert controller.state.screen is Screen.MENU, controller.state.message
+            assert controller.session.session_id
+            assert backend.insurance(controller.session.session_id)["person"]["name"] == person["name"]
+    finally:
+        server.stop()
