@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.bench_server",
     "benchmarks.bench_face",
     "benchmarks.bench_fleet",
+    "benchmarks.bench_kiosk",
 )
 
 

@@ -20,7 +20,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.i18n import tr
 from kiosk.state import KioskState, Screen
-from screens import theme, views
+from screens import frame_probe, theme, views
 from screens.widgets import KioskLabel, load_rules, make
 from screens.wizard_view import WizardScreen
 
@@ -122,6 +122,7 @@ class KioskApp(App):
         return root
 
     def on_start(self) -> None:
+        frame_probe.install(self)  # benchmarks only: nothing unless RENSHE_FRAME_LOG is set
         if self._on_started is not None:
             self._on_started(self)
 

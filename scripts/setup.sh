@@ -12,6 +12,8 @@ APT_PACKAGES=(
   iproute2 util-linux
   # Kivy on a real X display (Xvfb) with Mesa GL, and SDL's input libs
   xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 libgles2 x11-utils
+  # X input events (XTest) for the kiosk benchmark's touches (benchmarks/kiosk_rig.py)
+  libxtst6
   # A CJK font whose first face is Chinese; HanaMin for rare characters (CJK Ext A/B) on receipts
   fonts-wqy-microhei fonts-hanazono
   # Real PostgreSQL 15 server for the gateway's test suite
