@@ -12,11 +12,10 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import cv2
-
-from drivers.camera.quality import FrameAnalyzer
-from kiosk.face_quality import QualityIssue
+if TYPE_CHECKING:  # OpenCV and dlib load when the command runs, not with every command's parser
+    from drivers.camera.quality import FrameAnalyzer
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +33,11 @@ def add_face_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
 
 def run_face_check(image_path: str | Path, as_json: bool = False, analyzer: FrameAnalyzer | None = None) -> int:
     """Analyse one image file; prints the result; returns the exit code."""
+    import cv2
+
+    from drivers.camera.quality import FrameAnalyzer
+    from kiosk.face_quality import QualityIssue
+
     frame = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
     if frame is None:
         message = f"cannot read image {image_path}"

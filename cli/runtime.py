@@ -110,7 +110,6 @@ def assemble_kiosk(runtime: Runtime, post: Callable[[Callable[[], None]], None])
     """Wire the session core to the runtime's devices; ``post`` hands callbacks to the UI thread.
     Unfinished printouts from before a crash are recovered as soon as the printer is ready."""
     from drivers.card.monitor import CardMonitor
-    from drivers.printer.preview import render_preview
     from kiosk.controller import KioskController
     from kiosk.print_service import PrintService
     from kiosk.worker import ThreadWorker
@@ -120,6 +119,8 @@ def assemble_kiosk(runtime: Runtime, post: Callable[[Callable[[], None]], None])
     width = config.printer.paper_width_dots
 
     def preview_png(document: Any) -> bytes:
+        from drivers.printer.preview import render_preview  # loaded after the first frame (drivers.warm_up)
+
         buffer = io.BytesIO()
         render_preview(document, width).save(buffer, format="PNG")
         return buffer.getvalue()

@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,10 @@ def prepare_kivy_environment(config: KioskConfig, headless: bool, extra_width: i
     Config.set("graphics", "width", str(config.ui.width + extra_width))
     Config.set("graphics", "height", str(config.ui.height))
     Config.set("graphics", "resizable", "0")
+    # No multisampling: the screens are axis-aligned rectangles and text, which it leaves unchanged,
+    # and Kivy's default 2× MSAA doubled the cost of every frame with software GL (Mesa llvmpipe):
+    # touch → frame went from about 45 to 17 ms (benchmarks/bench_kiosk.py).
+    Config.set("graphics", "multisamples", "0")
 
 
 def run_ui(args: argparse.Namespace) -> int:
@@ -91,6 +96,7 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
     prepare_kivy_environment(config, headless, extra_width=dock_width)
 
     from cli.runtime import assemble_kiosk
+    from drivers.warm_up import start_warm_up
     from screens.app import KioskApp, kivy_post
     from screens.fonts import install_default_font
 
@@ -126,6 +132,7 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
     controller.staff.restart_handler = lambda: stop_app(RESTART_EXIT_CODE)
     agent = start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post)
     kiosk.monitor.start()
+    _after_first_frame(lambda: start_warm_up(camera=runtime.devices is not None and runtime.devices.camera is not None))
     try:
         app.run()
     finally:
@@ -133,3 +140,16 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
             agent.stop()
         kiosk.stop()
     return result["code"]
+
+
+def _after_first_frame(callback: Callable[[], None]) -> None:
+    """Call ``callback`` on the Kivy thread once the first frame is on screen (the frame after the
+    first buffer swap): what the attract screen does not need loads then, not before it."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    def flipped(*_args: Any) -> None:
+        Window.unbind(on_flip=flipped)
+        Clock.schedule_once(lambda _dt: callback(), 0)  # the swap of this frame happens after its handlers
+
+    Window.bind(on_flip=flipped)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import enum
 import logging
 from abc import ABC, abstractmethod
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from kiosk.errors import KioskError
+
+if TYPE_CHECKING:  # frames are numpy arrays; the camera's own module imports numpy
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 

@@ -10,13 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-
-import cv2
+from typing import TYPE_CHECKING
 
 from drivers.camera.base import Camera
-from drivers.camera.capture import CaptureResult, CaptureUpdate, FaceCapture
-from drivers.camera.quality import FrameAnalyzer
 from kiosk.ports import FaceOutcome, FaceProgress
+
+if TYPE_CHECKING:  # OpenCV and dlib load at the first capture or in drivers.warm_up, not at start
+    from drivers.camera.capture import CaptureResult, CaptureUpdate, FaceCapture
+    from drivers.camera.quality import FrameAnalyzer
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ class CameraFacePort:
         self._last_preview = 0.0
 
     def start(self, on_progress: Callable[[FaceProgress], None], on_done: Callable[[FaceOutcome], None]) -> None:
+        from drivers.camera.capture import FaceCapture
+        from drivers.camera.quality import FrameAnalyzer
+
         if self._analyzer is None:
             self._analyzer = FrameAnalyzer()  # loads the models once, on first use
 
@@ -55,6 +59,8 @@ class CameraFacePort:
                 self._capture.cancel()
 
     def _preview(self, update: CaptureUpdate) -> FaceProgress:
+        import cv2
+
         frame = update.frame
         height, width = frame.shape[:2]
         scale = self._preview_width / width

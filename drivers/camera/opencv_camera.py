@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING
 
 from drivers.camera.base import Camera, CameraError, CameraStatus
+
+if TYPE_CHECKING:  # OpenCV loads when the camera opens (or in drivers.warm_up), not at start
+    import cv2
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +36,8 @@ class OpenCvCamera(Camera):
     def open(self) -> None:
         if self._cap is not None:
             return
+        import cv2
+
         cap = cv2.VideoCapture(self.source)
         if not cap.isOpened():
             cap.release()
@@ -53,6 +57,8 @@ class OpenCvCamera(Camera):
             ok, frame = self._cap.read()
             if ok and frame is not None:
                 if frame.ndim == 2:
+                    import cv2
+
                     frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
                 return frame
             time.sleep(0.01 * (attempt + 1))

@@ -12,14 +12,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection
-from typing import Any
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from drivers.camera.base import Camera, CameraError
-from drivers.camera.qr import QrDecoder
 from kiosk.ports import FaceProgress
+
+if TYPE_CHECKING:  # OpenCV loads at the first scan or in drivers.warm_up, not at start
+    import numpy as np
+
+    from drivers.camera.qr import QrDecoder
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ class CameraQrScanPort:
             if scan.over:
                 return
             if self._decoder is None:
+                from drivers.camera.qr import QrDecoder
+
                 self._decoder = QrDecoder()
             try:
                 self._scan_frames(scan, self._decoder, on_preview)
@@ -139,6 +142,8 @@ class CameraQrScanPort:
                 return
 
     def _preview(self, frame: np.ndarray) -> FaceProgress:
+        import cv2
+
         height, width = frame.shape[:2]
         scale = self._preview_width / width
         small = cv2.resize(frame, (self._preview_width, int(height * scale)), interpolation=cv2.INTER_AREA)

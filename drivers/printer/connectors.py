@@ -11,15 +11,17 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from escpos.escpos import Escpos
-from escpos.exceptions import Error as EscposError
+from escpos.exceptions import Error as EscposError  # light: not the printer-profile database
 
 from drivers.printer.base import Printer, PrinterStatus
 from drivers.printer.encoder import EscPosEncoder
 from kiosk.documents import Document
 from kiosk.errors import PrinterError
+
+if TYPE_CHECKING:  # escpos.escpos loads the printer-profile database: at first use (drivers.warm_up)
+    from escpos.escpos import Escpos
 
 logger = logging.getLogger(__name__)
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from escpos.printer import Dummy
 from PIL import Image as PILImage
 
 from drivers.printer.fonts import find_cjk_font, render_line_image
 from kiosk.documents import Cut, Document, Image, Line, QRCode, Spacer, char_width, columns_for, layout
+
+# python-escpos reads its whole printer-profile database on import: at first use or in drivers.warm_up.
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,8 @@ class EscPosEncoder:
 
     def encode(self, doc: Document) -> bytes:
         """The complete job: ``ESC @``, the blocks, feed and cut."""
+        from escpos.printer import Dummy
+
         printer = Dummy(profile=PROFILES[self.paper_width_dots])
         printer._raw(ESC_INIT)
         style: tuple[str, bool, int] = ("left", False, 1)
