@@ -37,6 +37,7 @@ from server.fleet.signing import effective_config
 from server.fleet.staff import check_password, close_session, csrf_ok, open_session
 from server.fleet.state import FleetState, client_ip, flush_beats, get_fleet
 from server.models import Terminal
+from server.terminal_limits import recent_alerts
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +142,9 @@ def dashboard(
     counts: dict[str, int] = {}
     for view in views:
         counts[view.state] = counts.get(view.state, 0) + 1
+    # Terminals that ran into the session-start or failed-card-proof limits (a stolen token, most likely).
+    shown = {view.terminal.id for view in views}
+    auth_alerts = [alert for alert in recent_alerts(db) if alert.terminal_id in shown]
     return render(
         request,
         "dashboard.html",
@@ -150,6 +154,7 @@ def dashboard(
         region=region or "",
         paper=[v for v in views if v.paper in service.PAPER_WARNINGS],
         offline=[v for v in views if v.state == "offline"],
+        auth_alerts=auth_alerts,
         code=None,
     )
 
