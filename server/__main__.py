@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         description="Renshe terminal gateway",
         epilog="also: create-terminal ID [--region CODE] [--site S] [--address A], "
-        "create-staff USER --role admin|operator|viewer (password on stdin), face-compare IMAGE_A IMAGE_B [--json], "
+        "create-staff USER --role admin|operator|viewer (password on stdin; ends the account's sessions), "
+        "disable-staff USER, enable-staff USER, face-compare IMAGE_A IMAGE_B [--json], "
         "mint-esscard SSN (a 电子社保卡 sign-in code, as a resident's phone shows it)",
     )
     parser.add_argument("--host", default=DEFAULT_HOST)
@@ -210,6 +211,8 @@ def _serve_workers(settings: ServerSettings, host: str, port: int, workers: int)
 # Sub-commands owned by other packages keep their own argument parsers.
 DELEGATED = {
     "create-staff": ("server.fleet.cli", "create_staff_main"),
+    "disable-staff": ("server.fleet.cli", "disable_staff_main"),
+    "enable-staff": ("server.fleet.cli", "enable_staff_main"),
     "create-terminal": ("server.fleet.cli", "create_terminal_main"),
     "face-compare": ("server.face.cli", "main"),
     "mint-esscard": ("server.esscard.cli", "main"),

@@ -158,6 +158,7 @@ def start_embedded_server(
         database_url=database_url or sqlite_url(data_dir),
         public_base_url=url,
         terminal_limits=terminal_limits or TerminalLimits(),
+        secure_cookies=False,  # the demo's console is plain http on 127.0.0.1
     )
     app = create_app(settings)
     ctx: GatewayContext = app.state.ctx

@@ -2,7 +2,8 @@
 
 Precedence: explicit constructor arguments (command-line flags) → environment
 (``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``,
-``RENSHE_CARD_KEY_FILE``, ``RENSHE_SESSION_START_LIMIT``, ``RENSHE_FAILED_PROOF_LIMIT``) → defaults.
+``RENSHE_CARD_KEY_FILE``, ``RENSHE_SESSION_START_LIMIT``, ``RENSHE_FAILED_PROOF_LIMIT``,
+``RENSHE_INSECURE_COOKIES``) → defaults.
 The default database is a SQLite file ``renshe.db`` under the data directory. The default public
 base URL (the base of the verification URL in every certificate's QR code) is the address the
 gateway serves on, ``http://HOST:PORT`` from ``--host`` / ``--port`` (loopback when it listens on
@@ -66,6 +67,10 @@ class ServerSettings:
     # <data_dir>/card-issuer-keys.json).
     card_key_file: Path | None = None
     terminal_limits: TerminalLimits = field(default_factory=TerminalLimits)
+    # The staff console's cookies carry ``Secure`` (sent over https only). False only for a console
+    # served over plain http on loopback: local development, the tests and the demo
+    # (RENSHE_INSECURE_COOKIES=1); a browser would drop a Secure session cookie there.
+    secure_cookies: bool = True
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -102,6 +107,7 @@ class ServerSettings:
                 session_starts=int(_float_env("RENSHE_SESSION_START_LIMIT", defaults.session_starts)),
                 failed_proofs=int(_float_env("RENSHE_FAILED_PROOF_LIMIT", defaults.failed_proofs)),
             ),
+            secure_cookies=env.get("RENSHE_INSECURE_COOKIES", "").strip() != "1",
         )
 
     @property

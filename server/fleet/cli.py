@@ -1,6 +1,7 @@
-"""``python -m server create-staff`` and the fleet-aware ``create-terminal``.
+"""``python -m server create-staff``, ``disable-staff`` / ``enable-staff`` and the fleet-aware ``create-terminal``.
 
     python -m server create-staff USER --role admin|operator|viewer [--region CODE ...]   (password on stdin)
+    python -m server disable-staff USER / enable-staff USER   (disabling ends the account's sessions)
     python -m server create-terminal ID [--region CODE] [--site NAME] [--address TEXT]
 
 Both take ``--database-url`` / ``--data-dir`` like the other server commands and migrate first.
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from server.fleet import service
 from server.fleet.models import ROLES
-from server.fleet.staff import create_staff
+from server.fleet.staff import create_staff, set_disabled
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,33 @@ def create_staff_main(argv: Sequence[str]) -> int:
         return 2
     print(f"staff account {args.username} ({args.role}) saved")
     return 0
+
+
+def _staff_state(argv: Sequence[str], disabled: bool) -> int:
+    name = "disable-staff" if disabled else "enable-staff"
+    parser = argparse.ArgumentParser(prog=f"python -m server {name}")
+    parser.add_argument("username")
+    _common(parser)
+    args = parser.parse_args(list(argv))
+    try:
+        with _sessions(args).begin() as db:
+            set_disabled(db, args.username, disabled)
+            service.audit(db, "cli", "staff_disable" if disabled else "staff_enable", args.username)
+    except LookupError:
+        print(f"没有此员工账号 / no staff account {args.username!r}", file=sys.stderr)
+        return 2
+    print(f"staff account {args.username} {'disabled (its sessions ended)' if disabled else 'enabled'}")
+    return 0
+
+
+def disable_staff_main(argv: Sequence[str]) -> int:
+    """Disable a staff account: it cannot log in, and its open console sessions end at once."""
+    return _staff_state(argv, disabled=True)
+
+
+def enable_staff_main(argv: Sequence[str]) -> int:
+    """Enable a disabled staff account again (its password is unchanged)."""
+    return _staff_state(argv, disabled=False)
 
 
 def create_terminal_main(argv: Sequence[str]) -> int:

@@ -34,7 +34,7 @@ from server.fleet.console_profiles import profiles_router
 from server.fleet.models import FleetCommand, Heartbeat
 from server.fleet.profiles import defaults, flatten, format_field
 from server.fleet.signing import effective_config
-from server.fleet.staff import check_password, close_session, csrf_ok, open_session
+from server.fleet.staff import check_password, close_session, csrf_ok, open_session, trusted_address
 from server.fleet.state import FleetState, client_ip, flush_beats, get_fleet
 from server.models import Terminal
 from server.terminal_limits import recent_alerts
@@ -57,10 +57,14 @@ def _redirect(url: str) -> RedirectResponse:
 
 
 @console_router.get("/login")
-def login_page(request: Request, next: str | None = Query(default=None)) -> Response:
+def login_page(
+    request: Request, next: str | None = Query(default=None), fleet: FleetState = Depends(get_fleet)
+) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(request, "login.html", login_csrf=token, next=_safe_next(next), error=None)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/console")
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/console", secure=fleet.secure_cookies
+    )
     return response
 
 
@@ -74,8 +78,9 @@ def login(
     db: Session = Depends(get_db),
     fleet: FleetState = Depends(get_fleet),
 ) -> Response:
-    """Double-submit CSRF (cookie = field), rate limit per username and address (the attempt
-    reserved first: ``LoginLimiter.attempt``), then argon2."""
+    """Double-submit CSRF (cookie = field), rate limit per address and back-off per username (the
+    attempt reserved first: ``LoginLimiter.attempt``; an address this account logged in from before
+    is exempt from the username's back-off), then argon2."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf_ok(cookie, csrf):  # compares bytes: a non-ASCII field must be a 403, not a 500
         return refuse(request, None, "csrf_failed")
@@ -83,7 +88,9 @@ def login(
     keys = (f"user:{username.lower()}", f"ip:{ip}")
     # Recorded as a failure before the password is checked (withdrawn below when it is right), so
     # attempts running at the same time, here or in another worker, all count against the limit.
-    attempt = fleet.limiter.attempt(db, *keys)
+    trusted = trusted_address(db, username, ip)
+    db.commit()  # the look-up's transaction ends: the limiter's decision is a transaction of its own
+    attempt = fleet.limiter.attempt(db, *keys, trusted=trusted)
     if attempt.blocked:
         service.audit(db, username[:64] or "?", "login_limited", "", "", ip)
         db.commit()

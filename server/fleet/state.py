@@ -44,7 +44,8 @@ class FleetState:
     key: Ed25519PrivateKey
     heartbeat_interval: int = service.DEFAULT_HEARTBEAT_INTERVAL
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    secure_cookies: bool = False
+    # The console cookies' Secure flag (ServerSettings.secure_cookies): on unless turned off.
+    secure_cookies: bool = True
     last_prune: float = field(default_factory=time.monotonic)
     versions: VersionCache = field(default_factory=VersionCache)
     beats: BeatBuffer = field(default_factory=BeatBuffer)
@@ -107,9 +108,14 @@ class FleetState:
 
 
 def install_fleet(
-    app: Any, data_dir: Any, heartbeat_interval: int | None = None, limiter: LoginLimiter | None = None
+    app: Any,
+    data_dir: Any,
+    heartbeat_interval: int | None = None,
+    limiter: LoginLimiter | None = None,
+    secure_cookies: bool | None = None,
 ) -> FleetState:
-    """Create the fleet state explicitly (tests, embedded server); otherwise done on first request."""
+    """Create the fleet state explicitly (tests, embedded server); otherwise done on first request.
+    ``secure_cookies`` defaults to the gateway settings' (True without settings)."""
     interval = heartbeat_interval or int(
         os.environ.get("RENSHE_HEARTBEAT_INTERVAL", service.DEFAULT_HEARTBEAT_INTERVAL)
     )
@@ -117,10 +123,16 @@ def install_fleet(
         key=load_or_create_key(data_dir),
         heartbeat_interval=interval,
         limiter=limiter or LoginLimiter(),
-        secure_cookies=os.environ.get("RENSHE_SECURE_COOKIES", "") == "1",
+        secure_cookies=_secure_cookies(app) if secure_cookies is None else secure_cookies,
     )
     app.state.fleet = state
     return state
+
+
+def _secure_cookies(app: Any) -> bool:
+    ctx = getattr(getattr(app, "state", None), "ctx", None)
+    settings = getattr(ctx, "settings", None)
+    return bool(getattr(settings, "secure_cookies", True))
 
 
 async def get_fleet(request: Request) -> FleetState:

@@ -71,7 +71,8 @@ def build_app(
     """The gateway on a SQLite file in ``data_dir`` (or on ``database_url``, already migrated);
     ``template`` is an already migrated SQLite file to start from (migrating takes most of a
     second; tests copy one migrated file instead)."""
-    settings = ServerSettings(data_dir=data_dir, database_url=database_url)
+    # Plain http on loopback (TestClient, the live server, chromium): the Secure flag is turned off.
+    settings = ServerSettings(data_dir=data_dir, database_url=database_url, secure_cookies=False)
     if database_url:
         settings.migrate_on_start = False
     elif template is not None:

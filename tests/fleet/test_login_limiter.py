@@ -47,7 +47,7 @@ def test_a_correct_password_clears_the_username_but_not_the_address(fleet: Fleet
 
 def test_the_window_slides_and_old_failures_are_swept(fleet: Fleet) -> None:
     now = [dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)]
-    limiter = LoginLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0])
+    limiter = LoginLimiter(max_failures=2, window_seconds=60, clock=lambda: now[0], user_window_seconds=60)
     with fleet.ctx.sessions() as db:
         # Each attempt that goes ahead stands as a failure under its keys (a wrong password).
         assert not limiter.attempt(db, "user:a", "ip:1").blocked

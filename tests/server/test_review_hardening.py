@@ -24,7 +24,7 @@ def _issue(gateway: Gateway, kind: str, key: str) -> dict:
 
 @pytest.mark.parametrize("code", ["é", "验证码", "ÄBCDEFGH", "\u00df"])
 def test_non_ascii_verification_code_is_not_genuine_not_a_500(gateway: Gateway, code: str) -> None:
-    cert = _issue(gateway, "insured", "k-nonascii")
+    cert = _issue(gateway, "insured", "k-rvw-nonascii")
     json_answer = gateway.client.get(f"/api/v1/certificates/{cert['serial']}", params={"code": code})
     assert json_answer.status_code == 200 and json_answer.json()["genuine"] is False
     page = gateway.client.get(f"/verify/{cert['serial']}", params={"code": code})
@@ -40,7 +40,7 @@ def test_command_id_outside_the_integer_column_is_a_422(gateway: Gateway, comman
 
 
 def test_verify_shows_type_period_and_totals(gateway: Gateway) -> None:
-    cert = _issue(gateway, "payment", "k-figures")
+    cert = _issue(gateway, "payment", "k-rvw-figures")
     with gateway.ctx.sessions() as db:
         content = db.get(Certificate, cert["serial"]).content
     answer = gateway.client.get(f"/api/v1/certificates/{cert['serial']}", params={"code": cert["verification_code"]})
@@ -56,7 +56,7 @@ def test_verify_shows_type_period_and_totals(gateway: Gateway) -> None:
 
 
 def test_rights_record_shows_its_totals_and_balance(gateway: Gateway) -> None:
-    cert = _issue(gateway, "rights", "k-rights")
+    cert = _issue(gateway, "rights", "k-rvw-rights")
     body = gateway.client.get(
         f"/api/v1/certificates/{cert['serial']}", params={"code": cert["verification_code"]}
     ).json()
