@@ -50,7 +50,8 @@ def run(quick: bool) -> list[dict]:
     cmd = [sys.executable, "-m", "benchmarks.bench_kiosk", "--child"] + (["--quick"] if quick else [])
     proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
-        raise RuntimeError(f"kiosk benchmark child failed: {proc.stderr.strip()[-600:]}")
+        traceback = proc.stderr[proc.stderr.rfind("Traceback") :] if "Traceback" in proc.stderr else proc.stderr
+        raise RuntimeError(f"kiosk benchmark child failed (exit {proc.returncode}): {traceback.strip()[-800:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -20,7 +20,6 @@ import time
 from typing import Any, TextIO
 
 from drivers.card.base import CardReader
-from drivers.card.sscard import read_card, verify_pin
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.i18n import tr
 
@@ -80,6 +79,8 @@ def run_card_command(
 
     ``out``/``stdin``/``err`` default to the process's streams (looked up at call time).
     """
+    from drivers.card.sscard import read_card, verify_pin  # the kiosk's parser does not need the protocol
+
     out = out or sys.stdout
     stdin = stdin or sys.stdin
     err = err or sys.stderr

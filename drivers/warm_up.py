@@ -1,7 +1,8 @@
 """The device libraries the first frame does not need, loaded right after it on a background thread.
 
-The kiosk draws its attract screen without python-escpos (whose import reads its whole
-printer-profile database), the receipt preview's renderer (qrcode) and, with a camera, OpenCV,
+The kiosk draws its attract screen without the 社保卡 protocol module (its SM4 card proof),
+python-escpos (whose import reads its whole printer-profile database), the receipt preview's
+renderer (qrcode) and, with a camera, OpenCV,
 numpy and dlib. ``start_warm_up(camera=...)`` imports them on a daemon thread: the UI calls it once
 the first frame is on screen (cli/ui.py), so by the time a resident has inserted a card and typed
 a PIN they are loaded, and neither the first print nor the first face capture or 电子社保卡 scan
@@ -21,8 +22,9 @@ import time
 
 logger = logging.getLogger(__name__)
 
-# Printing: the ESC/POS encoder and connectors (python-escpos and its profile database), the preview.
-PRINTER_MODULES = ("escpos.printer", "drivers.printer.preview")
+# The 社保卡 protocol (its SM4 card proof), read at the first card; printing: python-escpos (its
+# printer-profile database) for the encoder and connectors, and the receipt preview.
+PRINTER_MODULES = ("drivers.card.sscard", "escpos.printer", "drivers.printer.preview")
 # The camera's frame pipeline: face capture and quality gates (OpenCV, numpy, dlib), the QR decoder.
 CAMERA_MODULES = ("cv2", "numpy", "drivers.camera.capture", "drivers.camera.quality", "drivers.camera.qr")
 
