@@ -12,10 +12,12 @@ A refusal is 429 (``too_many_session_starts`` / ``too_many_failed_proofs``), log
 and kept as an alert event, which the fleet console lists for a day (:func:`recent_alerts`).
 
 Events live in the table ``terminal_auth_events`` (migration 0006), so the limits hold across the
-gateway's worker processes. Concurrency: a start is recorded and committed first, then the window
-is counted; the k-th start to commit counts at least k, so however many run at once, at most
-``session_starts`` are admitted (the rest are re-marked as refused and do not count). Events older
-than a day are purged on the way, which keeps the table small without a housekeeping job.
+gateway's worker processes. Concurrency: a terminal's starts are admitted one at a time (PostgreSQL
+queues them on the terminal's row, ``SELECT ... FOR UPDATE``; SQLite has one writer at a time, taken
+by the start's insert, before the window is counted in the same transaction), so however many
+arrive together, exactly ``session_starts`` are admitted in a window; the rest are kept as refusals,
+which do not count. Events older than a day are purged on the way, which keeps the table small
+without a housekeeping job.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from server.auth import utcnow
 from server.errors import ApiError
-from server.models import Base
+from server.models import Base, Terminal
 from server.settings import TerminalLimits
 
 logger = logging.getLogger(__name__)
@@ -115,16 +117,20 @@ def admit_start(db: Session, terminal_id: str, limits: TerminalLimits, now: dt.d
     """Count one session start of the terminal, or refuse it with 429 (see the module doc); commits."""
     now = now or utcnow()
     ensure_not_locked(db, terminal_id, limits, now)
-    db.execute(delete(TerminalAuthEvent).where(TerminalAuthEvent.at < now - KEEP))
+    if db.get_bind().dialect.name == "postgresql":
+        # Starts of one terminal queue here, so each counts the window with the others' starts in it.
+        db.execute(select(Terminal.id).where(Terminal.id == terminal_id).with_for_update())
+    # On SQLite the insert is the transaction's first statement and takes the one writer lock.
     event = _add(db, terminal_id, START, now)
-    db.commit()
-    if _count(db, terminal_id, START, now - dt.timedelta(seconds=limits.window_seconds)) <= limits.session_starts:
+    admitted = _count(db, terminal_id, START, now - dt.timedelta(seconds=limits.window_seconds))
+    if admitted > limits.session_starts:
+        db.execute(update(TerminalAuthEvent).where(TerminalAuthEvent.id == event.id).values(kind=OVER_STARTS))
         db.commit()
-        return
-    db.execute(update(TerminalAuthEvent).where(TerminalAuthEvent.id == event.id).values(kind=OVER_STARTS))
+        logger.warning("session start refused: too many session starts", extra={"terminal_id": terminal_id})
+        raise too_many_starts()
     db.commit()
-    logger.warning("session start refused: too many session starts", extra={"terminal_id": terminal_id})
-    raise too_many_starts()
+    db.execute(delete(TerminalAuthEvent).where(TerminalAuthEvent.at < now - KEEP))
+    db.commit()
 
 
 def record_failure(
