@@ -20,17 +20,40 @@ from __future__ import annotations
 import gettext
 import io
 import logging
-import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from kiosk.i18n_files import (
+    DEFAULT_LANGUAGE,
+    DOMAIN,
+    LANGUAGES,
+    LOCALE_DIR,
+    mo_is_current,
+    mo_path,
+    po_path,
+    write_atomically,
+)
+
+__all__ = [  # the catalogue files' layout lives in kiosk.i18n_files; callers may take it from here
+    "CATALOGUES",
+    "DEFAULT_LANGUAGE",
+    "DOMAIN",
+    "GENERIC_KEY",
+    "LANGUAGES",
+    "LANGUAGE_NAMES",
+    "LOCALE_DIR",
+    "Catalogues",
+    "N_",
+    "mo_is_current",
+    "mo_path",
+    "po_path",
+    "tr",
+    "write_atomically",
+]
+
 logger = logging.getLogger(__name__)
 
-LANGUAGES = ("zh_CN", "zh_TW", "en")
-DEFAULT_LANGUAGE = "zh_CN"
-DOMAIN = "kiosk"
-LOCALE_DIR = Path(__file__).resolve().with_name("locale")
 GENERIC_KEY = "error.generic"
 LANGUAGE_NAME_KEY = "language.name"
 
@@ -41,29 +64,6 @@ def N_(key: str) -> str:
     The name is gettext's convention for such a marker, which Babel extracts by default.
     """
     return key
-
-
-def po_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
-    """The source catalogue of ``lang``."""
-    return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def mo_path(lang: str, locale_dir: Path = LOCALE_DIR) -> Path:
-    """The compiled catalogue of ``lang`` (build output, next to its .po)."""
-    return locale_dir / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
-
-
-def mo_is_current(lang: str, locale_dir: Path = LOCALE_DIR) -> bool:
-    """True when the .mo exists and is not older than its .po (or there is no .po to be older than)."""
-    mo, po = mo_path(lang, locale_dir), po_path(lang, locale_dir)
-    try:
-        mo_time = mo.stat().st_mtime_ns
-    except OSError:
-        return False
-    try:
-        return mo_time >= po.stat().st_mtime_ns
-    except OSError:
-        return True  # an installation may ship the .mo alone
 
 
 class Catalogues:
@@ -146,20 +146,6 @@ class Catalogues:
         except OSError as exc:
             logger.warning("cannot write %s (%s); using the compiled catalogue from memory", mo, exc)
         return gettext.GNUTranslations(io.BytesIO(data))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` so that a concurrent reader sees the old file or the new one, never a part."""
-    import tempfile  # it pulls in shutil and the compressors: only worth it when writing
-
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _LanguageNames(Mapping[str, str]):

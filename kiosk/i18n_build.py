@@ -26,7 +26,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
-from kiosk.i18n import (
+from kiosk.i18n_files import (
     DEFAULT_LANGUAGE,
     DOMAIN,
     LANGUAGES,
