@@ -33,16 +33,14 @@ Contract:
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol
 
+from kiosk.device_thread import DeviceThread, OnDone, OnError, Post, Task
 from kiosk.documents import Document
 from kiosk.errors import KioskError, PrinterError
 from kiosk.journal import FAILED, ISSUED, SENT, Job, PrintJournal, reprint_job, reprint_pending
@@ -55,10 +53,6 @@ THREAD_NAME = "print-service"
 PURGE_EVERY_SECONDS = 24 * 3600.0
 STAFF_KINDS = frozenset({"print_test_page", "reprint_pending", "clear_print_queue"})
 _PENDING = (ISSUED, SENT, FAILED)
-
-Post = Callable[[Callable[[], None]], None]
-OnDone = Callable[[Any], None]
-OnError = Callable[[BaseException], None]
 
 
 class StaffJobDeferred(KioskError):
@@ -76,15 +70,6 @@ class PrintServiceStopped(KioskError):
 class PrinterLike(Protocol):
     def status(self) -> PrinterStatus: ...
     def print_document(self, doc: Document) -> None: ...
-
-
-@dataclass
-class _Task:
-    name: str
-    run: Callable[[], Any]
-    on_done: OnDone | None = None
-    on_error: OnError | None = None
-    staff: bool = False
 
 
 def _reason(exc: BaseException) -> str:
@@ -125,19 +110,24 @@ class PrintService:
         self._purge_every = purge_every
         self._next_purge = time.monotonic()  # at start
         self.purges = 0
-        self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._lock = threading.Lock()
-        self._idle = threading.Condition(self._lock)
-        self._outstanding = 0  # queued + running tasks
         self._prints = 0
         self._last_status = PrinterStatus.UNKNOWN
         self._resident = threading.Event()
-        self._stopping = threading.Event()
         self._recovery_ids: set[int] = set()
         self._recovery_queued = False
         self._recovering = False  # only touched on the print thread
-        self._thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
-        self._thread.start()
+        self._device = DeviceThread(
+            THREAD_NAME,
+            post,
+            lambda name: PrintServiceStopped(f"{name}: print service stopped"),
+            admit=self._admit,
+            on_failure=self._failed,
+            idle_wait=self._idle_wait,
+            on_idle=self._schedule_recovery,
+        )
+        self._stopping = self._device.stopping
+        self._device.start()
 
     # ------------------------------------------------------------------ resident jobs
     def print_certificate(
@@ -157,7 +147,7 @@ class PrintService:
         is abandoned as superseded, so one request never leaves two certificates to print.
         """
         self._submit(
-            _Task(
+            Task(
                 "certificate",
                 lambda: self._print_certificate(certificate, document, request_key, lang),
                 on_done,
@@ -174,7 +164,7 @@ class PrintService:
             self._printer.print_document(build_receipt_document(receipt, lang))
             self._count_print()
 
-        self._submit(_Task("receipt", run, on_done, on_error))
+        self._submit(Task("receipt", run, on_done, on_error))
 
     def unfinished_for(self, request_key: str) -> Job | None:
         """The pending job (issued, sent or failed) for ``request_key``, or None. Any thread."""
@@ -186,11 +176,11 @@ class PrintService:
         ``on_done(False)``: nothing printed because the job is no longer pending (done or abandoned
         meanwhile) or holds nothing readable; a printer error goes to ``on_error`` (job stays pending).
         """
-        self._submit(_Task("reprint", lambda: self._reprint_one(job_id, lang), on_done, on_error))
+        self._submit(Task("reprint", lambda: self._reprint_one(job_id, lang), on_done, on_error))
 
     def status(self, on_done: OnDone) -> None:
         """Ask the printer (on the print thread); ``on_done(PrinterStatus)``, OFFLINE if the query failed."""
-        self._submit(_Task("status", self._query_status, on_done))
+        self._submit(Task("status", self._query_status, on_done))
 
     @property
     def last_status(self) -> PrinterStatus:
@@ -223,7 +213,7 @@ class PrintService:
         elif self._resident.is_set():
             self._deliver(on_error, StaffJobDeferred(f"{kind}: a resident is being served"))
         else:
-            self._submit(_Task(kind, runs[kind], on_done, on_error, staff=True))
+            self._submit(Task(kind, runs[kind], on_done, on_error, staff=True))
 
     def recover_unfinished(self, on_done: OnDone | None = None) -> None:
         """Take every job pending now (call once at start) for recovery and try at once;
@@ -233,14 +223,13 @@ class PrintService:
             self._recovery_ids.update(job.job_id for job in pending)
         if pending:
             logger.info("print service: %d unfinished job(s) to recover", len(pending))
-        self._submit(_Task("recovery", self._recover, on_done))
+        self._submit(Task("recovery", self._recover, on_done))
 
     # ------------------------------------------------------------------ state for others
     @property
     def idle(self) -> bool:
         """No job running or queued. Any thread."""
-        with self._lock:
-            return self._outstanding == 0
+        return self._device.idle
 
     @property
     def prints_done(self) -> int:
@@ -250,51 +239,39 @@ class PrintService:
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is running or queued (a restart must not cut a print); False on timeout."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._outstanding == 0, timeout)
+        return self._device.wait_idle(timeout)
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Stop: queued jobs not yet started get ``PrintServiceStopped``; the job printing now is
         finished, not cut (it is confirmed only if it printed). True if the thread ended in time;
         if not, the running job stays unconfirmed until it returns, and is recovered at next start."""
-        with self._lock:
-            if not self._stopping.is_set():
-                self._stopping.set()
-                self._queue.put(None)
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            logger.warning("print service: a job is still running %.1f s after stop", timeout)
-            return False
-        return True
+        if self._device.stop(timeout):
+            return True
+        logger.warning("print service: a job is still running %.1f s after stop", timeout)
+        return False
 
-    # ------------------------------------------------------------------ the print thread
-    def _submit(self, task: _Task) -> None:
-        with self._lock:
-            stopped = self._stopping.is_set()
-            if not stopped:
-                self._outstanding += 1
-                self._queue.put(task)
-        if stopped:
-            self._deliver(task.on_error, PrintServiceStopped(f"{task.name}: print service stopped"))
+    # ------------------------------------------------------------------ the print thread's policy
+    def _submit(self, task: Task) -> None:
+        self._device.submit(task)
 
-    def _run(self) -> None:
-        while True:
-            self._purge_if_due()
-            try:
-                wait = self._wait_seconds()
-                task = self._queue.get(timeout=wait) if wait is not None else self._queue.get()
-            except queue.Empty:
-                self._schedule_recovery()
-                continue
-            if task is None:
-                return
-            try:
-                self._execute(task)
-            finally:
-                with self._idle:
-                    self._outstanding -= 1
-                    if self._outstanding == 0:
-                        self._idle.notify_all()
+    def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
+        self._device.deliver(callback, value)
+
+    def _admit(self, task: Task) -> BaseException | None:
+        if task.staff and self._resident.is_set():
+            # asked for before the resident came: the resident's prints go first, staff ask again
+            return StaffJobDeferred(f"{task.name}: a resident is being served")
+        return None
+
+    def _failed(self, task: Task, exc: BaseException) -> None:
+        if isinstance(exc, PrinterError):
+            self._note_status(exc.status)
+        logger.warning("print service: %s failed: %s", task.name, _reason(exc))
+
+    def _idle_wait(self) -> float | None:
+        """Before the thread waits for work: purge the journal when due."""
+        self._purge_if_due()
+        return self._wait_seconds()
 
     def _wait_seconds(self) -> float | None:
         """How long the idle thread may block: until the next recovery poll or purge, or for good."""
@@ -315,32 +292,6 @@ class PrintService:
         self.purges += 1
         if deleted:
             logger.info("print service: %d old journal row(s) purged", deleted)
-
-    def _execute(self, task: _Task) -> None:
-        if self._stopping.is_set():
-            self._deliver(task.on_error, PrintServiceStopped(f"{task.name}: print service stopped"))
-            return
-        if task.staff and self._resident.is_set():
-            # asked for before the resident came: the resident's prints go first, staff ask again
-            self._deliver(task.on_error, StaffJobDeferred(f"{task.name}: a resident is being served"))
-            return
-        try:
-            result = task.run()
-        except Exception as exc:
-            if isinstance(exc, PrinterError):
-                self._note_status(exc.status)
-            logger.warning("print service: %s failed: %s", task.name, _reason(exc))
-            self._deliver(task.on_error, exc)
-        else:
-            self._deliver(task.on_done, result)
-
-    def _deliver(self, callback: Callable[[Any], None] | None, value: Any) -> None:
-        if callback is None:
-            return
-        try:
-            self._post(functools.partial(callback, value))
-        except Exception:  # a failing callback (run inline by a test's post) must not end the thread
-            logger.exception("print service: delivering a callback failed")
 
     def _print_certificate(
         self, certificate: dict[str, Any], document: Document, request_key: str, lang: str | None
@@ -435,7 +386,7 @@ class PrintService:
             ):
                 return
             self._recovery_queued = True
-        self._submit(_Task("recovery", self._recover))
+        self._submit(Task("recovery", self._recover))
 
     def _recover(self) -> int:
         with self._lock:
