@@ -193,8 +193,12 @@ class PinView(BaseView):
             left.add_widget(widget)
         left.add_widget(Widget())
         left.add_widget(self.button("pin:ok", self.controller.pin_submit))
-        left.add_widget(self.button("face", self.controller.choose_face, rule="SecondaryButton"))
-        left.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        # 刷脸 and 退出 side by side: stacked, three buttons left too little room for a two-line
+        # error, and the greeting was pushed up under the header.
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        row.add_widget(self.button("face", self.controller.choose_face, rule="SecondaryButton"))
+        row.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
+        left.add_widget(row)
         self.body.add_widget(left)
         pad = GridLayout(cols=3, spacing=dp(12), size_hint_x=None, width=dp(480))
         for key in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]:
