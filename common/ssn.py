@@ -86,3 +86,13 @@ def mask_card_number(number: str | None) -> str:
     if not number:
         return ""
     return number[:1] + "*" * max(len(number) - 3, 0) + number[-2:]
+
+
+def mask_phone(number: str | None) -> str:
+    """Keep the first 3 and last 4 digits of a mobile number: 139****5678. Safe on any input."""
+    if not number:
+        return ""
+    text = str(number)
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]

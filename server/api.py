@@ -310,6 +310,7 @@ async def cards(
                 is_current=c.is_current,
                 issued_on=c.issued_on.isoformat(),
                 expires_on=c.expires_on.isoformat(),
+                tracking_number=c.tracking_number,
             )
             for c in ctx.source.cards(session.ssn)
         ]

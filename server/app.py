@@ -11,6 +11,8 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from server import api, applications, card_sessions, face_sessions, verify
+from server.applications.office import build_back_office
+from server.applications.settings import BackOfficeSettings
 from server.card_keys import FileKeyStore, IssuerKeyStore, key_file_path
 from server.context import GatewayContext, get_ctx
 from server.db import (
@@ -27,6 +29,8 @@ from server.esscard import router as esscard_router
 from server.fleet.router import install_fleet
 from server.fleet.router import router as fleet_router
 from server.middleware import FaultState
+from server.notify.base import Notifier
+from server.reference.api import router as reference_router
 from server.schemas import HealthResponse
 from server.session_seen import LastSeenWriter
 from server.settings import ServerSettings
@@ -37,11 +41,17 @@ logger = logging.getLogger(__name__)
 
 
 def create_app(
-    settings: ServerSettings, source: ResidentDataSource | None = None, key_store: IssuerKeyStore | None = None
+    settings: ServerSettings,
+    source: ResidentDataSource | None = None,
+    key_store: IssuerKeyStore | None = None,
+    back_office: BackOfficeSettings | None = None,
+    notifier: Notifier | None = None,
 ) -> FastAPI:
     """Build the gateway. Migrates the database first (unless disabled); ``source`` replaces the
     reference data store with a core-system adapter, ``key_store`` the card issuer key file with a
-    hardware security module (server.card_keys)."""
+    hardware security module (server.card_keys); ``back_office`` (default: from the environment)
+    and ``notifier`` (default: the SMS gateway when configured, else the log) set up the
+    applications' review and notifications (server.applications.office)."""
     if settings.migrate_on_start:
         migrations = make_engine(settings.database_url)
         migrate(migrations)
@@ -51,15 +61,18 @@ def create_app(
     reads = ReadConnections(engine)
     seen = LastSeenWriter(reads)
     faults = FaultState()
+    office = build_back_office(back_office or BackOfficeSettings.from_env(), sessions, notifier)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The database pools are sized for this many concurrent handler threads (see server.db).
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         reads.pin_to_current_thread()
+        office.dispatcher.start()  # sends the residents' notifications; never inside a request
         try:
             yield
         finally:
+            office.dispatcher.stop()
             await seen.flush()
             reads.close()
 
@@ -79,6 +92,7 @@ def create_app(
         seen=seen,
         card_keys=key_store or FileKeyStore.load_or_create(key_file_path(settings.data_dir, settings.card_key_file)),
     )
+    app.state.backoffice = office
     install_error_handlers(app)
     app.add_middleware(face_sessions.FaceUploadMiddleware, max_body_bytes=settings.max_body_bytes, faults=faults)
 
@@ -100,5 +114,6 @@ def create_app(
     install_fleet(app, settings.data_dir)
     app.include_router(fleet_router)
     app.include_router(applications.router)
+    app.include_router(reference_router)
     app.include_router(verify.router)
     return app

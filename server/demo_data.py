@@ -132,6 +132,14 @@ class DemoPerson:
     contributions: list[dict[str, Any]] = field(default_factory=list)
     benefits: list[dict[str, Any]] = field(default_factory=list)
     units: list[tuple[str, str, str]] = field(default_factory=list)  # (code, name, region) used
+    # 户籍地 (None: the SSN's address code), 居住证 region, 在校学生, 职业技能等级证书 on record.
+    hukou_region: str | None = None
+    residence_permit_region: str | None = None
+    student: bool = False
+    certificates: list[dict[str, Any]] = field(default_factory=list)
+    # Members of the household whose situations the back office's rules need (server.demo_household):
+    # seeded after the person, never counted in ``n``.
+    household: list[DemoPerson] = field(default_factory=list)
 
     @property
     def current_card(self) -> dict[str, Any]:
@@ -216,7 +224,13 @@ def _card(
     }
 
 
-def _person(i: int, seed: int, as_of: dt.date) -> DemoPerson:
+def _person(i: int, seed: int, as_of: dt.date, member: int | None = None) -> DemoPerson:
+    """Person ``i`` of the stream, or with ``member`` its household member of that number (see
+    server.demo_household; made here so whoever wraps ``_person`` sees every generated person)."""
+    if member is not None:
+        from server.demo_household import household_member  # it builds on this module's helpers
+
+        return household_member(i, seed, as_of, member)
     rng = random.Random(f"{seed}:person:{i}")
     region = rng.choice(REGIONS)[0]
     gender = rng.choice("12")
@@ -256,6 +270,10 @@ def _person(i: int, seed: int, as_of: dt.date) -> DemoPerson:
         status = {3: "temp_lost", 7: "lost"}.get(slot, "normal")
         person.cards.append(_card(rng, region, status, "issued", True, issued))
     _history(person, random.Random(f"{seed}:history:{i}"), as_of)
+    # The back office's facts draw from streams of their own: the people above stay as they were.
+    from server.demo_household import add_facts
+
+    add_facts(person, i, seed, as_of)
     return person
 
 
@@ -386,7 +404,9 @@ def _benefits(
 
 def iter_people(n: int, seed: int, as_of: dt.date | None = None) -> Iterator[DemoPerson]:
     """``n`` generated persons one at a time, deterministic for (``seed``, ``as_of``); SSNs and card
-    numbers unique. A generator, so 100 000 persons (about 10^8 contribution rows) never sit in memory."""
+    numbers unique. A generator, so 100 000 persons (about 10^8 contribution rows) never sit in memory.
+    Each carries its household members (``DemoPerson.household``, server.demo_household): about one
+    more person for every three, not counted in ``n``."""
     as_of = as_of or dt.date.today()
     seen_ssn: set[str] = set()
     seen_cards: set[str] = set()
@@ -394,14 +414,30 @@ def iter_people(n: int, seed: int, as_of: dt.date | None = None) -> Iterator[Dem
     i = 0
     while made < n:
         person = _person(i, seed, as_of)
-        i += 1
         numbers = {c["card_number"] for c in person.cards}
         if person.ssn in seen_ssn or numbers & seen_cards:
+            i += 1
             continue  # a rare collision: skip this stream, deterministically
         seen_ssn.add(person.ssn)
         seen_cards |= numbers
+        for k in household_slots(i):
+            member = _person(i, seed, as_of, member=k)
+            member_numbers = {c["card_number"] for c in member.cards}
+            if member.ssn in seen_ssn or member_numbers & seen_cards:
+                continue  # as rare, and as deterministic: this member is left out
+            seen_ssn.add(member.ssn)
+            seen_cards |= member_numbers
+            person.household.append(member)
+        i += 1
         made += 1
         yield person
+
+
+def household_slots(i: int) -> list[int]:
+    """The household members stream ``i`` has (server.demo_household.SCENARIOS)."""
+    from server.demo_household import members_of
+
+    return members_of(i)
 
 
 def generate_people(n: int, seed: int, as_of: dt.date | None = None) -> list[DemoPerson]:

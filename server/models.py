@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -69,8 +70,13 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     address: Mapped[str | None] = mapped_column(String(200), nullable=True)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    # employed / retired / unemployed: how the generator (or core system) classifies the person.
+    # employed / retired / unemployed / student: how the generator (or core system) classifies the person.
     employment_status: Mapped[str] = mapped_column(String(16), default="employed")
+    # 户籍地 (NULL: the SSN's address code, where the number was issued) and 居住证 region (NULL:
+    # none); 在校学生. The back office's rules read them (server.applications, migration 0007).
+    hukou_region: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    residence_permit_region: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    student: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def __repr__(self) -> str:  # no personal data in reprs: they end up in logs
         return f"Person(id={self.id})"
@@ -137,6 +143,22 @@ class Card(Base):
     spec_version: Mapped[str] = mapped_column(String(4))
     issued_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date] = mapped_column(Date)
+    # 临时挂失 lapses at this time (the card reads as normal again); NULL for any other status.
+    suspended_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The courier's tracking number once a new card is 已寄出 (制卡进度).
+    tracking_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class SkillCertificate(Base):
+    """A 职业资格 / 职业技能等级证书 on record (reference data): 职业培训补贴 checks its number."""
+
+    __tablename__ = "skill_certificates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    occupation: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(8))  # 五级 .. 一级
+    issued_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class Terminal(Base):
@@ -183,15 +205,24 @@ class Certificate(Base):
 
 
 class Application(Base):
-    """A resident's application (失业登记, 挂失, ...) with its status history."""
+    """A resident's application (失业登记, 挂失, ...) with its status history.
+
+    ``region``: the handling agency's region (the resident's 参保地 when submitted): staff review
+    the applications of their regions. ``details``: what the rules computed (e.g. the months of
+    失业保险金 entitlement, the new card's number), shown on the receipt and to staff."""
 
     __tablename__ = "applications"
-    __table_args__ = (UniqueConstraint("terminal_id", "idempotency_key", name="uq_application_idem"),)
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "idempotency_key", name="uq_application_idem"),
+        Index("ix_applications_region_status", "region", "status"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     form: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     terminal_id: Mapped[str | None] = mapped_column(ForeignKey("terminals.id"), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -207,3 +238,5 @@ class ApplicationEvent(Base):
     status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(200), default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Who moved it: "terminal:<id>", a staff username, or "system" (NULL on rows before 0007).
+    actor: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -132,6 +132,7 @@ class CardOut(BaseModel):
     is_current: bool
     issued_on: str
     expires_on: str
+    tracking_number: str | None = None  # 已寄出: the courier's number (制卡进度)
 
 
 class CardsResponse(BaseModel):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from common.card_auth import card_keys_to_json
 from server.card_keys import IssuerKeyStore
 from server.demo_data import DemoPerson, card_profile, demo_pin, iter_people
-from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, ServerMeta, Unit
+from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, ServerMeta, SkillCertificate, Unit
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,10 @@ def _write_contributions(session: Session, rows: list[tuple[Any, ...]]) -> None:
     session.execute(insert(Contribution), [dict(zip(_CONTRIBUTION_COLUMNS, row, strict=True)) for row in rows])
 
 
-def _insert_chunk(session: Session, people: list[DemoPerson], unit_ids: dict[str, int], with_photo: bool) -> None:
+def _insert_chunk(session: Session, main: list[DemoPerson], unit_ids: dict[str, int], with_photo: bool) -> None:
+    # The main people first, then their household members: the first ``len(main)`` ids of a chunk
+    # are the stream's people in order, whatever households they have.
+    people = main + [member for p in main for member in p.household]
     new_units: dict[str, dict[str, str]] = {}
     for p in people:
         for code, name, region in p.units:
@@ -90,6 +93,9 @@ def _insert_chunk(session: Session, people: list[DemoPerson], unit_ids: dict[str
             "phone": p.phone,
             "address": p.address,
             "employment_status": p.employment_status,
+            "hukou_region": p.hukou_region,
+            "residence_permit_region": p.residence_permit_region,
+            "student": p.student,
             "photo": None,
         }
         for p in people
@@ -107,7 +113,9 @@ def _insert_chunk(session: Session, people: list[DemoPerson], unit_ids: dict[str
     enrolments: list[dict[str, Any]] = []
     benefits: list[dict[str, Any]] = []
     contributions: list[tuple[Any, ...]] = []
+    certificates: list[dict[str, Any]] = []
     for pid, p in zip(ids, people, strict=True):
+        certificates.extend({**c, "person_id": pid} for c in p.certificates)
         cards.extend({**c, "person_id": pid} for c in p.cards)
         enrolments.extend(
             {
@@ -139,6 +147,8 @@ def _insert_chunk(session: Session, people: list[DemoPerson], unit_ids: dict[str
     session.execute(insert(Enrolment), enrolments)
     if benefits:
         session.execute(insert(BenefitPayment), benefits)
+    if certificates:
+        session.execute(insert(SkillCertificate), certificates)
     _write_contributions(session, contributions)
 
 
@@ -165,7 +175,8 @@ def seed_database(
     as_of: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Insert ``n`` generated persons (with everything they own) and remember ``seed``. Caller commits.
+    """Insert ``n`` generated persons (with everything they own, their household members included:
+    server.demo_household) and remember ``seed``. Caller commits.
 
     Persons are generated and written ``SEED_CHUNK`` at a time, so memory stays flat however many
     are asked for; ``progress`` hears the count written after each chunk. Returns ``n``;

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from common.ssn import mask_ssn
 
@@ -20,10 +21,12 @@ logger = logging.getLogger(__name__)
 
 INSURANCE_TYPES: dict[str, str] = {
     "110": "企业职工基本养老保险",
+    "170": "城乡居民基本养老保险",
     "310": "职工基本医疗保险",
     "210": "失业保险",
     "410": "工伤保险",
     "510": "生育保险",
+    "390": "城乡居民基本医疗保险",
 }
 ENROLMENT_STATUS_ZH = {"active": "参保缴费", "suspended": "暂停缴费", "terminated": "终止参保"}
 CARD_STATUS_ZH = {"normal": "正常", "temp_lost": "临时挂失", "lost": "正式挂失", "cancelled": "注销"}
@@ -33,6 +36,10 @@ PRODUCTION_STAGE_ZH = {
     "bank_produced": "银行制卡中",
     "city_received": "已到达发卡网点",
     "issued": "已领卡",
+    # A card applied for at a terminal (server.applications: 社保卡申领, 补卡/换卡) after 已申请.
+    "approved": "审核通过",
+    "producing": "制卡中",
+    "shipped": "已寄出",
 }
 
 
@@ -47,9 +54,16 @@ class PersonRecord:
     phone: str | None
     address: str | None
     employment_status: str
+    hukou_region: str | None = None  # 户籍地; None: the SSN's address code
+    residence_permit_region: str | None = None  # 居住证
+    student: bool = False
 
     def __repr__(self) -> str:
         return f"PersonRecord({mask_ssn(self.ssn)})"
+
+    @property
+    def hukou(self) -> str:
+        return self.hukou_region or self.ssn[:6]
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,17 @@ class CardRecord:
     spec_version: str
     issued_on: dt.date
     expires_on: dt.date
+    tracking_number: str | None = None  # 已寄出: the courier's number
+
+
+@dataclass(frozen=True)
+class SkillCertificateRecord:
+    """A 职业技能等级证书 on record."""
+
+    number: str
+    occupation: str
+    level: str
+    issued_on: dt.date
 
 
 @dataclass(frozen=True)
@@ -137,7 +162,7 @@ class ResidentDataSource(abc.ABC):
 
     @abc.abstractmethod
     def cards(self, ssn: str) -> list[CardRecord]:
-        """All cards of the person, current first."""
+        """All cards of the person, current first. A 临时挂失 past its lapse reads as normal."""
 
     @abc.abstractmethod
     def enrolments(self, ssn: str) -> list[EnrolmentRecord]:
@@ -180,3 +205,16 @@ class ResidentDataSource(abc.ABC):
     @abc.abstractmethod
     def update_contact(self, ssn: str, phone: str | None, address: str | None) -> None:
         """个人资料修改."""
+
+    def skill_certificates(self, ssn: str) -> list[SkillCertificateRecord]:
+        """职业技能等级证书 on record (职业培训补贴); a source without them has none."""
+        return []
+
+    def writer(self, db: Any) -> Any:
+        """The writes of the back office (server.applications.effects.ResidentWriter) inside the
+        gateway's transaction ``db``, so an application and its effect commit together.
+
+        The reference source writes its own tables in ``db``; an adapter to a core system must
+        make its writes just as atomic with the application (its own outbox, say) and override this.
+        """
+        raise NotImplementedError("this resident data source cannot write inside the gateway's transaction")

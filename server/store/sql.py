@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import defaultdict
@@ -9,11 +10,11 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select, true
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, case, func, select, true
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db import ReadConnections
-from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
+from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, SkillCertificate, Unit
 from server.store.base import (
     BenefitRecord,
     CardRecord,
@@ -23,6 +24,7 @@ from server.store.base import (
     InsuranceOverview,
     PersonRecord,
     ResidentDataSource,
+    SkillCertificateRecord,
     YearSummary,
 )
 
@@ -48,12 +50,19 @@ _PERSON_COLUMNS = (
     Person.phone,
     Person.address,
     Person.employment_status,
+    Person.hukou_region,
+    Person.residence_permit_region,
+    Person.student,
 )
 _PERSON = select(*_PERSON_COLUMNS).where(Person.ssn == bindparam("ssn"))
+# A 临时挂失 lapses by itself (server.applications: the configured number of days): read as normal.
+_EFFECTIVE_CARD_STATUS = case(
+    (and_(Card.status == "temp_lost", Card.suspended_until <= bindparam("now")), "normal"), else_=Card.status
+)
 _CARDS = (
     select(
         Card.card_number,
-        Card.status,
+        _EFFECTIVE_CARD_STATUS,
         Card.production_stage,
         Card.is_current,
         Card.card_id,
@@ -62,6 +71,7 @@ _CARDS = (
         Card.spec_version,
         Card.issued_on,
         Card.expires_on,
+        Card.tracking_number,
     )
     .join(Person, Person.id == Card.person_id)
     .where(Person.ssn == bindparam("ssn"))
@@ -197,7 +207,8 @@ class SqlResidentDataSource(ResidentDataSource):
 
     def cards(self, ssn: str) -> list[CardRecord]:
         with self._reads.connect() as conn:
-            return [CardRecord(*row) for row in conn.execute(_CARDS, {"ssn": ssn})]
+            rows = conn.execute(_CARDS, {"ssn": ssn, "now": dt.datetime.now(dt.UTC)})
+            return [CardRecord(*row) for row in rows]
 
     def enrolments(self, ssn: str) -> list[EnrolmentRecord]:
         with self._reads.connect() as conn:
@@ -314,6 +325,27 @@ class SqlResidentDataSource(ResidentDataSource):
             )
             if card is not None:
                 card.status = status
+
+    def skill_certificates(self, ssn: str) -> list[SkillCertificateRecord]:
+        with self._reads.connect() as conn:
+            rows = conn.execute(
+                select(
+                    SkillCertificate.number,
+                    SkillCertificate.occupation,
+                    SkillCertificate.level,
+                    SkillCertificate.issued_on,
+                )
+                .join(Person, Person.id == SkillCertificate.person_id)
+                .where(Person.ssn == ssn)
+                .order_by(SkillCertificate.issued_on.desc())
+            )
+            return [SkillCertificateRecord(*row) for row in rows]
+
+    def writer(self, db: Session) -> Any:
+        """The back office's writes on the reference tables, in the caller's transaction ``db``."""
+        from server.applications.effects import SqlResidentWriter  # the back office builds on the store
+
+        return SqlResidentWriter(db)
 
     def update_contact(self, ssn: str, phone: str | None, address: str | None) -> None:
         with self._writes.begin() as db:

@@ -1,4 +1,7 @@
-"""Applications on both databases: validation, eligibility, effects, idempotency, status history."""
+"""Applications on both databases: validation, eligibility, effects, idempotency, status history.
+
+The rules of every kind in detail, staff review and notifications: tests/server/test_back_office_*.py.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from server.models import Application, Card, Person
+from server.models import Application, BenefitPayment, Card, Contribution, Person
 from tests.server.conftest import Gateway
 
 
@@ -66,6 +69,23 @@ def test_invalid_forms_change_nothing(gateway: Gateway) -> None:
     assert _apps(gateway) == before
 
 
+def _newly_unemployed(gateway: Gateway) -> dict[str, Any]:
+    """An unemployed resident not yet registered (no 失业保险金 paid), with a local 户籍 and over a
+    year of 失业保险: the seed's household members (server.demo_household) include one."""
+    with gateway.ctx.sessions() as db:
+        drawing = set(db.scalars(select(Person.ssn).join(BenefitPayment, BenefitPayment.person_id == Person.id)))
+        for p in gateway.people:
+            row = db.scalar(select(Person).where(Person.ssn == p["ssn"]))
+            if row is None or row.employment_status != "unemployed" or p["ssn"] in drawing:
+                continue
+            months = db.scalar(
+                select(func.count()).where(Contribution.person_id == row.id, Contribution.type_code == "210")
+            )
+            if row.hukou_region == row.region and (months or 0) >= 12 and p["card_status"] == "normal":
+                return p
+    raise AssertionError("the seed has no newly unemployed resident")
+
+
 def test_unemployment_rules(gateway: Gateway) -> None:
     employed = gateway.start(gateway.person(skip=5))
     r = _submit(
@@ -78,9 +98,22 @@ def test_unemployment_rules(gateway: Gateway) -> None:
         },
     )
     assert r.status_code == 409 and r.json()["error"]["code"] == "still_employed"
-    r = _submit(gateway, employed, {"kind": "unemployment_benefit", "idempotency_key": f"uben-emp-{gateway.kind}"})
+    benefit = {"kind": "unemployment_benefit", "form": {"reason": "合同到期"}}
+    r = _submit(gateway, employed, {**benefit, "idempotency_key": f"uben-emp-{gateway.kind}"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_registered_unemployed"
-    unemployed = gateway.start(gateway.person(employment="unemployed"))
+    # Someone drawing 失业保险金 is registered already (the rule since the back office: it was accepted).
+    drawing = gateway.start(gateway.person(employment="unemployed"))
+    r = _submit(
+        gateway,
+        drawing,
+        {
+            "kind": "unemployment_registration",
+            "form": {"reason": "单位解除"},
+            "idempotency_key": f"ureg-d-{gateway.kind}",
+        },
+    )
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_registered"
+    unemployed = gateway.start(_newly_unemployed(gateway))
     r = _submit(
         gateway,
         unemployed,
@@ -101,9 +134,10 @@ def test_unemployment_rules(gateway: Gateway) -> None:
         },
     )
     assert r.json()["error"]["code"] == "already_registered"
-    r = _submit(gateway, unemployed, {"kind": "unemployment_benefit", "idempotency_key": f"uben-{gateway.kind}"})
+    r = _submit(gateway, unemployed, {**benefit, "idempotency_key": f"uben-{gateway.kind}"})
     assert r.status_code == 201, r.text
-    assert r.json()["status"] == "submitted" and r.json()["type_name"] == "失业保险金申领"
+    # Accepted (已受理) and waiting for staff review (it was "submitted" before the back office).
+    assert r.json()["status"] == "accepted" and r.json()["type_name"] == "失业保险金申领"
 
 
 def test_card_suspend_and_resume(gateway: Gateway) -> None:
@@ -141,25 +175,23 @@ def test_medical_filing_and_transfer(gateway: Gateway) -> None:
         },
     )
     assert r.status_code == 201, r.text
+    # 养老保险关系转移 goes into the 参保地 from a region with records (the 昆山 conditions, since the
+    # back office; the old id "transfer" is still accepted): refused when there are none.
+    with gateway.ctx.sessions() as db:
+        pid = db.scalar(select(Person.id).where(Person.ssn == p["ssn"]))
+        earlier = set(db.scalars(select(Contribution.region).where(Contribution.person_id == pid))) - {region}
+    source = next(iter(sorted(earlier)), "510107" if region != "510107" else "420106")
     r = _submit(
         gateway,
         sid,
         {
             "kind": "transfer",
             "idempotency_key": f"tr-{gateway.kind}",
-            "form": {"from_region": region, "to_region": target},
+            "form": {"from_region": source, "to_region": region},
         },
     )
-    assert r.status_code == 201, r.text
-    r = _submit(
-        gateway,
-        sid,
-        {
-            "kind": "transfer",
-            "idempotency_key": f"tr-none-{gateway.kind}",
-            "form": {"from_region": "510107" if region != "510107" else "420106", "to_region": region},
-        },
-    )
-    assert r.status_code in (201, 409)
-    if r.status_code == 409:
-        assert r.json()["error"]["code"] == "no_records_in_region"
+    if earlier:
+        assert r.status_code == 201, r.text
+        assert r.json()["kind"] == "pension_transfer"
+    else:
+        assert r.status_code == 409 and r.json()["error"]["code"] == "no_records_in_region"

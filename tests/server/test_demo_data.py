@@ -89,7 +89,9 @@ def test_seed_and_create_terminal_cli(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     people = json.loads(out.stdout)
-    expected = generate_people(4, 9)
+    main = generate_people(4, 9)
+    # Seeded in this order: the people, then the household members who hold a card (demo_household).
+    expected = main + [m for p in main for m in p.household if m.cards]
     assert [(p["ssn"], p["name"], p["card_number"], p["pin"]) for p in people] == [
         (p.ssn, p.name, p.current_card["card_number"], p.pin) for p in expected
     ]

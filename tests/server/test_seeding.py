@@ -41,8 +41,14 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     engine.dispose()
 
 
+def _everyone() -> list[demo_data.DemoPerson]:
+    """The generated people and their household members (server.demo_household), as seeded."""
+    return [q for p in demo_data.generate_people(PERSONS, SEED, AS_OF) for q in (p, *p.household)]
+
+
 def test_seeded_rows_are_the_generated_people(seeded: Session) -> None:
-    people = demo_data.generate_people(PERSONS, SEED, AS_OF)
+    people = _everyone()
+    assert len(people) > PERSONS  # every run of twenty has each household situation once
     ids = dict(seeded.execute(select(Person.ssn, Person.id)).all())
     assert set(ids) == {p.ssn for p in people}
     units = dict(seeded.execute(select(Unit.id, Unit.code)).all())
@@ -80,5 +86,5 @@ def test_every_row_points_at_a_row_that_exists(seeded: Session) -> None:
     )
     assert orphans == 0
     assert seeded.scalar(select(func.count()).select_from(Contribution)) == sum(
-        len(p.contributions) for p in demo_data.generate_people(PERSONS, SEED, AS_OF)
+        len(p.contributions) for p in _everyone()
     )
