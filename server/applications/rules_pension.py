@@ -1,8 +1,8 @@
 """Rules of 养老保险关系转移, 城乡居民养老保险参保登记 and 养老待遇资格认证.
 
 - 养老保险关系转移, the four conditions of the 昆山 service list: (1) 养老保险 paid in the region
-  it leaves, (2) insured and paying in the region it goes to (the 参保地), (3) not yet drawing a
-  pension, (4) no transfer of the same relation already under way.
+  it leaves, (2) not yet drawing a pension, (3) insured and paying in the region it goes to (the
+  参保地), (4) no transfer of the same relation already under way.
 - 城乡居民养老保险参保登记: 户籍 in the 参保地, aged 16 or over, not a student, not in the
   employees' scheme (an active 职工养老 enrolment) nor drawing its pension, not already enrolled.
   The 170 enrolment is made when staff approve.
@@ -35,14 +35,14 @@ def pension_transfer(a: Applicant, form: Any) -> Decision:
             f"您在{full_name(form.from_region)}没有参保记录",
             "No insurance records in the source region",
         )
+    if a.pensioner:
+        raise refuse("receiving_pension", "已领取养老待遇的不能办理关系转移", "Pensioners cannot transfer")
     if form.to_region != a.person.region or not a.enrolled("110", "active"):
         raise refuse(
             "not_insured_in_target",
             f"请先在{full_name(form.to_region)}参保缴费后再申请转移",
             "Be insured and paying in the target region first",
         )
-    if a.pensioner:
-        raise refuse("receiving_pension", "已领取养老待遇的不能办理关系转移", "Pensioners cannot transfer")
     if a.open_application("pension_transfer", from_region=form.from_region, to_region=form.to_region):
         raise refuse("already_applied", "该转移申请正在办理中", "This transfer is already under way")
     return Decision("accepted", "等待转出地审核", {"转出地缴费月数": months})
