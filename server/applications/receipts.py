@@ -67,6 +67,8 @@ VALUE_NAMES = {
 REGION_FIELDS = ("from_region", "to_region", "target_region", "address_region")
 # Already spelled out in ``details`` by the rules: not repeated.
 HIDDEN_WHEN_DETAILED = {"route", "mode", "delivery", "bank"}
+# Spelled out by the rules under another label: the form's row would say it twice.
+RESTATED = {"业务": "reason"}
 
 
 class StatusEvent(BaseModel):
@@ -109,11 +111,8 @@ def _value(key: str, value: Any) -> str:
 def field_rows(app: Application) -> list[list[str]]:
     """``[label, value]`` rows: the form, then what the rules and staff recorded."""
     details = {k: v for k, v in (app.details or {}).items() if not k.startswith("_")}
-    rows = [
-        [FIELD_LABELS.get(k, k), _value(k, v)]
-        for k, v in app.form.items()
-        if v is not None and not (details and k in HIDDEN_WHEN_DETAILED)
-    ]
+    hidden = (HIDDEN_WHEN_DETAILED if details else set()) | {RESTATED[k] for k in details if k in RESTATED}
+    rows = [[FIELD_LABELS.get(k, k), _value(k, v)] for k, v in app.form.items() if v is not None and k not in hidden]
     rows.extend([k, str(v)] for k, v in details.items())
     return rows
 

@@ -85,7 +85,7 @@ def card_replacement(a: Applicant, form: Any) -> Decision:
     current = a.current_card
     if current is None:
         raise refuse("no_card", "您尚未持有社保卡，请办理社保卡申领", "No card held: apply for a first card")
-    details = {"补换原因": REPLACEMENT_REASONS[form.reason], "合作银行": "原卡银行", **_delivery(form)}
+    details = {"业务": REPLACEMENT_REASONS[form.reason], **_delivery(form)}
     effect = _new_card(a)
     if form.reason == "lost":
         if current.status not in ("temp_lost", "lost"):
