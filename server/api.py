@@ -381,7 +381,8 @@ def issue_certificate(
     db: Session = Depends(get_db),
     ctx: GatewayContext = Depends(get_ctx),
 ) -> CertificateResponse:
-    """Issue 参保证明 / 缴费凭证 / 个人权益单. The same idempotency_key returns the same certificate."""
+    """Issue 参保证明 / 缴费凭证 / 个人权益单 / 转出参保凭证 (transfer_out). The same idempotency_key returns the
+    same certificate."""
     session = open_session(ctx, token_hash, session_id)
     person = session_person(ctx, session)
     terminal_id = session.terminal_id

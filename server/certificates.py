@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.ssn import mask_name, mask_ssn
+from server import certificates_transfer as transfer
 from server.auth import CODE_ALPHABET
 from server.demo_data import REGION_NAMES
 from server.errors import ApiError
@@ -25,8 +26,13 @@ from server.store.base import ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PersonRecord
 logger = logging.getLogger(__name__)
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
-KIND_TITLES = {"insured": "社会保险参保证明", "payment": "社会保险缴费凭证", "rights": "社会保险个人权益记录单"}
-KIND_PREFIX = {"insured": "CB", "payment": "JF", "rights": "QY"}
+KIND_TITLES = {
+    "insured": "社会保险参保证明",
+    "payment": "社会保险缴费凭证",
+    "rights": "社会保险个人权益记录单",
+    "transfer_out": transfer.TITLE,  # 转出参保凭证 (server.certificates_transfer)
+}
+KIND_PREFIX = {"insured": "CB", "payment": "JF", "rights": "QY", "transfer_out": transfer.PREFIX}
 MAX_PAYMENT_MONTHS = 60
 
 
@@ -106,7 +112,8 @@ def resolve_periods(
     ssn: str,
     now: dt.datetime | None = None,
 ) -> tuple[str, str]:
-    """Default ranges: insured → whole history; payment → the last 12 months; rights → the last full year."""
+    """Default ranges: insured and transfer_out → whole history; payment → the last 12 months; rights →
+    the last full year."""
     last = shift_period(current_period(now), -1)
     if kind == "rights" and not from_period and not to_period:
         year = int(last[:4]) if last.endswith("-12") else int(last[:4]) - 1
@@ -115,7 +122,7 @@ def resolve_periods(
         to_p = to_period or last
         if from_period:
             from_p = from_period
-        elif kind == "insured":
+        elif kind in ("insured", "transfer_out"):
             from_p = min(source.paid_months(ssn)[1] or to_p, to_p)
         elif kind == "payment":
             from_p = shift_period(to_p, -11)
@@ -207,6 +214,8 @@ def build_content(
             "unit": _money(page.unit_total),
             "total": _money(page.personal_total + page.unit_total),
         }
+    elif kind == "transfer_out":
+        content.update(transfer.transfer_out_content(person, source, from_p, to_p, region_name(person.region)))
     else:
         years = source.yearly_summary(person.ssn, int(from_p[:4]), int(to_p[:4]))
         content["years"] = [

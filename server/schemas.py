@@ -140,7 +140,7 @@ class CardsResponse(BaseModel):
 
 
 class CertificateRequest(StrictModel):
-    kind: Literal["insured", "payment", "rights"]
+    kind: Literal["insured", "payment", "rights", "transfer_out"]
     from_: str | None = Field(default=None, alias="from", pattern=PERIOD_PATTERN)
     to: str | None = Field(default=None, pattern=PERIOD_PATTERN)
     idempotency_key: str = Field(pattern=IDEMPOTENCY_PATTERN)
