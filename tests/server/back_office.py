@@ -115,10 +115,19 @@ class Office:
         return answer.json()["session_id"]
 
     def submit(self, sid: str, kind: str, form: dict[str, Any] | None = None, key: str | None = None) -> Any:
+        """POST the application; an accepted one is posted again with the same key, which must
+        answer the same application with no new row (every kind's idempotent retry)."""
         body: dict[str, Any] = {"kind": kind, "idempotency_key": key or f"bo-{self.kind}-{next(_keys):06d}"}
         if form is not None:
             body["form"] = form
-        return self.gw.client.post(f"/api/v1/sessions/{sid}/applications", json=body, headers=self.gw.headers())
+        url = f"/api/v1/sessions/{sid}/applications"
+        answer = self.gw.client.post(url, json=body, headers=self.gw.headers())
+        if answer.status_code == 201 and key is None:
+            count = self.applications()
+            again = self.gw.client.post(url, json=body, headers=self.gw.headers())
+            assert again.status_code == 201 and again.json() == answer.json(), again.text
+            assert self.applications() == count
+        return answer
 
     def applications(self) -> int:
         with self.gw.ctx.sessions() as db:
