@@ -130,14 +130,22 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
     from cli.fleet_wiring import RESTART_EXIT_CODE, start_agent
 
     controller.staff.restart_handler = lambda: stop_app(RESTART_EXIT_CODE)
-    agent = start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post)
+    agents: list[Any] = []
+
+    def after_first_frame() -> None:
+        """What the attract screen does not need: the device libraries, and the fleet agent (its
+        first heartbeat imports requests)."""
+        start_warm_up(camera=runtime.devices is not None and runtime.devices.camera is not None)
+        agents.append(start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post))
+
     kiosk.monitor.start()
-    _after_first_frame(lambda: start_warm_up(camera=runtime.devices is not None and runtime.devices.camera is not None))
+    _after_first_frame(after_first_frame)
     try:
         app.run()
     finally:
-        if agent is not None:
-            agent.stop()
+        for agent in agents:
+            if agent is not None:
+                agent.stop()
         kiosk.stop()
     return result["code"]
 

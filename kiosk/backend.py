@@ -1,7 +1,8 @@
 """Client of the terminal gateway (server/, /api/v1) on ``requests``.
 
 Contract:
-- one pooled ``requests.Session``; every call has a (connect, read) timeout of ``timeout`` seconds;
+- one pooled ``requests.Session``, made at the first call (importing requests is not on the
+  kiosk's path to its first frame); every call has a (connect, read) timeout of ``timeout`` seconds;
 - retries with exponential backoff only for idempotent calls: GET, DELETE, and the certificate
   POST that carries an idempotency key; never for session start, reprint or enrolment;
 - errors are typed (kiosk.errors): connection failures and 5xx → ``BackendUnavailable``,
@@ -13,14 +14,15 @@ Contract:
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
-from typing import Any
-
-import requests
-from requests.adapters import HTTPAdapter
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable, FaceRefused
+
+if TYPE_CHECKING:
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +54,24 @@ class BackendClient:
         self.retries = max(0, retries)
         self.backoff = backoff
         self._token = token
-        self._http = requests.Session()
-        # Our own retry loop decides what is safe to repeat; urllib3 must not retry behind our back.
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
-        self._http.headers.update({"Accept": "application/json", "User-Agent": "renshe-kiosk/1"})
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+
+    @property
+    def _http(self) -> requests.Session:
+        """The pooled session, made at the first call (any thread may make it)."""
+        with self._session_lock:
+            if self._session is None:
+                self._session = pooled_session(2, 8, {"Accept": "application/json", "User-Agent": "renshe-kiosk/1"})
+            return self._session
 
     def set_token(self, token: str | None) -> None:
         self._token = token
 
     def close(self) -> None:
-        self._http.close()
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
 
     def __enter__(self) -> BackendClient:
         return self
@@ -86,6 +94,8 @@ class BackendClient:
         files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
         timeout: float | None = None,
     ) -> requests.Response:
+        import requests
+
         headers = {"X-Request-ID": uuid.uuid4().hex[:16]}
         if auth and self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -143,6 +153,8 @@ class BackendClient:
 
     def health(self) -> bool:
         """True when the gateway and its database answer; never raises."""
+        import requests
+
         try:
             resp = self._http.get(self.base_url + "/healthz", timeout=(self.timeout, self.timeout))
         except requests.RequestException:
@@ -327,3 +339,17 @@ def _rejected(resp: requests.Response) -> BackendRejected:
         pass
     logger.info("backend rejected request", extra={"status": resp.status_code, "code": code})
     return BackendRejected(resp.status_code, code, zh, en)
+
+
+def pooled_session(connections: int, maxsize: int, headers: dict[str, str]) -> requests.Session:
+    """A ``requests.Session`` with one connection pool per scheme and no urllib3 retries: our own
+    retry loop decides what is safe to repeat, urllib3 must not retry behind our back."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=connections, pool_maxsize=maxsize, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers.update(headers)
+    return session

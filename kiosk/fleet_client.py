@@ -20,15 +20,16 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
-from requests.adapters import HTTPAdapter
-
+from kiosk.backend import pooled_session
 from kiosk.config import KioskConfig
 from kiosk.errors import BackendRejected, BackendTimeout, BackendUnavailable, ConfigError, KioskError
 from kiosk.heartbeat import HeartbeatBuilder
 from kiosk.remote_config import Accepted, BundleRejected, ConfigApplier, RemoteConfig, pin_server_key, write_private
+
+if TYPE_CHECKING:  # requests loads with the first call, not at the kiosk's start
+    import requests
 
 logger = logging.getLogger(__name__)
 
@@ -41,18 +42,27 @@ class FleetClient:
     def __init__(self, base_url: str, token: str, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self._http = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=2, max_retries=0)
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
-        self._http.headers.update(
-            {"Authorization": f"Bearer {token}", "Accept": "application/json", "User-Agent": "renshe-kiosk-fleet/1"}
-        )
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._headers["User-Agent"] = "renshe-kiosk-fleet/1"
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+
+    @property
+    def _http(self) -> requests.Session:
+        """The pooled session, made at the first call: requests is not imported at start."""
+        with self._session_lock:
+            if self._session is None:
+                self._session = pooled_session(1, 2, self._headers)
+            return self._session
 
     def close(self) -> None:
-        self._http.close()
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        import requests
+
         url = self.base_url + TERMINAL_API + path
         headers = {"X-Request-ID": uuid.uuid4().hex[:16], **kwargs.pop("headers", {})}
         try:
