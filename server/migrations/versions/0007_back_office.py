@@ -16,19 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("persons") as batch:
-        batch.add_column(sa.Column("hukou_region", sa.String(length=6), nullable=True))
-        batch.add_column(sa.Column("residence_permit_region", sa.String(length=6), nullable=True))
-        batch.add_column(sa.Column("student", sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table("cards") as batch:
-        batch.add_column(sa.Column("suspended_until", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("tracking_number", sa.String(length=32), nullable=True))
-    with op.batch_alter_table("applications") as batch:
-        batch.add_column(sa.Column("region", sa.String(length=6), nullable=True))
-        batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
-        batch.create_index("ix_applications_region_status", ["region", "status"], unique=False)
-    with op.batch_alter_table("application_events") as batch:
-        batch.add_column(sa.Column("actor", sa.String(length=64), nullable=True))
+    # Plain ADD COLUMN (no batch mode): on SQLite a batch would copy and drop ``persons``, and the
+    # drop would cascade to every contribution, card and application of the database.
+    op.add_column("persons", sa.Column("hukou_region", sa.String(length=6), nullable=True))
+    op.add_column("persons", sa.Column("residence_permit_region", sa.String(length=6), nullable=True))
+    op.add_column("persons", sa.Column("student", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("cards", sa.Column("suspended_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("cards", sa.Column("tracking_number", sa.String(length=32), nullable=True))
+    op.add_column("applications", sa.Column("region", sa.String(length=6), nullable=True))
+    op.add_column("applications", sa.Column("details", sa.JSON(), nullable=True))
+    op.create_index("ix_applications_region_status", "applications", ["region", "status"], unique=False)
+    op.add_column("application_events", sa.Column("actor", sa.String(length=64), nullable=True))
     op.create_table(
         "skill_certificates",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -76,16 +74,13 @@ def downgrade() -> None:
     op.drop_table("notification_outbox")
     op.drop_index("ix_skill_certificates_person_id", table_name="skill_certificates")
     op.drop_table("skill_certificates")
-    with op.batch_alter_table("application_events") as batch:
-        batch.drop_column("actor")
-    with op.batch_alter_table("applications") as batch:
-        batch.drop_index("ix_applications_region_status")
-        batch.drop_column("details")
-        batch.drop_column("region")
-    with op.batch_alter_table("cards") as batch:
-        batch.drop_column("tracking_number")
-        batch.drop_column("suspended_until")
-    with op.batch_alter_table("persons") as batch:
-        batch.drop_column("student")
-        batch.drop_column("residence_permit_region")
-        batch.drop_column("hukou_region")
+    # DROP COLUMN needs SQLite 3.35 (every supported Debian has it); no batch, for the reason above.
+    op.drop_column("application_events", "actor")
+    op.drop_index("ix_applications_region_status", table_name="applications")
+    op.drop_column("applications", "details")
+    op.drop_column("applications", "region")
+    op.drop_column("cards", "tracking_number")
+    op.drop_column("cards", "suspended_until")
+    op.drop_column("persons", "student")
+    op.drop_column("persons", "residence_permit_region")
+    op.drop_column("persons", "hukou_region")
