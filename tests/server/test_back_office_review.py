@@ -20,7 +20,7 @@ from server.applications import lifecycle, review
 from server.applications.lifecycle import TransitionRefused
 from server.fleet.models import AuditEntry
 from server.fleet.staff import Principal
-from server.models import Application, Card, Enrolment, Person
+from server.models import Application, Card, Person
 from server.notify.base import LogNotifier
 from server.notify.models import NotificationOutbox
 from server.notify.outbox import OutboxDispatcher
@@ -314,8 +314,3 @@ def test_log_notifier_masks_the_phone(caplog: pytest.LogCaptureFixture) -> None:
         notifier.send(Notification(7, "13912345678", "【人社服务】…", "SQ1"))
     assert "13912345678" not in caplog.text and caplog.records[-1].to == "139****5678"
     assert repr(notifier.sent[0]) == "Notification(7, 139****5678)"
-
-
-def test_enrolment_rows_untouched(office: Office) -> None:
-    with office.gw.ctx.sessions() as db:
-        assert db.scalar(select(Enrolment.id).where(Enrolment.type_code == "170")) is not None
