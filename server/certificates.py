@@ -19,7 +19,7 @@ from typing import Any
 from common.ssn import mask_name, mask_ssn
 from server import certificates_transfer as transfer
 from server.auth import CODE_ALPHABET
-from server.demo_data import REGION_NAMES
+from server.demo_basics import REGION_NAMES
 from server.errors import ApiError
 from server.store.base import ENROLMENT_STATUS_ZH, INSURANCE_TYPES, PersonRecord, ResidentDataSource
 

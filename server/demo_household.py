@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from common.ssn import make_ssn
-from server.demo_data import (
+from server.demo_basics import (
     BIRTH_PLACES,
     ETHNICITIES,
     RATES,

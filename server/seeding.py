@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from common.card_auth import card_keys_to_json
 from server.card_keys import IssuerKeyStore
-from server.demo_data import DemoPerson, card_profile, demo_pin, iter_people
+from server.demo_basics import DemoPerson, card_profile, demo_pin
+from server.demo_data import iter_people
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, ServerMeta, SkillCertificate, Unit
 
 logger = logging.getLogger(__name__)

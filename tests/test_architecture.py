@@ -193,7 +193,8 @@ def test_common_imports_no_other_project_package_nor_side_specific_libraries() -
 
 
 def test_no_import_cycles() -> None:
-    found = [c for c in cycles(import_graph(ROOT)) if frozenset(c) not in TOLERATED_CYCLES]
+    # Imports inside functions count too: a lazy import that closes a loop only hides it.
+    found = [c for c in cycles(import_graph(ROOT, with_functions=True)) if frozenset(c) not in TOLERATED_CYCLES]
     assert found == [], f"import cycles: {found}"
 
 

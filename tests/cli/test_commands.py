@@ -12,7 +12,7 @@ import pytest
 
 from common.ssn import is_valid_ssn
 from drivers.printer.decode import decode_escpos
-from server.demo_data import demo_pin
+from server.demo_basics import demo_pin
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_SEED = 2024  # cli.demo_world's seed: the demo residents' PINs derive from it

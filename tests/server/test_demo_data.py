@@ -10,7 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 from common.ssn import is_valid_ssn
-from server.demo_data import REGION_NAMES, demo_pin, generate_people
+from server.demo_basics import REGION_NAMES, demo_pin
+from server.demo_data import generate_people
 
 AS_OF = dt.date(2026, 6, 15)
 ROOT = Path(__file__).resolve().parents[2]

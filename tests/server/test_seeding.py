@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server import demo_data, seeding
+from server import demo_basics, demo_data, seeding
 from server.db import make_engine, make_session_factory, migrate
 from server.devdb import ThrowawayPostgres
 from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, Unit
@@ -41,7 +41,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
     engine.dispose()
 
 
-def _everyone() -> list[demo_data.DemoPerson]:
+def _everyone() -> list[demo_basics.DemoPerson]:
     """The generated people and their household members (server.demo_household), as seeded."""
     return [q for p in demo_data.generate_people(PERSONS, SEED, AS_OF) for q in (p, *p.household)]
 
