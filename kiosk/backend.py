@@ -297,7 +297,7 @@ class BackendClient:
     def submit_application(
         self, session_id: str, kind: str, form: dict[str, Any] | None = None, idempotency_key: str | None = None
     ) -> dict[str, Any]:
-        """Submit 失业登记 etc. (kinds in server/applications.py); keyed, so retried safely.
+        """Submit 失业登记 etc. (kinds in server/applications/); keyed, so retried safely.
 
         Returns the receipt: ``{number, kind, type_name, status, status_name, submitted_at, person, fields,
         history, next_steps}``."""
