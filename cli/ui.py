@@ -135,7 +135,7 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
     def after_first_frame() -> None:
         """What the attract screen does not need: the device libraries, and the fleet agent (its
         first heartbeat imports requests)."""
-        start_warm_up(camera=runtime.devices is not None and runtime.devices.camera is not None)
+        start_warm_up()
         agents.append(start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post))
 
     kiosk.monitor.start()
