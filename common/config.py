@@ -174,6 +174,8 @@ class UiConfig(_Section):
     height: int = Field(ge=480, le=4320)
     font_path: str = ""
     font_scale: float = Field(ge=0.8, le=2.0)
+    # 长辈模式 (large type, stronger contrast) at the start of every session; a resident may switch.
+    elder_mode_default: bool = False
 
 
 class AnnouncementConfig(_Section):
@@ -300,7 +302,15 @@ class KioskConfig(_Section):
 # operator's profile must never point a terminal, its token, residents' data or face frames at
 # another host, file or device. The fleet console refuses the others, and the terminal ignores
 # (and logs) any that a signed bundle still carries.
-REMOTE_KEYS = ("services.", "session.", "terminal.language", "ui.font_scale", "announcements.", "voice.")
+REMOTE_KEYS = (
+    "services.",
+    "session.",
+    "terminal.language",
+    "ui.font_scale",
+    "ui.elder_mode_default",
+    "announcements.",
+    "voice.",
+)
 REMOTE_REFUSAL_ZH = "仅限终端本机设置：服务器地址和设备不能远程修改"
 REMOTE_REFUSAL_EN = "local only: endpoints and devices are set on the terminal itself, not remotely"
 

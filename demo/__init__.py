@@ -16,4 +16,5 @@ STORY_NAMES = (
     "maintenance",
     "announcement",
     "wizard",
+    "elder-mode",
 )

@@ -25,7 +25,7 @@ from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
 
 from kiosk.state import Screen
-from screens import capture, theme
+from screens import capture, legibility, theme
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +115,17 @@ class StoryPlayer:
         capture.save_png(widget if widget is not None else self.app.kiosk_area, path)
         self.shots.append(path.name)
         self._let_observer_see(path.stem)
+        if widget is None:
+            self.check_legible()
+
+    def check_legible(self) -> None:
+        """Fail unless every text and button on screen keeps the rules of the display mode in force
+        (kiosk.legibility: sizes and contrast, stricter in 长辈模式); the message names the widgets."""
+        elder = self.app.controller.state.elder_mode
+        found = legibility.check_view(self.app.current_view(), elder)
+        if found:
+            more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+            raise JourneyFailed(f"illegible on the {self.screen().value} screen: {'; '.join(found[:5])}{more}")
 
     def _let_observer_see(self, stem: str) -> None:
         """With RENSHE_JOURNEY_OBSERVER=1: write ``<stem>.layout.json`` (where the window is, the

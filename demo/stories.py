@@ -17,6 +17,7 @@ from typing import Any
 
 from kivy.base import EventLoop
 
+from demo import display_stories
 from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
 from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
@@ -42,6 +43,7 @@ class DemoStories(StoryPlayer):
             "maintenance": DemoStories._maintenance,
             "announcement": DemoStories._announcement,
             "wizard": DemoStories._wizard,
+            "elder-mode": display_stories.elder_mode,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 

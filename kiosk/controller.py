@@ -79,7 +79,10 @@ class KioskController:
         self._face = face
         self._qr_scan = qr_scan
         self.state = KioskState(
-            language=config.terminal.language, face_available=face is not None, esscard_available=qr_scan is not None
+            language=config.terminal.language,
+            elder_mode=config.ui.elder_mode_default,
+            face_available=face is not None,
+            esscard_available=qr_scan is not None,
         )
         self.session = SessionContext()
         self._listeners: list[Listener] = []
@@ -138,6 +141,7 @@ class KioskController:
             # The next resident starts in the terminal's language; the one leaving keeps theirs until
             # the card is out, so the last messages ("please take your card") are in words they read.
             self.state.language = self.config.terminal.language
+            self.state.elder_mode = self.config.ui.elder_mode_default
         self.state.screen = screen
         if screen in IDLE_SCREENS and not self.session.signed_in and not self.state.session_active:
             self._idle.set()
@@ -326,6 +330,14 @@ class KioskController:
             self.state.language = language
             self.publish()
 
+    def set_elder_mode(self, on: bool) -> None:
+        """长辈模式 on or off for this resident (any screen); the next resident starts with the
+        terminal's ``ui.elder_mode_default`` again, as with the language."""
+        self.touch()
+        if self.state.elder_mode != on:
+            self.state.elder_mode = on
+            self.publish()
+
     # ----------------------------------------------------------------- ending
     def finish(self) -> None:
         """The resident is done: end the session and ask for the card."""
@@ -418,6 +430,7 @@ class KioskController:
             return
         self.config = config
         self.state.language = config.terminal.language
+        self.state.elder_mode = config.ui.elder_mode_default
         self._build_menu()
         self.publish()
 

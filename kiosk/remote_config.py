@@ -49,7 +49,7 @@ BUNDLE_FILE = "config-bundle.json"
 KEY_FILE = "fleet-server-key.json"
 VERSION_FILE = "config-version.json"
 # Section prefixes / exact keys a running kiosk can take without a restart.
-LIVE_KEYS = ("services.", "session.", "terminal.language", "announcements.")
+LIVE_KEYS = ("services.", "session.", "terminal.language", "ui.elder_mode_default", "announcements.")
 # How far a newer bundle's issued_at may lie before the newest one seen: the server's clock may be
 # stepped back a little (NTP); a bundle issued well before it is not a newer one.
 ISSUED_AT_TOLERANCE = dt.timedelta(minutes=10)

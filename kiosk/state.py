@@ -100,6 +100,8 @@ class WizardView:
 class KioskState:
     screen: Screen = Screen.ATTRACT
     language: str = "zh_CN"
+    # 长辈模式: large type and stronger contrast; the resident's choice, kept like the language.
+    elder_mode: bool = False
     resident_name: str = ""
     pin_length: int = 0
     pin_message: Message | None = None
@@ -129,6 +131,7 @@ class KioskState:
         """Forget everything about the resident; keep only terminal-level settings."""
         fresh = KioskState(
             language=self.language,
+            elder_mode=self.elder_mode,
             printer_status=self.printer_status,
             face_available=self.face_available,
             esscard_available=self.esscard_available,

@@ -13,7 +13,7 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import dp
-from kivy.properties import NumericProperty
+from kivy.properties import BooleanProperty, NumericProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -79,6 +79,7 @@ class CountdownDialog(ModalView):
 
 class KioskApp(App):
     font_scale = NumericProperty(1.0)
+    elder = BooleanProperty(False)  # 长辈模式 on screen now (style.kv colours follow it)
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class KioskApp(App):
             self._on_started(self)
 
     def render(self, state: KioskState) -> None:
+        self._set_display_mode(state.elder_mode)
         view = self.views[state.screen]
         view.render(state)
         if self.kiosk_area is not None and self.kiosk_area.current != state.screen.value:
@@ -143,6 +145,14 @@ class KioskApp(App):
                     self.countdown.open(animation=False)
             elif self.countdown.parent is not None:
                 self.countdown.dismiss(animation=False)
+
+    def _set_display_mode(self, elder: bool) -> None:
+        """长辈模式 or not: larger type (at least theme.ELDER_FONT_SCALE) and the darker fills."""
+        base = self.controller.config.ui.font_scale
+        scale = max(base, theme.ELDER_FONT_SCALE) if elder else base
+        if self.elder != elder or self.font_scale != scale:
+            self.elder = elder
+            self.font_scale = scale
 
     def current_view(self) -> views.BaseView:
         return self.views[self.controller.state.screen]

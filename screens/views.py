@@ -11,8 +11,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from kivy.app import App
 from kivy.core.image import Image as CoreImage
-from kivy.metrics import dp
+from kivy.metrics import dp, sp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
@@ -21,8 +22,9 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
-from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, tr
+from kiosk.i18n import LANGUAGE_NAMES, LANGUAGES, N_, tr
 from kiosk.state import KioskState, Message
+from screens import theme
 from screens.widgets import AnnouncementPanel, HeaderBar, KioskButton, KioskLabel, make
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ class BaseView(KivyScreen):
         self.header = HeaderBar()
         self.header_label = KioskLabel(color=(1, 1, 1, 1), halign="left", size_hint_y=1)
         self.header.add_widget(self.header_label)
+        # 长辈模式 on every screen: large type and stronger contrast for this resident's session.
+        self.elder_toggle = self.button("elder", self._toggle_elder, rule="SecondaryButton", size_hint=(None, 1))
+        self.elder_toggle.width = dp(300)
+        self.header.add_widget(self.elder_toggle)
         outer.add_widget(self.header)
         self.body = BoxLayout(orientation="vertical", padding=dp(32), spacing=dp(20))
         outer.add_widget(self.body)
@@ -71,8 +77,14 @@ class BaseView(KivyScreen):
         self.intents[intent] = widget
         return widget
 
+    def _toggle_elder(self) -> None:
+        self.controller.set_elder_mode(not self.controller.state.elder_mode)
+
     def render(self, state: KioskState) -> None:
         self.header_label.text = tr("app.title", state.language)
+        # TRANSLATORS: the 长辈模式 (large type) switch in every screen's header: one short line.
+        toggle = N_("key.elder_off") if state.elder_mode else N_("key.elder_on")
+        self.elder_toggle.text = tr(toggle, state.language)
         self.update(state)
 
     def update(self, state: KioskState) -> None:
@@ -106,7 +118,9 @@ def announcement_parts(state: KioskState) -> AnnouncementParts:
     counter = f"  [size=22sp]{index + 1}/{len(notices)}[/size]" if len(notices) > 1 else ""
     gap = "" if prefix.endswith("】") else " "
     if notice.level == "warning":
-        prefix = f"[color=8a3c00]{prefix}[/color]"  # dark amber on the light amber band: 6:1 contrast
+        # Dark amber on the light amber band: 6.3:1, and 8.4:1 in 长辈模式 (which needs 7:1).
+        amber = "6e2e00" if state.elder_mode else "8a3c00"
+        prefix = f"[color={amber}]{prefix}[/color]"
     return AnnouncementParts(f"[b]{prefix}[/b]", gap, f"{escape_markup(notice.text)}{counter}", notice.level)
 
 
@@ -187,7 +201,7 @@ class PinView(BaseView):
         self.greeting = make("TitleLabel")
         self.prompt = KioskLabel()
         self.dots = make("TitleLabel")
-        self.error = KioskLabel(color=(0.75, 0.1, 0.1, 1))
+        self.error = KioskLabel(color=theme.ERROR_TEXT)
         left.add_widget(Widget())
         for widget in (self.greeting, self.prompt, self.dots, self.error):
             left.add_widget(widget)
@@ -243,7 +257,7 @@ class FaceView(BaseView):
         self.body.add_widget(self.preview)
         right = BoxLayout(orientation="vertical", spacing=dp(16), size_hint_x=0.42)
         self.title = make("TitleLabel")
-        self.instruction = make("TitleLabel", color=(0.04, 0.36, 0.66, 1))
+        self.instruction = make("TitleLabel", color=theme.ACCENT_TEXT)
         right.add_widget(self.title)
         right.add_widget(Widget())
         right.add_widget(self.instruction)
@@ -320,7 +334,7 @@ class MenuView(BaseView):
         self.notice_panel.level = "warning"
         self.notice_panel.shown = bool(self.notice.text)
         if self.notice_panel.shown and self.notice_panel.parent is None:
-            self.header.add_widget(self.notice_panel)
+            self.header.add_widget(self.notice_panel, index=1)  # before the 长辈模式 button
         elif not self.notice_panel.shown and self.notice_panel.parent is not None:
             self.header.remove_widget(self.notice_panel)
         self.intents["exit"].text = tr("key.exit", lang)
@@ -371,11 +385,12 @@ class RecordsView(BaseView):
             return
         self.title.text = records.title
         self.table.cols = max(len(records.columns), 1)
+        size = sp(24) * App.get_running_app().font_scale  # 24 px, 32 px and more in 长辈模式
         for heading in records.columns:
-            self.table.add_widget(KioskLabel(text=heading, bold=True, font_size=dp(24)))
+            self.table.add_widget(KioskLabel(text=heading, bold=True, font_size=size))
         for row in records.rows:
             for cell in row:
-                self.table.add_widget(KioskLabel(text=cell, font_size=dp(24)))
+                self.table.add_widget(KioskLabel(text=cell, font_size=size))
         self.summary.text = "\n".join(records.summary)
 
 
@@ -416,7 +431,7 @@ class MessageView(BaseView):
     def update(self, state: KioskState) -> None:
         lang = state.language
         self.title.text = message_text(state.message, lang)
-        self.title.color = (0.75, 0.1, 0.1, 1) if state.message and state.message.is_error else (0.1, 0.12, 0.16, 1)
+        self.title.color = theme.ERROR_TEXT if state.message and state.message.is_error else theme.TEXT
         self.intents["continue"].text = tr("key.continue", lang)
         self.intents["continue"].opacity = 1 if state.session_active else 0
         self.intents["continue"].disabled = not state.session_active

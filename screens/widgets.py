@@ -19,7 +19,10 @@ class KioskLabel(Label):
 
 
 class KioskButton(Button):
-    """A large button; ``intent`` names what it does, so scripts and tests can find it."""
+    """A large button; ``intent`` names what it does, so scripts and tests can find it.
+    ``secondary`` buttons are light grey with dark text (style.kv SecondaryButton)."""
+
+    secondary = BooleanProperty(False)
 
     def __init__(self, intent: str = "", **kwargs) -> None:
         super().__init__(**kwargs)

@@ -20,6 +20,7 @@ from kivy.utils import escape_markup
 from kiosk.forms import FieldKind
 from kiosk.i18n import tr
 from kiosk.state import KioskState, WizardStep, WizardView
+from screens import theme
 from screens.views import BaseView, message_text
 from screens.widgets import KioskLabel, make
 
@@ -36,7 +37,7 @@ class WizardScreen(BaseView):
         self.progress = KioskLabel(size_hint_y=None, height=dp(48))
         self.title = make("TitleLabel")
         self.text = KioskLabel(markup=True)
-        self.error = KioskLabel(color=(0.75, 0.1, 0.1, 1))
+        self.error = KioskLabel(color=theme.ERROR_TEXT)
         left.add_widget(Widget())
         for widget in (self.progress, self.title, self.text, self.error):
             left.add_widget(widget)

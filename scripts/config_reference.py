@@ -29,7 +29,7 @@ Layers, later wins: `config/default.toml` → a local file (`--config FILE` or `
 signed bundle last fetched from the fleet manager → command-line flags (`--set section.key=value`).
 An invalid value is refused at start with a message naming the key, the value and what was expected.
 The fleet manager's bundle may set only `services`, `session`, `terminal.language`, `ui.font_scale`,
-`announcements` and `voice` (`common.config.REMOTE_KEYS`); endpoints and devices are local only.
+`ui.elder_mode_default`, `announcements` and `voice` (`common.config.REMOTE_KEYS`); endpoints and devices are local only.
 """
 
 
