@@ -176,6 +176,8 @@ class UiConfig(_Section):
     font_scale: float = Field(ge=0.8, le=2.0)
     # 长辈模式 (large type, stronger contrast) at the start of every session; a resident may switch.
     elder_mode_default: bool = False
+    # The staff PIN of the maintenance screen, as kiosk.staff_access.hash_pin makes it (never the PIN).
+    staff_pin_hash: str = Field(default="", max_length=200)
 
 
 class AnnouncementConfig(_Section):

@@ -17,4 +17,5 @@ STORY_NAMES = (
     "announcement",
     "wizard",
     "elder-mode",
+    "staff",
 )

@@ -77,3 +77,62 @@ def elder_mode(player: Any) -> Iterator[Step]:
     _mode_is(player, player.app.controller.config.ui.elder_mode_default)
     player.shot("attract-again")
     player.check_nothing_left()
+
+
+STAFF_DEMO_PIN = "480915"  # cli.ui.SCRIPT_SETTINGS["staff"] sets only its salted hash
+
+
+def _corner_taps(player: Any) -> None:
+    from kivy.base import EventLoop
+
+    from demo.player import tap_at
+
+    for _ in range(5):
+        tap_at(10, EventLoop.window.height - 10)
+
+
+def _unlock(player: Any) -> Iterator[Step]:
+    _corner_taps(player)
+    yield "screen", (Screen.MAINTENANCE, "the staff PIN prompt after five corner taps")
+    player.shot("staff-pin")
+    for digit in STAFF_DEMO_PIN:
+        player.press(f"staff:{digit}")
+    player.press("staff:ok")
+    staff = player.app.controller.state
+    yield "wait", (lambda: staff.staff is not None and staff.staff.unlocked, "the staff PIN to be accepted")
+    yield "settle", None
+
+
+def staff(player: Any) -> Iterator[Step]:
+    """Staff open the maintenance screen by the hidden gesture and their PIN, print a test page,
+    put the terminal out of service and leave; then back in service. A window close is refused
+    while the kiosk is locked down (the demo allows it, so the story locks it for the check)."""
+    from kivy.base import EventLoop
+
+    controller = player.app.controller
+    yield "screen", (Screen.ATTRACT, "attract screen")
+    player.app.allow_close = False
+    refused = EventLoop.window.dispatch("on_request_close")
+    player.app.allow_close = True
+    if not refused:
+        raise JourneyFailed("the window close was not refused in lockdown")
+    yield from _unlock(player)
+    player.on_screen(controller.config.terminal.id)
+    player.shot("staff-unlocked")
+    player.press("staff:test_page")
+    yield "wait", (lambda: controller.state.staff.result.startswith(("OK", "FAILED")), "the test page's result")
+    yield "settle", None
+    if not controller.state.staff.result.startswith("OK"):
+        raise JourneyFailed(f"the test page failed: {controller.state.staff.result}")
+    player.shot("staff-test-page")
+    player.press("staff:maintenance")
+    yield "settle", None
+    player.press("staff:leave")
+    yield "screen", (Screen.OUT_OF_SERVICE, "out of service after the staff left")
+    player.shot("out-of-service")
+    yield from _unlock(player)
+    player.press("staff:maintenance")
+    yield "settle", None
+    player.press("staff:leave")
+    yield "screen", (Screen.ATTRACT, "back in service")
+    player.shot("attract-again")

@@ -56,7 +56,11 @@ class _Tap(MotionEvent):
 
 
 def tap(widget: Any) -> None:
-    x, y = widget.to_window(*widget.center)
+    tap_at(*widget.to_window(*widget.center))
+
+
+def tap_at(x: float, y: float) -> None:
+    """A tap at window coordinates (origin bottom left)."""
     touch = _Tap(x, y)
     EventLoop.post_dispatch_input("begin", touch)
     EventLoop.post_dispatch_input("end", touch)

@@ -44,6 +44,7 @@ class DemoStories(StoryPlayer):
             "announcement": DemoStories._announcement,
             "wizard": DemoStories._wizard,
             "elder-mode": display_stories.elder_mode,
+            "staff": display_stories.staff,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 

@@ -40,6 +40,7 @@ from kiosk.printer_status import PrinterStatus
 from kiosk.services import CATALOGUE, menu_items
 from kiosk.session import Flow, SessionContext
 from kiosk.staff_intents import StaffIntents
+from kiosk.staff_screen import StaffScreen
 from kiosk.state import KioskState, Message, Screen
 from kiosk.worker import Worker
 
@@ -48,7 +49,9 @@ logger = logging.getLogger(__name__)
 Listener = Callable[[KioskState], None]
 IDLE_SCREENS = (Screen.ATTRACT, Screen.OUT_OF_SERVICE)
 # Screens where the resident is not expected to touch anything, so idle time does not count.
-UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE)
+UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE, Screen.MAINTENANCE)
+# No resident is served on these: staff intents run, the fleet may apply config.
+NO_RESIDENT_SCREENS = (*IDLE_SCREENS, Screen.MAINTENANCE)
 
 
 class KioskController:
@@ -96,6 +99,7 @@ class KioskController:
         self._idle = threading.Event()
         self._idle.set()
         self.staff = StaffIntents(self, clock)
+        self.staff_screen = StaffScreen(self, card, clock)
         # Announcement windows are wall-clock times; rotation is timed by ``clock`` like the rest.
         self._announcements = AnnouncementBoard(wall_clock)
         self._sync_announcements(rotating=False)
@@ -143,7 +147,7 @@ class KioskController:
             self.state.language = self.config.terminal.language
             self.state.elder_mode = self.config.ui.elder_mode_default
         self.state.screen = screen
-        if screen in IDLE_SCREENS and not self.session.signed_in and not self.state.session_active:
+        if screen in NO_RESIDENT_SCREENS and not self.session.signed_in and not self.state.session_active:
             self._idle.set()
         else:
             self._idle.clear()
@@ -390,6 +394,7 @@ class KioskController:
             self.publish()
         self._tick_screen(self._clock())
         self.staff.tick()
+        self.staff_screen.tick()
 
     def _tick_screen(self, now: float) -> None:
         """Timed messages give way to their next screen; idle time counts down and ends the session."""

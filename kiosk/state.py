@@ -28,6 +28,7 @@ class Screen(enum.Enum):
     MESSAGE = "message"
     REMOVE_CARD = "remove_card"
     OUT_OF_SERVICE = "out_of_service"
+    MAINTENANCE = "maintenance"  # staff only: behind the hidden corner gesture and the staff PIN
 
 
 @dataclass
@@ -97,6 +98,22 @@ class WizardView:
 
 
 @dataclass
+class StaffView:
+    """The maintenance screen (kiosk.staff_screen): the staff PIN until ``unlocked``, then the
+    terminal's facts and the staff's actions; ``result`` is the last action's answer, as staff read
+    it in the fleet console; ``card_present`` None until the reader has answered."""
+
+    unlocked: bool = False
+    pin_length: int = 0
+    message: Message | None = None
+    terminal_id: str = ""
+    version: str = ""
+    card_present: bool | None = None
+    out_of_service: bool = False
+    result: str = ""
+
+
+@dataclass
 class KioskState:
     screen: Screen = Screen.ATTRACT
     language: str = "zh_CN"
@@ -123,6 +140,7 @@ class KioskState:
     # screen shows ``announcements[announcement_index]`` and the controller rotates the index.
     announcements: list[Notice] = field(default_factory=list)
     announcement_index: int = 0
+    staff: StaffView | None = None  # only on Screen.MAINTENANCE
 
     def snapshot(self) -> KioskState:
         return copy.deepcopy(self)

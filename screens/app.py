@@ -21,6 +21,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from kiosk.i18n import tr
 from kiosk.state import KioskState, Screen
 from screens import frame_probe, theme, views
+from screens.maintenance_view import MaintenanceView
 from screens.widgets import KioskLabel, load_rules, make
 from screens.wizard_view import WizardScreen
 
@@ -39,7 +40,10 @@ VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
     Screen.REMOVE_CARD: views.RemoveCardView,
     Screen.OUT_OF_SERVICE: views.OutOfServiceView,
     Screen.WIZARD: WizardScreen,
+    Screen.MAINTENANCE: MaintenanceView,
 }
+# The hidden staff corner (kiosk.staff_screen): the top-left of the header, in window pixels.
+STAFF_CORNER = (120, 96)
 
 
 def kivy_post(callback: Callable[[], None]) -> None:
@@ -50,12 +54,18 @@ def kivy_post(callback: Callable[[], None]) -> None:
 class TouchAwareRoot(BoxLayout):
     """Tells the controller about every touch (idle timer) before the widgets get it."""
 
-    def __init__(self, on_any_touch: Callable[[], None], **kwargs: Any) -> None:
+    def __init__(
+        self, on_any_touch: Callable[[], None], on_corner: Callable[[], None] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self._on_any_touch = on_any_touch
+        self._on_corner = on_corner
 
     def on_touch_down(self, touch: Any) -> bool:
         self._on_any_touch()
+        width, height = STAFF_CORNER
+        if self._on_corner is not None and touch.x < dp(width) and touch.y > self.top - dp(height):
+            self._on_corner()  # the staff gesture counts it; the touch goes on as any other
         return super().on_touch_down(touch)
 
 
@@ -97,6 +107,7 @@ class KioskApp(App):
         self.countdown: CountdownDialog | None = None
         self.kiosk_area: ScreenManager | None = None
         self.dock: Any = None
+        self.allow_close = dock_factory is not None  # demo mode: the window closes as any other
         self.title = tr("app.title", controller.config.terminal.language)  # the window title
 
     def build(self) -> Any:
@@ -106,7 +117,10 @@ class KioskApp(App):
 
         Window.clearcolor = theme.BACKGROUND  # Kivy's default is black, which no screen is designed on
         load_rules()
-        root = TouchAwareRoot(self.controller.touch)
+        # Lockdown: Alt+F4 and the window manager's close are refused outside demo mode (Esc and
+        # multitouch emulation are off in cli.ui.prepare_kivy_environment).
+        Window.bind(on_request_close=self._refuse_close)
+        root = TouchAwareRoot(self.controller.touch, self.controller.staff_screen.corner_tap)
         manager = ScreenManager(transition=NoTransition())
         for screen, cls in VIEW_CLASSES.items():
             view = cls(self.controller, name=screen.value)
@@ -121,6 +135,12 @@ class KioskApp(App):
         self.controller.subscribe(self.render)
         Clock.schedule_interval(lambda _dt: self.controller.tick(), 0.5)
         return root
+
+    def _refuse_close(self, *_args: Any, **_kwargs: Any) -> bool:
+        """True (refused) unless ``allow_close``; the app still stops by itself (restart, demo end)."""
+        if not self.allow_close:
+            logger.info("window close refused (kiosk lockdown)")
+        return not self.allow_close
 
     def on_start(self) -> None:
         frame_probe.install(self)  # benchmarks only: nothing unless RENSHE_FRAME_LOG is set
