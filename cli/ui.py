@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common.config import KNOWN_SERVICES
 from kiosk.config import KioskConfig
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     # The application wizard is not in the default menu: the story offers one application.
     "wizard": ("services.enabled=['insurance_info','print_insured_certificate','contact_update']",),
     # The staff story's PIN is 480915 (demo.display_stories.STAFF_DEMO_PIN); only its hash is set.
+    # The tour visits every service of the catalogue: all of them are offered for its run.
+    "tour": ("services.enabled=" + repr(list(KNOWN_SERVICES)),),
     "staff": (
         "ui.staff_pin_hash='pbkdf2_sha256$200000$6b696f736b2d64656d6f2d7374616666$1b17850156c65b5aa99b2bd14df706c9c8af7cfcb511ac6687b654859341d661'",
     ),

@@ -18,4 +18,5 @@ STORY_NAMES = (
     "wizard",
     "elder-mode",
     "staff",
+    "tour",
 )

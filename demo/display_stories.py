@@ -136,3 +136,153 @@ def staff(player: Any) -> Iterator[Step]:
     player.press("staff:leave")
     yield "screen", (Screen.ATTRACT, "back in service")
     player.shot("attract-again")
+
+
+TOUR_FILE = "tour.json"
+SETTLED = (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD)
+
+
+class _Tour:
+    """The tour's bookkeeping: each screenshot with its service, screen, language and mode."""
+
+    def __init__(self, player: Any) -> None:
+        self.player = player
+        self.entries: list[dict[str, Any]] = []
+        self.language = "zh_CN"
+        self.mode = "normal"
+
+    def shot(self, service: str | None, name: str) -> None:
+        player = self.player
+        player.shot(f"{self.language}-{self.mode}-{service or 'session'}-{name}")
+        self.entries.append(
+            {"service": service, "screen": name, "language": self.language, "mode": self.mode, "file": player.shots[-1]}
+        )
+
+
+def _settled(player: Any) -> tuple[Any, str]:
+    return (lambda: player.screen() in SETTLED and player.showing(player.screen()), "the service's screen")
+
+
+def _wizard_at(player: Any, *steps: Any) -> tuple[Any, str]:
+    state = player.app.controller.state
+
+    def at() -> bool:
+        view = state.wizard
+        return view is not None and (view.step in steps or view.failure is not None) and player.showing(Screen.WIZARD)
+
+    return at, "wizard step " + "/".join(step.value for step in steps)
+
+
+def _query(tour: _Tour, service: str) -> Iterator[Step]:
+    player = tour.player
+    yield "wait", _settled(player)
+    yield "settle", None
+    tour.shot(service, player.screen().value)
+
+
+def _certificate(tour: _Tour, service: str) -> Iterator[Step]:
+    player = tour.player
+    yield "wait", _settled(player)
+    yield "settle", None
+    tour.shot(service, player.screen().value)
+    if player.screen() is Screen.PRINT_PREVIEW:
+        player.press("print")
+        yield "screen", (Screen.MESSAGE, "print result")
+        tour.shot(service, "message")
+
+
+def _wizard(tour: _Tour, service: str) -> Iterator[Step]:
+    from kiosk.forms import FieldKind
+    from kiosk.state import WizardStep
+
+    player = tour.player
+    state = player.app.controller.state
+    yield "screen", (Screen.WIZARD, "the wizard")
+    while True:
+        yield "settle", None
+        view = state.wizard
+        if view is None:
+            raise JourneyFailed(f"{service}: the wizard is gone")
+        tour.shot(service, f"wizard-{view.step.value}" + ("-failure" if view.failure else ""))
+        if view.failure is not None or view.step is WizardStep.RESULT:
+            break
+        step = view.step
+        if step is WizardStep.NOTICE:
+            player.press("wizard:tick")
+            yield "settle", None
+        elif step is WizardStep.FIELD:
+            question = view.question
+            if question.kind is FieldKind.CHOICE:
+                player.press(f"wizard:choice:{question.choices[0].value}")
+            else:
+                for digit in "13912345678":
+                    player.press(f"wizard:key:{digit}")
+                    yield "settle", None
+            yield "settle", None
+        where = (view.step, view.step_number)
+        player.press("wizard:next")
+        yield (
+            "wait",
+            (
+                lambda where=where: (
+                    state.wizard is not None
+                    and ((state.wizard.step, state.wizard.step_number) != where or state.wizard.failure is not None)
+                    and player.showing(Screen.WIZARD)
+                ),
+                f"{service}: the wizard's step after {step.value}",
+            ),
+        )
+    if state.wizard is not None and state.wizard.step is WizardStep.RESULT:
+        player.press("wizard:next")  # 打印回执
+        yield "screen", (Screen.MESSAGE, "the receipt's print result")
+        tour.shot(service, "message")
+
+
+FLOW_VISITS = {"query": _query, "certificate": _certificate, "wizard": _wizard}
+
+
+def tour(player: Any) -> Iterator[Step]:
+    """Every screen of every service in the catalogue, in both display modes and every language:
+    one PNG per screen and ``tour.json`` listing them (service, screen, language, mode, file).
+    ``main.py`` runs it with every catalogue service enabled (cli.ui.SCRIPT_SETTINGS)."""
+    import json
+
+    from kiosk.i18n import LANGUAGES
+    from kiosk.services import CATALOGUE
+
+    record = _Tour(player)
+    controller = player.app.controller
+    for language in LANGUAGES:
+        for elder in (False, True):
+            record.language, record.mode = language, "elder" if elder else "normal"
+            yield "screen", (Screen.ATTRACT, "attract screen")
+            player.press(f"language:{language}")
+            yield "settle", None
+            if controller.state.elder_mode != elder:
+                player.press("elder")
+                yield "settle", None
+            _mode_is(player, elder)
+            record.shot(None, "attract")
+            player.world.insert_person(0)
+            yield "screen", (Screen.PIN, "PIN screen")
+            record.shot(None, "pin")
+            for digit in player.person["pin"]:
+                player.press(f"pin:{digit}")
+            player.press("pin:ok")
+            yield "screen", (Screen.MENU, "menu")
+            record.shot(None, "menu")
+            for service, spec in CATALOGUE.items():
+                player.enabled(f"service:{service}")
+                player.press(f"service:{service}")
+                yield from FLOW_VISITS[spec.flow](record, service)
+                if player.screen() is not Screen.MENU:
+                    controller.back_to_menu()  # 返回/继续 were pressed in the stories; the intent is the same
+                yield "screen", (Screen.MENU, f"menu after {service}")
+            if controller.state.language != language or controller.state.elder_mode != elder:
+                raise JourneyFailed("the language or the display mode changed during the session")
+            player.press("exit")
+            yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
+            record.shot(None, "remove_card")
+            player.world.pull_card()
+    yield "screen", (Screen.ATTRACT, "attract screen at the end")
+    (player.out_dir / TOUR_FILE).write_text(json.dumps(record.entries, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -45,6 +45,7 @@ class DemoStories(StoryPlayer):
             "wizard": DemoStories._wizard,
             "elder-mode": display_stories.elder_mode,
             "staff": display_stories.staff,
+            "tour": display_stories.tour,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 

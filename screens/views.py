@@ -339,6 +339,7 @@ class MenuView(BaseView):
             self.header.remove_widget(self.notice_panel)
         self.intents["exit"].text = tr("key.exit", lang)
         services = [item.service for item in state.menu]
+        self.grid.cols = 2 if len(services) <= 6 else 3  # more than 3 rows would push the footer off
         if services != self._services:
             for name in self._services:
                 self.intents.pop(f"service:{name}", None)
