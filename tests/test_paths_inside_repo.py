@@ -18,7 +18,7 @@ TEXT_SUFFIXES = {".py", ".md", ".toml", ".sh", ".txt", ".in", ".cfg", ".ini", ".
 SIBLING = "shared"
 PATTERNS = [
     re.compile(r"['\"]" + SIBLING + r"['\"]\s*[/,)]"),  # Path(...) / "shared" / ..., os.path.join(..., "shared")
-    re.compile(SIBLING + r"/data/"),  # shared/data/faces
+    re.compile(SIBLING + r"/data/"),  # the sibling folder's data/faces
     re.compile(r"(?:parents\[\d+\]|REPO|ROOT|REPO_ROOT)\.parent\b"),  # the folder above the repository
 ]
 
