@@ -212,3 +212,20 @@ def _card(
         "issued_on": issued,
         "expires_on": issued.replace(year=issued.year + 10),
     }
+
+
+def contribution_rows(year: int, month: int, base: Decimal, paid: bool, unit_code: str, region: str) -> list[dict]:
+    """One month's contribution records, one per insurance type, at ``base`` and the RATES."""
+    return [
+        {
+            "type_code": code,
+            "period": _period(year, month),
+            "base": base,
+            "personal_amount": _money(base * personal),
+            "unit_amount": _money(base * unit),
+            "paid": paid,
+            "unit_code": unit_code,
+            "region": region,
+        }
+        for code, (personal, unit) in RATES.items()
+    ]

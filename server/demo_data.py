@@ -36,6 +36,7 @@ from server.demo_basics import (
     _name,
     _period,
     _unit,
+    contribution_rows,
     demo_pin,
 )
 from server.demo_household import add_facts, household_member, members_of
@@ -145,20 +146,9 @@ def _history(p: DemoPerson, rng: random.Random, as_of: dt.date) -> None:
             base = _money(Decimal(avg[spell_region]) * factor * scale * Decimal(str(round(rng.uniform(0.95, 1.08), 3))))
             base = base.quantize(Decimal(1))
         paid = not ((y, m) == (end_y, end_m) and rng.random() < 0.3) and rng.random() > 0.01
-        for code, (pr, ur) in RATES.items():
+        for code in RATES:
             first_date.setdefault(code, dt.date(y, m, 1))
-            p.contributions.append(
-                {
-                    "type_code": code,
-                    "period": _period(y, m),
-                    "base": base,
-                    "personal_amount": _money(base * pr),
-                    "unit_amount": _money(base * ur),
-                    "paid": paid,
-                    "unit_code": unit[0],
-                    "region": spell_region,
-                }
-            )
+        p.contributions.extend(contribution_rows(y, m, base, paid, unit[0], spell_region))
         y, m = _add_months(y, m, 1)
         k += 1
     status = "terminated" if retired else ("suspended" if p.employment_status == UNEMPLOYED else "active")

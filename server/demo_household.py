@@ -38,6 +38,7 @@ from server.demo_basics import (
     _name,
     _period,
     _unit,
+    contribution_rows,
     demo_pin,
 )
 from server.reference.training import OCCUPATIONS, SKILL_LEVELS
@@ -161,19 +162,7 @@ def _work(person: DemoPerson, rng: random.Random, start: tuple[int, int], stop: 
     base = Decimal(round(wage * rng.uniform(0.7, 1.3)))
     y, m = start
     while (y, m) <= stop:
-        for code, (pr, ur) in RATES.items():
-            person.contributions.append(
-                {
-                    "type_code": code,
-                    "period": _period(y, m),
-                    "base": base,
-                    "personal_amount": _money(base * pr),
-                    "unit_amount": _money(base * ur),
-                    "paid": True,
-                    "unit_code": unit[0],
-                    "region": region,
-                }
-            )
+        person.contributions.extend(contribution_rows(y, m, base, True, unit[0], region))
         y, m = _add_months(y, m, 1)
     first = dt.date(start[0], start[1], 1)
     person.enrolments.extend(_enrolment(code, "suspended", first, unit[0], region) for code in RATES)
