@@ -21,6 +21,10 @@ class FieldKind(enum.Enum):
     TEXT = "text"  # on-screen Chinese input or letters-and-digits pad
     CHOICE = "choice"  # one of ``choices``, as big buttons
     DATE = "date"  # YYYY-MM-DD
+    AMOUNT = "amount"  # numeric keypad with a decimal point, yuan
+    BANK_ACCOUNT = "bank_account"  # numeric keypad, 12 to 19 digits
+    ADDRESS = "address"  # province → city → district → street (GB/T 2260), then the detail
+    PHOTO = "photo"  # taken by the terminal's camera, or a photo receipt number
 
 
 @dataclass(frozen=True)

@@ -2,122 +2,32 @@
 
 An entry says what the service is called (``service.<id>`` in the message catalogue), which menu
 group it belongs to, which devices it needs, which generic flow runs it and that flow's parameters.
-Adding a service is adding an entry here (and, for an application, its form); the session core
-never changes. Which of them a terminal offers comes from ``services.enabled`` in its config.
+Adding a service is adding an entry (``kiosk.services_records`` for queries and prints,
+``kiosk.services_applications`` for applications and their forms); the session core never
+changes. Which of them a terminal offers comes from ``services.enabled`` in its config.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
-from kiosk.forms import Choice, FieldKind, FormField, WizardForm
 from kiosk.printer_status import PrinterStatus
+from kiosk.service_types import CertificateParams, Device, Group, Params, QueryParams, ServiceSpec, WizardParams
+from kiosk.services_applications import application_services
+from kiosk.services_records import record_services
 from kiosk.state import MenuItem, Message
 
+__all__ = [
+    "CATALOGUE",
+    "CertificateParams",
+    "Device",
+    "Group",
+    "Params",
+    "QueryParams",
+    "ServiceSpec",
+    "WizardParams",
+    "menu_items",
+]
 
-class Group(enum.Enum):
-    QUERY = "query"  # 查询
-    APPLY = "apply"  # 办理
-    PRINT = "print"  # 打印
-
-
-class Device(enum.Enum):
-    PRINTER = "printer"
-    CAMERA = "camera"
-
-
-@dataclass(frozen=True)
-class QueryParams:
-    """A table from the gateway: ``loader`` names kiosk.records.LOADERS; ``months`` back from today."""
-
-    loader: str
-    months: int | None = None
-    page_size: int = 100
-    print_service: str | None = None  # the catalogue id that prints this table, offered on its screen
-
-
-@dataclass(frozen=True)
-class CertificateParams:
-    """A certificate the gateway issues: its kind and the months it covers (None: no period)."""
-
-    kind: str
-    months: int | None = None
-
-
-@dataclass(frozen=True)
-class WizardParams:
-    form: WizardForm
-
-
-Params = QueryParams | CertificateParams | WizardParams
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    id: str
-    group: Group
-    flow: str  # a key of kiosk.flows.FLOWS
-    params: Params
-    needs: frozenset[Device] = frozenset()
-
-    @property
-    def title_key(self) -> str:
-        return f"service.{self.id}"
-
-
-def _entries() -> list[ServiceSpec]:
-    printer = frozenset({Device.PRINTER})
-    return [
-        ServiceSpec("insurance_info", Group.QUERY, "query", QueryParams("insurance")),
-        ServiceSpec("contributions", Group.QUERY, "query", QueryParams("contributions", months=12)),
-        ServiceSpec("card_info", Group.QUERY, "query", QueryParams("cards")),
-        ServiceSpec("print_insured_certificate", Group.PRINT, "certificate", CertificateParams("insured"), printer),
-        ServiceSpec("print_payment_certificate", Group.PRINT, "certificate", CertificateParams("payment", 12), printer),
-        ServiceSpec("print_rights_statement", Group.PRINT, "certificate", CertificateParams("rights", 12), printer),
-        ServiceSpec(
-            "unemployment_registration",
-            Group.APPLY,
-            "wizard",
-            WizardParams(
-                WizardForm(
-                    "unemployment_registration",
-                    "notice.unemployment_registration",
-                    (
-                        FormField(
-                            "reason",
-                            "form.unemployment.reason",
-                            FieldKind.CHOICE,
-                            choices=tuple(
-                                Choice(value, f"form.unemployment.reason.{key}")
-                                for key, value in (
-                                    ("contract_end", "合同到期"),
-                                    ("dismissed", "单位解除"),
-                                    ("resigned", "主动离职"),
-                                    ("other", "其他"),
-                                )
-                            ),
-                        ),
-                    ),
-                )
-            ),
-        ),
-        ServiceSpec(
-            "contact_update",
-            Group.APPLY,
-            "wizard",
-            WizardParams(
-                WizardForm(
-                    "contact_update",
-                    "notice.contact_update",
-                    (FormField("phone", "form.contact.phone", FieldKind.PHONE),),
-                )
-            ),
-        ),
-    ]
-
-
-CATALOGUE: dict[str, ServiceSpec] = {spec.id: spec for spec in _entries()}
+CATALOGUE: dict[str, ServiceSpec] = {spec.id: spec for spec in record_services() + application_services()}
 
 
 def menu_items(enabled: list[str], printer: PrinterStatus, has_camera: bool) -> list[MenuItem]:

@@ -26,7 +26,10 @@ ALLOWED = {
         "kiosk/layouts.py",
         "build_test_page",
     ): "staff's printer test page: bilingual on purpose, and a CJK punctuation sample",
-    ("kiosk/services.py", "_entries"): "codes sent to the gateway (the screen shows their form.* keys)",
+    (
+        "kiosk/services_applications.py",
+        "application_services",
+    ): "codes sent to the gateway (the screen shows their form.* keys)",
 }
 
 
