@@ -210,7 +210,10 @@ def _card(
         "card_type": "3",
         "spec_version": version,
         "issued_on": issued,
-        "expires_on": issued.replace(year=issued.year + 10),
+        # Ten years on; a card issued on 29 February expires on the 28th (no 29th in most years).
+        "expires_on": issued.replace(
+            year=issued.year + 10, day=min(issued.day, 28) if issued.month == 2 else issued.day
+        ),
     }
 
 
