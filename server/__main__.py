@@ -1,6 +1,7 @@
 """``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (docs/commands.md).
 
-python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--public-base-url URL]
+python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--public-base-url URL] [--no-migrate]
+python -m server migrate [--database-url URL]   the schema to head, as a deployment step of its own
 python -m server seed [--persons N] [--seed S] [--json]   (--json: with each card's card_keys)
 python -m server create-terminal ID [--region CODE]
 python -m server mint-esscard SSN             a 电子社保卡 sign-in code (demo and tests)
@@ -12,6 +13,7 @@ import argparse
 import gc
 import json
 import logging
+import os
 import socket
 import sys
 from collections.abc import Sequence
@@ -45,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="never alter the schema at start (env RENSHE_MIGRATE_ON_START=0): "
+        "a deployment runs 'python -m server migrate' once instead",
+    )
     parser.add_argument(
         "--public-base-url",
         default=None,
@@ -131,16 +139,26 @@ def _serving_app(settings: ServerSettings) -> FastAPI:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server.fleet.signing import SigningKeyError
+
     settings = _settings(args)
+    settings.migrate_on_start = not args.no_migrate and os.environ.get("RENSHE_MIGRATE_ON_START", "1").strip() != "0"
+    if os.environ.get("RENSHE_SIGNING_KEY") and settings.card_key_file is None:
+        # A fleet shares its signing key; its card issuer keys must be shared too (docs/server-deploy.md).
+        logger.warning("RENSHE_SIGNING_KEY is set but RENSHE_CARD_KEY_FILE is not: card proofs stay per data dir")
     warning = public_url_warning(settings.public_base_url, args.host)
     if warning:
         logger.warning(warning)
     else:
         logger.info("certificate QR codes point to %s/verify/", settings.public_base_url)
-    if args.workers <= 1:
-        uvicorn.run(_serving_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
-        return 0
-    return _serve_workers(settings, args.host, args.port, args.workers)
+    try:
+        if args.workers <= 1:
+            uvicorn.run(_serving_app(settings), host=args.host, port=args.port, log_config=None, access_log=False)
+            return 0
+        return _serve_workers(settings, args.host, args.port, args.workers)
+    except SigningKeyError as exc:  # a fleet process must not start signing with a key of its own
+        print(f"python -m server: {exc}", file=sys.stderr)
+        return 2
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -216,6 +234,8 @@ DELEGATED = {
     "create-terminal": ("server.fleet.cli", "create_terminal_main"),
     "face-compare": ("server.face.cli", "main"),
     "mint-esscard": ("server.esscard.cli", "main"),
+    "publish-release": ("server.fleet.release_cli", "main"),
+    "migrate": ("server.migrate_cli", "main"),
 }
 
 

@@ -1,7 +1,17 @@
 """The fleet manager's Ed25519 key and signed config bundles.
 
-The private key lives in ``<server data dir>/fleet_signing_key.pem`` (PKCS#8, mode 0600),
-created on first start. A bundle is::
+Where the private key comes from (:func:`load_or_create_key`):
+
+- ``RENSHE_SIGNING_KEY`` set: the path of the fleet's key, a PEM PKCS#8 Ed25519 private key as
+  ``openssl genpkey -algorithm ed25519`` writes it. Every gateway process of a fleet (on one
+  machine or several) is given the same file, so a terminal that pinned the key through one of
+  them accepts bundles from all. A missing, unreadable, encrypted or non-Ed25519 file is refused
+  with :class:`SigningKeyError` naming the variable and the path: the process must not start
+  with a key of its own, which would make every bundle it signs unverifiable to the fleet.
+- unset: ``<server data dir>/fleet_signing_key.pem`` (PKCS#8, mode 0600), created on first start;
+  right for a single server (its worker processes share the data directory).
+
+A bundle is::
 
     {"bundle": {"version", "terminal_id", "issued_at", "config", "origin"},
      "signature": base64(Ed25519(canonical_json(bundle))), "key_id": first 16 hex of sha256(pubkey)}
@@ -16,14 +26,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
-from common.bundles import sign_bundle
+from common.bundles import key_id, sign_bundle
 from server.fleet.models import FleetTerminal
 from server.fleet.profiles import Effective
 from server.fleet.profiles import effective_config as _effective_config
@@ -32,10 +44,25 @@ from server.models import Terminal
 logger = logging.getLogger(__name__)
 
 KEY_FILE = "fleet_signing_key.pem"
+SIGNING_KEY_ENV = "RENSHE_SIGNING_KEY"
 
 
-def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
-    """The server's signing key; generated (mode 0600) when the data directory has none."""
+class SigningKeyError(ValueError):
+    """The configured fleet signing key cannot be used (the message says which file and why)."""
+
+
+def load_or_create_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> Ed25519PrivateKey:
+    """The server's signing key: the file ``RENSHE_SIGNING_KEY`` names (in ``environ``, default
+    ``os.environ``), else the data directory's, generated (mode 0600) when it has none.
+
+    Raises :class:`SigningKeyError` for a configured key that is missing, unreadable or not an
+    unencrypted Ed25519 private key; ValueError for a data-directory file that is not one.
+    """
+    configured = (os.environ if environ is None else environ).get(SIGNING_KEY_ENV, "").strip()
+    if configured:
+        key = load_key_file(Path(configured))
+        logger.info("fleet signing key from %s", SIGNING_KEY_ENV, extra={"key_id": key_id(key)})
+        return key
     path = Path(data_dir) / KEY_FILE
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +81,33 @@ def load_or_create_key(data_dir: Path) -> Ed25519PrivateKey:
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(loaded, Ed25519PrivateKey):
         raise ValueError(f"{path} is not an Ed25519 private key")
+    return loaded
+
+
+def load_key_file(path: Path) -> Ed25519PrivateKey:
+    """The unencrypted PEM Ed25519 private key at ``path``; :class:`SigningKeyError` otherwise."""
+    where = f"{SIGNING_KEY_ENV}={path}"
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise SigningKeyError(f"{where}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise SigningKeyError(f"{where}: is a directory, not a PEM key file") from exc
+    except OSError as exc:
+        raise SigningKeyError(f"{where}: cannot be read ({exc.strerror or type(exc).__name__})") from exc
+    try:
+        loaded = serialization.load_pem_private_key(data, password=None)
+    except TypeError as exc:  # encrypted: a gateway starting unattended has no passphrase to give
+        raise SigningKeyError(f"{where}: the key is encrypted; give the gateway an unencrypted PKCS#8 key") from exc
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise SigningKeyError(
+            f"{where}: not a PEM private key (make one with: openssl genpkey -algorithm ed25519)"
+        ) from exc
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise SigningKeyError(
+            f"{where}: a {type(loaded).__name__.lstrip('_')} key, not Ed25519 "
+            "(make one with: openssl genpkey -algorithm ed25519)"
+        )
     return loaded
 
 
