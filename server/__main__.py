@@ -234,7 +234,6 @@ DELEGATED = {
     "create-terminal": ("server.fleet.cli", "create_terminal_main"),
     "face-compare": ("server.face.cli", "main"),
     "mint-esscard": ("server.esscard.cli", "main"),
-    "publish-release": ("server.fleet.release_cli", "main"),
     "migrate": ("server.migrate_cli", "main"),
 }
 
