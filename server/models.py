@@ -113,6 +113,25 @@ class Contribution(Base):
     region: Mapped[str] = mapped_column(String(6))
 
 
+class ContributionYear(Base):
+    """A person's paid contributions of one insurance type in one year, summed (个人权益单).
+
+    Kept equal to a SUM over ``contributions`` (paid rows only) by every writer of contributions:
+    server.contribution_writes. The statement reads a few dozen of these rows instead of summing
+    decades of months on every request.
+    """
+
+    __tablename__ = "contribution_years"
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    months: Mapped[int] = mapped_column(Integer)  # paid months (rows) of this type in the year
+    first_period: Mapped[str] = mapped_column(String(7))  # the year's first paid month, YYYY-MM
+    base_total: Mapped[Decimal] = mapped_column(Money)
+    personal_total: Mapped[Decimal] = mapped_column(Money)
+    unit_total: Mapped[Decimal] = mapped_column(Money)
+
+
 class BenefitPayment(Base):
     """A pension (养老金) or unemployment benefit (失业金) payment (待遇发放)."""
 

@@ -2,7 +2,8 @@
 their virtual cards back.
 
 ``seed_database`` streams persons ``SEED_CHUNK`` at a time, contributions through COPY on
-PostgreSQL, so 100 000 persons (about 10^8 contribution rows) take constant memory;
+PostgreSQL (server.contribution_writes, which also keeps their yearly sums), so 100 000 persons
+(about 10^8 contribution rows) take constant memory;
 ``demo_card_profiles`` rebuilds each seeded person's card data and demo PIN from the stored seed,
 and with the gateway's key store the card's own keys (``card_keys``, server.card_keys), so a card
 simulator can play the card, INTERNAL AUTHENTICATE included.
@@ -20,53 +21,12 @@ from sqlalchemy.orm import Session
 
 from common.card_auth import card_keys_to_json
 from server.card_keys import IssuerKeyStore
+from server.contribution_writes import write_contributions
 from server.demo_basics import DemoPerson, card_profile, demo_pin
 from server.demo_data import iter_people
-from server.models import BenefitPayment, Card, Contribution, Enrolment, Person, ServerMeta, SkillCertificate, Unit
+from server.models import BenefitPayment, Card, Enrolment, Person, ServerMeta, SkillCertificate, Unit
 
 logger = logging.getLogger(__name__)
-
-_CONTRIBUTION_COLUMNS = (
-    "person_id",
-    "type_code",
-    "period",
-    "base",
-    "personal_amount",
-    "unit_amount",
-    "paid",
-    "unit_id",
-    "region",
-)
-
-
-def _write_contributions(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Bulk-insert contribution rows (in ``_CONTRIBUTION_COLUMNS`` order) in the session's transaction.
-
-    About 10^8 rows for 100 000 persons: PostgreSQL takes them through COPY, SQLite through the
-    driver's own executemany with the column types' bind conversions applied once per value (an
-    ORM or Core insert spends most of its time building per-row dictionaries and statements).
-    """
-    connection = session.connection()
-    dialect = connection.dialect
-    raw = connection.connection.dbapi_connection
-    columns = ", ".join(_CONTRIBUTION_COLUMNS)
-    if dialect.name == "postgresql" and raw is not None:
-        with raw.cursor() as cursor:  # type: ignore[attr-defined]
-            with cursor.copy(f"COPY contributions ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    if dialect.name == "sqlite":
-        table = Contribution.__table__
-        convert = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _CONTRIBUTION_COLUMNS]
-        converted = [
-            tuple(value if fn is None or value is None else fn(value) for fn, value in zip(convert, row, strict=True))
-            for row in rows
-        ]
-        marks = ", ".join("?" for _ in _CONTRIBUTION_COLUMNS)
-        connection.exec_driver_sql(f"INSERT INTO contributions ({columns}) VALUES ({marks})", converted)
-        return
-    session.execute(insert(Contribution), [dict(zip(_CONTRIBUTION_COLUMNS, row, strict=True)) for row in rows])
 
 
 def _insert_chunk(session: Session, main: list[DemoPerson], unit_ids: dict[str, int], with_photo: bool) -> None:
@@ -150,7 +110,7 @@ def _insert_chunk(session: Session, main: list[DemoPerson], unit_ids: dict[str, 
         session.execute(insert(BenefitPayment), benefits)
     if certificates:
         session.execute(insert(SkillCertificate), certificates)
-    _write_contributions(session, contributions)
+    write_contributions(session, contributions)
 
 
 SEED_CHUNK = 500
