@@ -10,12 +10,13 @@ seeded with generated persons (full run: 100 000 persons, about 10^8 contributio
   asks again as soon as it has its answer: the most the gateway serves, and the latency then), and
   paced at 1 000 queries/s in all (the latency at the goal's load); baseline the same loads on
   /healthz;
-- each main query endpoint on its own, flat out (also 待遇发放 and 个人权益单, which computes
-  over decades of contributions).
+- each main query endpoint on its own, flat out and paced at 1 000 queries/s (also 待遇发放 and
+  个人权益单, which reads the yearly sums of decades of contributions).
 
 Seeding 10^8 rows takes about ten minutes per database, so the full run keeps the seeded SQLite
 file and PostgreSQL cluster in ``$RENSHE_BENCH_CACHE`` (default /var/tmp/renshe-bench-cache),
-keyed by persons, seed and month, and starts on them again next time.
+keyed by persons, seed and month, and starts on them again next time (migrated to the current
+schema first). ``RENSHE_BENCH_DATABASES=postgresql`` leaves SQLite out.
 PostgreSQL runs with a server's usual memory settings (shared_buffers 1 GB), not the defaults.
 """
 
@@ -85,6 +86,14 @@ def _seed(database_url: str, persons: int) -> None:
     engine.dispose()
 
 
+def _migrate(database_url: str) -> None:
+    engine = make_engine(database_url)
+    started = time.monotonic()
+    migrate(engine)
+    engine.dispose()
+    print(f"# cached database migrated in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
 def _vacuum(database_url: str) -> None:
     """VACUUM the freshly loaded database, as its operators would before going live. Left to
     autovacuum, the pass over 10^8 new rows starts a minute into the measurement, takes a core
@@ -119,7 +128,11 @@ def _postgres(persons: int, cached: bool) -> tuple[ThrowawayPostgres, str]:
     pg = ThrowawayPostgres(keep_dir=keep).start(PG_OPTIONS)
     try:
         if keep is not None and (keep / "seeded").exists():
-            return pg, pg.database_url("gateway")
+            url = pg.database_url("gateway")
+            # The gateway would migrate the cached database itself, but a migration's backfill over
+            # 10^8 rows (0009: the yearly sums) takes minutes, past the gateway's start deadline.
+            _migrate(url)
+            return pg, url
         url = pg.create_database("gateway")
         _seed(url, persons)
         _vacuum(url)
@@ -287,6 +300,10 @@ def _rows(label: str, gw: _Gateway, quick: bool, concurrency: int) -> list[dict[
         name: _checked(run_wrk(gw.url, requests_, concurrency, seconds / 2), name)
         for name, requests_ in by_endpoint.items()
     }
+    each_paced = {
+        name: _checked(run_wrk(gw.url, requests_, concurrency, seconds / 2, rate=rate), f"paced {name}")
+        for name, requests_ in by_endpoint.items()
+    }
     most_h = _checked(run_wrk(gw.url, healthz, concurrency, seconds), "/healthz")
     paced = _checked(run_wrk(gw.url, queries, concurrency, seconds, rate=rate), "paced queries")
     paced_h = _checked(run_wrk(gw.url, healthz, concurrency, seconds, rate=rate), "paced /healthz")
@@ -302,39 +319,56 @@ def _rows(label: str, gw: _Gateway, quick: bool, concurrency: int) -> list[dict[
             "baseline": baseline,
         }
 
-    return [
-        row("journey p50", statistics.median(journeys), "ms", "/healthz p50", statistics.median(health)),
-        row("journey p95", _pct(journeys, 0.95), "ms", "/healthz p95", _pct(health, 0.95)),
-        row(f"most queries/s {at}", most.per_second, "req/s", "/healthz req/s", most_h.per_second),
-        row(f"query p50 {at}, flat out", most.p50_ms, "ms", "/healthz p50", most_h.p50_ms),
-        row(f"query p99 {at}, flat out", most.p99_ms, "ms", "/healthz p99", most_h.p99_ms),
-        row(f"queries/s served {at_rate}", paced.per_second, "req/s", "/healthz req/s", paced_h.per_second),
-        row(f"query p50 {at_rate}", paced.p50_ms, "ms", "/healthz p50", paced_h.p50_ms),
-        row(f"query p99 {at_rate}", paced.p99_ms, "ms", "/healthz p99", paced_h.p99_ms),
-    ] + [
-        row(f"{name} {figure} {at}, flat out", value, unit, f"/healthz {figure}", baseline)
-        for name, result in each.items()
-        for figure, value, unit, baseline in (
-            ("req/s", result.per_second, "req/s", most_h.per_second),
-            ("p50", result.p50_ms, "ms", most_h.p50_ms),
-            ("p99", result.p99_ms, "ms", most_h.p99_ms),
-        )
-    ]
+    return (
+        [
+            row("journey p50", statistics.median(journeys), "ms", "/healthz p50", statistics.median(health)),
+            row("journey p95", _pct(journeys, 0.95), "ms", "/healthz p95", _pct(health, 0.95)),
+            row(f"most queries/s {at}", most.per_second, "req/s", "/healthz req/s", most_h.per_second),
+            row(f"query p50 {at}, flat out", most.p50_ms, "ms", "/healthz p50", most_h.p50_ms),
+            row(f"query p99 {at}, flat out", most.p99_ms, "ms", "/healthz p99", most_h.p99_ms),
+            row(f"queries/s served {at_rate}", paced.per_second, "req/s", "/healthz req/s", paced_h.per_second),
+            row(f"query p50 {at_rate}", paced.p50_ms, "ms", "/healthz p50", paced_h.p50_ms),
+            row(f"query p99 {at_rate}", paced.p99_ms, "ms", "/healthz p99", paced_h.p99_ms),
+        ]
+        + [
+            row(f"{name} {figure} {at}, flat out", value, unit, f"/healthz {figure}", baseline)
+            for name, result in each.items()
+            for figure, value, unit, baseline in (
+                ("req/s", result.per_second, "req/s", most_h.per_second),
+                ("p50", result.p50_ms, "ms", most_h.p50_ms),
+                ("p99", result.p99_ms, "ms", most_h.p99_ms),
+            )
+        ]
+        + [
+            # Each query alone at the goal's rate (issue 17: ≥ 1 000 q/s served, p99 ≤ 50 ms).
+            row(f"{name} {figure} {at_rate}", value, unit, f"/healthz {figure}", baseline)
+            for name, result in each_paced.items()
+            for figure, value, unit, baseline in (
+                ("req/s served", result.per_second, "req/s", paced_h.per_second),
+                ("p99", result.p99_ms, "ms", paced_h.p99_ms),
+            )
+        ]
+    )
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
     persons = int(os.environ.get("RENSHE_BENCH_PERSONS", 300 if quick else 100_000))
     cached = not quick
     concurrency = 10 if quick else 50
+    # RENSHE_BENCH_DATABASES=postgresql measures PostgreSQL only (its seeding alone is the long part).
+    databases = os.environ.get("RENSHE_BENCH_DATABASES", "sqlite,postgresql").split(",")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
         data_dir = Path(tmp)
-        label = f"sqlite, {persons:,} persons"
-        gw = _Gateway(data_dir, _sqlite_database(persons, data_dir, cached), concurrency, WORKERS)
-        try:
-            rows += _rows(label, gw, quick, concurrency)
-        finally:
-            gw.stop()
+        if "sqlite" in databases:
+            label = f"sqlite, {persons:,} persons"
+            gw = _Gateway(data_dir, _sqlite_database(persons, data_dir, cached), concurrency, WORKERS)
+            try:
+                rows += _rows(label, gw, quick, concurrency)
+            finally:
+                gw.stop()
+        if "postgresql" not in databases:
+            return rows
         try:
             pg, url = _postgres(persons, cached)
         except PostgresUnavailable:
