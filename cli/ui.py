@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from common.config import KNOWN_SERVICES
 from kiosk.config import KioskConfig
+from kiosk.watchdog import Watchdog
 
 if TYPE_CHECKING:
     from cli.runtime import Runtime
@@ -141,11 +142,13 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
 
     def after_first_frame() -> None:
         """What the attract screen does not need: the device libraries, and the fleet agent (its
-        first heartbeat imports requests)."""
+        first heartbeat imports requests). The UI is up: systemd hears READY=1."""
+        watchdog.ready()
         start_warm_up()
         agents.append(start_agent(runtime, controller, kiosk.printing, kiosk.monitor, kivy_post))
 
     kiosk.monitor.start()
+    watchdog = _start_watchdog()
     _after_first_frame(after_first_frame)
     try:
         app.run()
@@ -153,8 +156,20 @@ def _run_app(runtime: Runtime, headless: bool, script: str | None, output: Path 
         for agent in agents:
             if agent is not None:
                 agent.stop()
+        watchdog.stopping()
         kiosk.stop()
     return result["code"]
+
+
+def _start_watchdog() -> Watchdog:
+    """systemd's watchdog (kiosk/watchdog.py): WATCHDOG=1 from a Clock interval on the UI thread, so
+    the pings stop when that thread hangs and systemd restarts the kiosk. Inert without $NOTIFY_SOCKET."""
+    from kivy.clock import Clock
+
+    watchdog = Watchdog()
+    if watchdog.enabled:
+        Clock.schedule_interval(lambda _dt: watchdog.ping(), watchdog.interval)
+    return watchdog
 
 
 def _after_first_frame(callback: Callable[[], None]) -> None:
