@@ -280,6 +280,14 @@ def _item_problem(error: Any) -> str:
     return f"{field}: {message}" if field else message
 
 
+class VoiceConfig(_Section):
+    """Spoken prompts at the key steps (kiosk.voice), from WAV files rendered at set-up
+    (scripts/voice.py). On by default: a resident who reads badly hears "请取走您的社保卡"."""
+
+    enabled: bool = True
+    volume: float = Field(default=0.8, ge=0.0, le=1.0)
+
+
 class KioskConfig(_Section):
     terminal: TerminalConfig
     server: ServerConfig
@@ -290,6 +298,7 @@ class KioskConfig(_Section):
     services: ServicesConfig
     ui: UiConfig
     announcements: AnnouncementsConfig = Field(default_factory=AnnouncementsConfig)
+    voice: VoiceConfig = Field(default_factory=VoiceConfig)
 
     def data_path(self) -> Path:
         """The data directory as an absolute path (relative paths are under the repository root)."""

@@ -20,8 +20,10 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.i18n import tr
 from kiosk.state import KioskState, Screen
+from kiosk.voice import VoicePrompter
 from screens import frame_probe, theme, views
 from screens.maintenance_view import MaintenanceView
+from screens.voice_player import KivyVoicePlayer
 from screens.widgets import KioskLabel, load_rules, make
 from screens.wizard_view import WizardScreen
 
@@ -107,6 +109,7 @@ class KioskApp(App):
         self.countdown: CountdownDialog | None = None
         self.kiosk_area: ScreenManager | None = None
         self.dock: Any = None
+        self.voice: VoicePrompter | None = None
         self.allow_close = dock_factory is not None  # demo mode: the window closes as any other
         self.title = tr("app.title", controller.config.terminal.language)  # the window title
 
@@ -133,6 +136,9 @@ class KioskApp(App):
             root.add_widget(self.dock)
         self.countdown = CountdownDialog(self.controller.touch)
         self.controller.subscribe(self.render)
+        # Voice prompts follow the state the screens show (kiosk.voice), so they say what the screen says.
+        self.voice = VoicePrompter(KivyVoicePlayer(), lambda: self.controller.config.voice)
+        self.controller.subscribe(self.voice.observe)
         Clock.schedule_interval(lambda _dt: self.controller.tick(), 0.5)
         return root
 
