@@ -20,6 +20,8 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15
   # Debian's browser and its driver for the staff console tests (no downloaded browser)
   chromium chromium-driver
+  # Text to speech: the kiosk's voice prompts are rendered to WAV at set-up (scripts/voice.py)
+  espeak-ng
   # HTTP load generator for the gateway benchmark (C, so it leaves the 2 cores to the server)
   wrk
   # deploy/server tests: nginx -t and a real nginx in front of two gateways (never enabled or
@@ -57,4 +59,7 @@ fi
 # The compiled message catalogues (kiosk/locale/*/LC_MESSAGES/kiosk.mo) are build output, not in git:
 # compile them from the .po files (only those missing or out of date are written).
 .venv/bin/python scripts/i18n.py compile
+# The voice prompts (kiosk/locale/*/voice/*.wav, not in git) are rendered from the compiled texts
+# with espeak-ng; only prompts whose words, voice or espeak-ng version changed are rendered again.
+.venv/bin/python scripts/voice.py build
 echo "setup: ready"
