@@ -31,6 +31,7 @@ from server.fleet.console_base import (
     render,
 )
 from server.fleet.console_profiles import profiles_router
+from server.fleet.console_releases import releases_router
 from server.fleet.console_review import review_router
 from server.fleet.models import FleetCommand, Heartbeat
 from server.fleet.profiles import defaults, flatten, format_field
@@ -310,3 +311,4 @@ def revoke(
 
 console_router.include_router(profiles_router)
 console_router.include_router(review_router)  # 业务审核 (server.fleet.console_review)
+console_router.include_router(releases_router)  # 软件更新 (server.fleet.console_releases)

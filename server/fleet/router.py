@@ -39,6 +39,7 @@ from server.fleet import service
 from server.fleet.console import console_router
 from server.fleet.directory import Caller
 from server.fleet.models import FleetCommand
+from server.fleet.release_router import release_router
 from server.fleet.state import FleetState, client_ip, get_fleet, install_fleet
 from server.models import Terminal
 
@@ -238,6 +239,7 @@ def ack_command(
 
 router = APIRouter()
 router.include_router(terminal_router)
+router.include_router(release_router)  # software updates (server.fleet.release_router)
 router.include_router(console_router)
 is_revoked = service.is_revoked
 __all__ = ["router", "is_revoked", "install_fleet", "FleetState"]
