@@ -1,6 +1,7 @@
 """``python -m server``: run the gateway, or ``seed`` / ``create-terminal`` (docs/commands.md).
 
 python -m server [--host H] [--port P] [--database-url URL] [--data-dir DIR] [--public-base-url URL] [--no-migrate]
+    [--replica-database-url URL]   a streaming replica for the resident reads (docs/read-replica.md)
 python -m server migrate [--database-url URL]   the schema to head, as a deployment step of its own
 python -m server seed [--persons N] [--seed S] [--json]   (--json: with each card's card_keys)
 python -m server create-terminal ID [--region CODE]
@@ -59,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="base of the verification URL in certificate QR codes (env RENSHE_PUBLIC_BASE_URL; "
         "default http://HOST:PORT of --host/--port)",
     )
+    parser.add_argument(
+        "--replica-database-url",
+        default=None,
+        help="a PostgreSQL streaming replica of the database for the resident reads "
+        "(env RENSHE_REPLICA_DATABASE_URL; docs/read-replica.md)",
+    )
     sub = parser.add_subparsers(dest="command")
     seed = sub.add_parser("seed", parents=[common], help="create deterministic demo data")
     seed.add_argument("--persons", type=int, default=20)
@@ -78,6 +85,7 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
         data_dir=getattr(args, "data_dir", None),
         database_url=getattr(args, "database_url", None),
         public_base_url=getattr(args, "public_base_url", None),
+        replica_database_url=getattr(args, "replica_database_url", None),
         host=getattr(args, "host", DEFAULT_HOST),
         port=getattr(args, "port", DEFAULT_PORT),
     )

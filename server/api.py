@@ -26,6 +26,7 @@ from server.auth import enroll_with_code, invalid_token, utcnow
 from server.context import GatewayContext, get_ctx, get_db, get_terminal, get_token_hash, in_thread
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
 from server.models import Certificate, Person, ResidentSession, Terminal
+from server.replica import PRIMARY_WAL_POSITION, READ_HORIZON
 from server.schemas import (
     PERIOD_PATTERN,
     BenefitOut,
@@ -131,27 +132,42 @@ _SESSION_LOOKUP = (
 )
 
 
-def _find_open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> tuple[OpenSession, bool]:
-    """The open session and whether its ``last_seen_at`` is due a write (read-only)."""
+# With a read replica: the same look-up (on the primary, as credential checks always are) also gives
+# the primary's WAL position, the horizon the request's reads need the replica to have reached.
+_SESSION_LOOKUP_WITH_HORIZON = _SESSION_LOOKUP.add_columns(PRIMARY_WAL_POSITION)
+
+
+def _find_open_session(
+    ctx: GatewayContext, token_hash: str, session_id: str, replica_ok: bool = False
+) -> tuple[OpenSession, bool]:
+    """The open session and whether its ``last_seen_at`` is due a write (read-only). ``replica_ok``:
+    the request only reads, so its resident reads may go to a replica that has caught up with
+    the primary as of now (server.replica.READ_HORIZON, set for this request's context)."""
     now = utcnow()
+    horizon = replica_ok and ctx.router is not None and ctx.router.has_replica
+    lookup = _SESSION_LOOKUP_WITH_HORIZON if horizon else _SESSION_LOOKUP
     with ctx.reads.connect() as conn:
-        row = conn.execute(_SESSION_LOOKUP, {"session_id": session_id, "token_hash": token_hash}).first()
+        row = conn.execute(lookup, {"session_id": session_id, "token_hash": token_hash}).first()
         if row is None and conn.scalar(select(Terminal.id).where(Terminal.token_hash == token_hash)) is None:
             raise invalid_token()
     idle = dt.timedelta(seconds=ctx.settings.session_idle_seconds)
     if row is None or row.ended_at is not None or now - _as_utc(row.last_seen_at) > idle:
         raise ApiError(404, "session_not_found", "会话不存在或已结束，请重新插卡", "No such open session")
     due = now - _as_utc(row.last_seen_at) > SEEN_WRITE_INTERVAL
+    if horizon:
+        READ_HORIZON.set(row.wal_position)
     return OpenSession(session_id, row.terminal_id, row.person_id, row.ssn), due
 
 
-def open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
+def open_session(ctx: GatewayContext, token_hash: str, session_id: str, *, replica_ok: bool = False) -> OpenSession:
     """The open session ``session_id`` of the terminal holding the token.
 
     401 for an unknown or revoked token; 404 for a session that does not exist, has ended, was idle
     too long or belongs to another terminal. Touches ``last_seen_at`` at most every 30 s.
+    ``replica_ok`` only for handlers that write nothing: their resident reads may then be served by
+    a read replica that has caught up (server.replica); a handler that writes reads the primary.
     """
-    session, due = _find_open_session(ctx, token_hash, session_id)
+    session, due = _find_open_session(ctx, token_hash, session_id, replica_ok)
     if due:
         ctx.seen.write({session_id: utcnow()})
     return session
@@ -160,8 +176,9 @@ def open_session(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenS
 def open_session_on_loop(ctx: GatewayContext, token_hash: str, session_id: str) -> OpenSession:
     """``open_session`` for the handlers on the event loop: the read runs here; the occasional
     ``last_seen_at`` write is only marked, and written with others a second later in the thread
-    pool (``server.session_seen``)."""
-    session, due = _find_open_session(ctx, token_hash, session_id)
+    pool (``server.session_seen``). Only for read handlers: their resident reads may be served by a
+    read replica that has caught up (server.replica)."""
+    session, due = _find_open_session(ctx, token_hash, session_id, replica_ok=True)
     if due:
         ctx.seen.mark(session_id)
     return session
@@ -334,7 +351,7 @@ def rights(
         raise ApiError(422, "period_in_future", f"{to_y} 年尚未到来", f"Year {to_y} is in the future")
     if from_y > to_y:
         raise ApiError(422, "period_range_invalid", "起始年份晚于结束年份", "from_year is after to_year")
-    person = session_person(ctx, open_session(ctx, token_hash, session_id))
+    person = session_person(ctx, open_session(ctx, token_hash, session_id, replica_ok=True))
     years = ctx.source.yearly_summary(person.ssn, from_y, to_y)
     return {
         "person": person_out(person).model_dump(),

@@ -31,6 +31,7 @@ from server.fleet.router import router as fleet_router
 from server.middleware import FaultState
 from server.notify.base import Notifier
 from server.reference.api import router as reference_router
+from server.replica import ReadRouter, make_replica_engine
 from server.schemas import HealthResponse
 from server.session_seen import LastSeenWriter
 from server.settings import ServerSettings
@@ -59,6 +60,14 @@ def create_app(
     engine = make_engine(settings.database_url, SERVING_STATEMENT_TIMEOUT_MS)
     sessions = make_session_factory(engine)
     reads = ReadConnections(engine)
+    # The hot resident reads may go to a streaming replica (server.replica); credentials, sessions,
+    # /healthz and every write stay on the primary (``reads`` and ``sessions``).
+    replica_engine = make_replica_engine(settings.replica_database_url) if settings.replica_database_url else None
+    router = ReadRouter(
+        reads,
+        ReadConnections(replica_engine) if replica_engine is not None else None,
+        max_lag_seconds=settings.replica_max_lag_seconds,
+    )
     seen = LastSeenWriter(reads)
     faults = FaultState()
     office = build_back_office(back_office or BackOfficeSettings.from_env(), sessions, notifier)
@@ -67,7 +76,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The database pools are sized for this many concurrent handler threads (see server.db).
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        reads.pin_to_current_thread()
+        router.pin_to_current_thread()  # the primary's and the replica's
         office.dispatcher.start()  # sends the residents' notifications; never inside a request
         try:
             yield
@@ -75,6 +84,9 @@ def create_app(
             office.dispatcher.stop()
             await seen.flush()
             reads.close()
+            router.close()
+            if replica_engine is not None:
+                replica_engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -86,11 +98,12 @@ def create_app(
         settings=settings,
         engine=engine,
         sessions=sessions,
-        source=source or SqlResidentDataSource(sessions, reads),
+        source=source or SqlResidentDataSource(sessions, router),
         faults=faults,
         reads=reads,
         seen=seen,
         card_keys=key_store or FileKeyStore.load_or_create(key_file_path(settings.data_dir, settings.card_key_file)),
+        router=router,
     )
     app.state.backoffice = office
     install_error_handlers(app)

@@ -19,6 +19,7 @@ from server.card_keys import IssuerKeyStore
 from server.db import ReadConnections
 from server.middleware import FaultState
 from server.models import Terminal
+from server.replica import ReadRouter
 from server.session_seen import LastSeenWriter
 from server.settings import ServerSettings
 from server.store.base import ResidentDataSource
@@ -39,6 +40,8 @@ class GatewayContext:
     reads: ReadConnections
     seen: LastSeenWriter
     card_keys: IssuerKeyStore  # the issuer master keys of the card proof (server.card_keys)
+    # Where the hot resident reads go: the primary (``reads``) or a streaming replica (server.replica).
+    router: ReadRouter | None = None
 
 
 # Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +24,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Threads serving synchronous endpoints per process (set on start-up in server.app).
@@ -34,10 +37,13 @@ WORKER_THREADS = 16
 SERVING_STATEMENT_TIMEOUT_MS = 5000
 
 
-def make_engine(database_url: str, statement_timeout_ms: int | None = None) -> Engine:
+def make_engine(
+    database_url: str, statement_timeout_ms: int | None = None, extra_connect_args: dict[str, Any] | None = None
+) -> Engine:
     """An engine for ``database_url``; SQLite files get their directory, WAL and foreign keys.
     ``statement_timeout_ms`` caps each PostgreSQL statement (the serving gateway; not migrations
-    or seeding, which may rightly run for minutes)."""
+    or seeding, which may rightly run for minutes); ``extra_connect_args`` go to the PostgreSQL
+    driver (the read replica's connect timeout and application name, server.replica)."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -66,7 +72,8 @@ def make_engine(database_url: str, statement_timeout_ms: int | None = None) -> E
     # JIT off: the gateway runs short indexed look-ups, and a misestimated plan that crosses the JIT
     # threshold spends hundreds of milliseconds compiling for a query that runs in one.
     options = "-c jit=off" + (f" -c statement_timeout={statement_timeout_ms}" if statement_timeout_ms else "")
-    connect_args = {"options": options} if url.get_backend_name() == "postgresql" else {}
+    connect_args: dict[str, Any] = {"options": options} if url.get_backend_name() == "postgresql" else {}
+    connect_args.update(extra_connect_args or {})
     return create_engine(
         url,
         hide_parameters=True,
@@ -131,6 +138,11 @@ class ReadConnections:
             else:
                 conn.rollback()  # clear SQLAlchemy's record of the failed statement; no round trip
             raise
+
+    def run(self, read: Callable[[Connection], T]) -> T:
+        """``read(conn)`` on one of these connections (the interface of server.replica.ReadRouter)."""
+        with self.connect() as conn:
+            return read(conn)
 
     def close(self) -> None:
         """Give the pinned connection back (the app's shutdown)."""

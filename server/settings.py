@@ -1,7 +1,8 @@
 """Server settings: where the database lives and how the gateway presents itself.
 
 Precedence: explicit constructor arguments (command-line flags) → environment
-(``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``,
+(``RENSHE_DATA_DIR``, ``RENSHE_DATABASE_URL``, ``RENSHE_REPLICA_DATABASE_URL``,
+``RENSHE_REPLICA_MAX_LAG_SECONDS``, ``RENSHE_PUBLIC_BASE_URL``, ``RENSHE_FACE_THRESHOLD``,
 ``RENSHE_CARD_KEY_FILE``, ``RENSHE_SESSION_START_LIMIT``, ``RENSHE_FAILED_PROOF_LIMIT``,
 ``RENSHE_INSECURE_COOKIES``) → defaults.
 The default database is a SQLite file ``renshe.db`` under the data directory. The default public
@@ -51,6 +52,11 @@ class ServerSettings:
 
     data_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR)
     database_url: str = ""
+    # A PostgreSQL streaming replica of ``database_url`` for the hot resident reads (server.replica,
+    # docs/read-replica.md); empty: every read on the primary.
+    replica_database_url: str = ""
+    # A replica that has not caught up with the primary for this long is set aside for a while.
+    replica_max_lag_seconds: float = 5.0
     # Base of the public verification URL printed as the certificate QR code.
     public_base_url: str = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
     # Requests with a larger body are refused with 413 before any parsing.
@@ -79,6 +85,10 @@ class ServerSettings:
         self.public_base_url = self.public_base_url.rstrip("/")
         if not 0.0 < self.face_threshold < 1.0:
             raise ValueError(f"face threshold must be in (0, 1), got {self.face_threshold}")
+        if self.replica_database_url and self.database_kind != "postgresql":
+            raise ValueError("a read replica needs a PostgreSQL primary (RENSHE_DATABASE_URL)")
+        if self.replica_max_lag_seconds <= 0:
+            raise ValueError(f"replica lag limit must be positive, got {self.replica_max_lag_seconds}")
 
     @classmethod
     def from_env(
@@ -88,6 +98,7 @@ class ServerSettings:
         database_url: str | None = None,
         public_base_url: str | None = None,
         host: str = DEFAULT_HOST,
+        replica_database_url: str | None = None,
         port: int = DEFAULT_PORT,
     ) -> ServerSettings:
         """Settings from flags first, then the environment, then the defaults.
@@ -100,6 +111,8 @@ class ServerSettings:
         return cls(
             data_dir=Path(data_dir or env.get("RENSHE_DATA_DIR") or DEFAULT_DATA_DIR),
             database_url=database_url or env.get("RENSHE_DATABASE_URL", ""),
+            replica_database_url=replica_database_url or env.get("RENSHE_REPLICA_DATABASE_URL", ""),
+            replica_max_lag_seconds=_float_env("RENSHE_REPLICA_MAX_LAG_SECONDS", 5.0),
             public_base_url=public_base_url or env.get("RENSHE_PUBLIC_BASE_URL") or serving_base_url(host, port),
             face_threshold=_float_env("RENSHE_FACE_THRESHOLD", 0.45),
             card_key_file=Path(env["RENSHE_CARD_KEY_FILE"]) if env.get("RENSHE_CARD_KEY_FILE") else None,

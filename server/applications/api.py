@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,14 +97,19 @@ def submit(
 def list_applications(
     session_id: str = SessionId,
     token_hash: str = Depends(get_token_hash),
-    db: Session = Depends(get_db),
     ctx: GatewayContext = Depends(get_ctx),
 ) -> ApplicationList:
     """办事进度: the resident's applications, newest first, each with its status history (a staff
-    decision shows here as soon as it is committed)."""
-    session = open_session(ctx, token_hash, session_id)
+    decision shows here as soon as it is committed: a read replica answers only once it has
+    replayed everything committed before this request, server.replica)."""
+    session = open_session(ctx, token_hash, session_id, replica_ok=True)
     person = session_person(ctx, session)
-    rows = db.scalars(
+    query = (
         select(Application).where(Application.person_id == person.person_id).order_by(Application.id.desc()).limit(100)
     )
-    return ApplicationList(items=[application_out(a, person) for a in rows])
+
+    def read(conn: Connection) -> ApplicationList:
+        with Session(bind=conn) as db:
+            return ApplicationList(items=[application_out(a, person) for a in db.scalars(query)])
+
+    return (ctx.router or ctx.reads).run(read)

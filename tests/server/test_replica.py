@@ -1,0 +1,255 @@
+"""Read scaling on a real PostgreSQL 15 streaming replica (server.replica, docs/read-replica.md).
+
+A primary and a hot standby made from it with ``pg_basebackup -R`` (both ``ThrowawayPostgres``:
+free loopback ports, run as the ``postgres`` user under root) serve one gateway. The tests show the
+hot resident reads answered by the replica, read-your-writes with the replica's replay paused (an
+application submitted, then 办事进度 and 社保卡 at once), the lag limit, and a stopped replica.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text, update
+
+from server.devdb import PostgresUnavailable, ThrowawayPostgres
+from server.models import Person
+from server.replica import READ_HORIZON
+from server.settings import ServerSettings
+from tests.server.conftest import SUITE_LIMITS, Gateway, _gateway
+
+pytestmark = pytest.mark.postgres
+
+HOT_READS = ("insurance", "contributions", "benefits", "cards", "rights", "applications")
+
+
+class Pair:
+    """The primary and its streaming replica, with superuser connections to both for the checks."""
+
+    def __init__(self, primary: ThrowawayPostgres, replica: ThrowawayPostgres, primary_url: str, replica_url: str):
+        self.primary, self.replica = primary, replica
+        self.primary_url, self.replica_url = primary_url, replica_url
+        self.on_primary = create_engine(primary_url, isolation_level="AUTOCOMMIT")
+        self.on_replica = create_engine(replica_url, isolation_level="AUTOCOMMIT")
+
+    def caught_up(self, timeout: float = 10.0) -> None:
+        """Wait until the replica has replayed everything the primary has flushed."""
+        with self.on_primary.connect() as conn:
+            target = conn.scalar(text("SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn"))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.on_replica.connect() as conn:
+                if conn.scalar(text("SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn")) >= target:
+                    return
+            time.sleep(0.02)
+        pytest.fail("the replica did not catch up with the primary")
+
+    def replay(self, run: bool) -> None:
+        with self.on_replica.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_resume()" if run else "SELECT pg_wal_replay_pause()"))
+
+    def dispose(self) -> None:
+        self.on_primary.dispose()
+        self.on_replica.dispose()
+
+
+def _as_pg_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+def _base_backup(primary: ThrowawayPostgres, target: Path) -> None:
+    """A standby's data directory: a streamed base backup with ``standby.signal`` and the
+    ``primary_conninfo`` written by ``-R``."""
+    tool = primary.pg_bin / "pg_basebackup"
+    if not tool.exists():
+        pytest.fail(f"PostgreSQL binary missing: {tool} (apt-get install postgresql-15)")
+    cmd = [str(tool), "-h", primary.host, "-p", str(primary.port), "-U", "postgres"]
+    done = subprocess.run(
+        _as_pg_user([*cmd, "-D", str(target), "-R", "-X", "stream", "-c", "fast"]),
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"pg_basebackup failed: {done.stderr.decode(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    primary = ThrowawayPostgres()
+    # Not pytest's tmp_path: its parents are 0700 root, which the postgres user cannot enter.
+    replica_base = Path(tempfile.mkdtemp(prefix="renshe-replica-"))
+    replica = ThrowawayPostgres(keep_dir=replica_base)
+    try:
+        primary.start()
+        primary_url = primary.create_database("renshe")
+        if os.geteuid() == 0:
+            shutil.chown(replica_base, "postgres")
+        _base_backup(primary, replica_base / "data")
+        replica.start()
+    except PostgresUnavailable as exc:
+        replica.stop()
+        primary.stop()
+        shutil.rmtree(replica_base, ignore_errors=True)
+        pytest.fail(str(exc))
+    pg = Pair(primary, replica, primary_url, replica.database_url("renshe"))
+    try:
+        yield pg
+    finally:
+        pg.dispose()
+        replica.stop()
+        primary.stop()
+        shutil.rmtree(replica_base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def gateway(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    settings = ServerSettings(
+        data_dir=tmp_path_factory.mktemp("gw-replica"),
+        database_url=pair.primary_url,
+        replica_database_url=pair.replica_url,
+        public_base_url="https://verify.example.test",
+        terminal_limits=SUITE_LIMITS,
+    )
+    yield from _gateway("replica", settings)
+
+
+def _read(gw: Gateway, sid: str, what: str) -> dict:
+    r = gw.client.get(f"/api/v1/sessions/{sid}/{what}", headers=gw.headers())
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _counts(gw: Gateway) -> tuple[int, int]:
+    router = gw.ctx.router
+    assert router is not None
+    return router.replica_reads, router.primary_reads
+
+
+def _all_on_replica(pair: Pair, gw: Gateway, sid: str) -> int:
+    """Reads every hot query once the replica has caught up; the reads the replica answered.
+    Tried again when the primary wrote something of its own (a checkpoint, a standby snapshot)
+    between the catch-up and the reads, which sends them to the primary, as it should."""
+    for _ in range(5):
+        pair.caught_up()
+        replica_before, primary_before = _counts(gw)
+        for what in HOT_READS:
+            _read(gw, sid, what)
+        replica_after, primary_after = _counts(gw)
+        if primary_after == primary_before:
+            return replica_after - replica_before
+    pytest.fail("the hot reads kept going to the primary")
+
+
+def test_hot_reads_answered_by_the_replica(pair: Pair, gateway: Gateway) -> None:
+    sid = gateway.start(gateway.person(skip=1))
+    # 权益单 and 办事进度 read the person and then their rows: two reads; every other query one.
+    assert _all_on_replica(pair, gateway, sid) == len(HOT_READS) + 2
+    with pair.on_replica.connect() as conn:
+        names = conn.scalars(text("SELECT application_name FROM pg_stat_activity WHERE datname = 'renshe'")).all()
+    assert "renshe-gateway-replica" in names
+
+
+def test_replica_holds_stale_rows_the_gateway_never_serves(pair: Pair, gateway: Gateway) -> None:
+    """With replay paused, the replica still holds another resident's old phone number (a read at
+    an old horizon sees it), yet the gateway's request for that resident answers the new one."""
+    person = gateway.person(skip=2)
+    sid = gateway.start(person)
+    pair.caught_up()
+    pair.replay(False)
+    try:
+        with pair.on_primary.begin() as conn:
+            conn.execute(update(Person).where(Person.ssn == person["ssn"]).values(phone="13700000001"))
+        token = READ_HORIZON.set(0)  # "anything the replica has": what a per-process guess could use
+        try:
+            stale = gateway.ctx.source.find_person(person["ssn"])
+        finally:
+            READ_HORIZON.reset(token)
+        assert stale is not None and stale.phone != "13700000001"
+        with gateway.ctx.sessions() as db:
+            assert db.get_one(Person, stale.person_id).phone == "13700000001"
+        replica_before, primary_before = _counts(gateway)
+        _read(gateway, sid, "insurance")
+        assert _counts(gateway) == (replica_before, primary_before + 1)
+    finally:
+        pair.replay(True)
+
+
+def test_read_your_writes_with_replay_paused(pair: Pair, gateway: Gateway) -> None:
+    person = gateway.person(skip=3)
+    sid = gateway.start(person)
+    pair.caught_up()
+    pair.replay(False)
+    try:
+        r = gateway.client.post(
+            f"/api/v1/sessions/{sid}/applications",
+            json={"kind": "card_suspend", "idempotency_key": "replica-suspend"},
+            headers=gateway.headers(),
+        )
+        assert r.status_code == 201, r.text
+        number = r.json()["number"]
+        replica_before, _ = _counts(gateway)
+        progress = _read(gateway, sid, "applications")
+        assert progress["items"][0]["number"] == number
+        cards = _read(gateway, sid, "cards")["cards"]
+        assert any(c["is_current"] and c["status"] == "temp_lost" for c in cards), cards
+        assert _counts(gateway)[0] == replica_before  # both from the primary: the replica is behind
+    finally:
+        pair.replay(True)
+    # Caught up: the replica answers, and shows the application.
+    assert _all_on_replica(pair, gateway, sid) == len(HOT_READS) + 2
+    assert _read(gateway, sid, "applications")["items"][0]["number"] == number
+
+
+def test_lagging_replica_is_set_aside(pair: Pair, gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
+    router = gateway.ctx.router
+    assert router is not None
+    sid = gateway.start(gateway.person(skip=4))
+    pair.caught_up()
+    limit, router.max_lag_seconds = router.max_lag_seconds, 0.2
+    pair.replay(False)
+    try:
+        with pair.on_primary.begin() as conn:  # WAL the paused replica cannot reach
+            conn.execute(update(Person).where(Person.id == 1).values(phone=Person.phone))
+        with caplog.at_level(logging.WARNING, logger="server.replica"):
+            _read(gateway, sid, "insurance")
+            time.sleep(0.3)
+            _read(gateway, sid, "insurance")
+        assert any("behind the primary" in r.getMessage() for r in caplog.records), caplog.text
+    finally:
+        pair.replay(True)
+        router.max_lag_seconds = limit
+        router._skip_until = 0.0  # the next test starts with the replica in use
+    pair.caught_up()
+
+
+def test_stopped_replica_reads_answered_by_primary(
+    pair: Pair, gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Runs last in the module: the replica stays stopped."""
+    sid = gateway.start(gateway.person(skip=5))
+    pair.caught_up()
+    _read(gateway, sid, "insurance")  # the replica's pinned connection is open now
+    pair.on_replica.dispose()
+    pair.replica.stop()
+    with caplog.at_level(logging.WARNING, logger="server.replica"):
+        replica_before, primary_before = _counts(gateway)
+        for what in HOT_READS:
+            _read(gateway, sid, what)
+        assert gateway.client.get("/healthz").status_code == 200
+    replica_after, primary_after = _counts(gateway)
+    assert replica_after == replica_before and primary_after > primary_before
+    assert any("read replica set aside" in r.getMessage() for r in caplog.records), caplog.text
+
+
+def test_sqlite_has_no_replica(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="PostgreSQL primary"):
+        ServerSettings(data_dir=tmp_path, replica_database_url="postgresql+psycopg://u@127.0.0.1:1/x")
