@@ -60,6 +60,8 @@ def start_agent(
     the card monitor's last poll): the agent's thread never asks the hardware itself."""
     from kiosk.device_report import card_reader_report, printer_report
     from kiosk.fleet_client import CommandDispatcher, start_fleet_agent
+    from kiosk.update.layout import running_version
+    from kiosk.update.wiring import attach_updater
 
     config = runtime.config
     _devices, journal = runtime.require_devices()
@@ -88,10 +90,11 @@ def start_agent(
             )
         }
     )
-    return start_fleet_agent(
+    version = running_version(APP_VERSION)  # a release's VERSION file, else the constant
+    agent = start_fleet_agent(
         config.data_path(),
         runtime.build,
-        app_version=APP_VERSION,
+        app_version=version,
         is_idle=controller.is_idle,
         apply_live=apply_live,
         request_restart=request_restart,
@@ -105,3 +108,18 @@ def start_agent(
         maintenance=lambda: controller.out_of_service,
         timeout=config.server.timeout,
     )
+    if agent is not None:
+        # Software updates (kiosk/update): a switched release or a failed probation restarts
+        # through the same staff intent as a remote restart, so only between residents.
+        def restart() -> None:
+            post(lambda: controller.staff.post("restart_app", lambda ok, text: None))
+
+        attach_updater(
+            agent,
+            config.data_path(),
+            version=version,
+            is_idle=controller.is_idle,
+            request_restart=restart,
+            request_exit=restart,
+        )
+    return agent

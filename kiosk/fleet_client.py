@@ -206,6 +206,8 @@ class FleetAgent:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.beats = 0
+        # kiosk.update.updater.Updater (or None): told after each accepted beat (kiosk/update/wiring.py).
+        self.updater: Any = None
         if self.applier.applied_version is None:
             self.applier.applied_version = remote.version
 
@@ -274,6 +276,8 @@ class FleetAgent:
         if answer.get("commands_pending"):
             self.run_commands()
         self.applier.tick()
+        if self.updater is not None:
+            self.updater.after_beat()
         return answer
 
     def wake(self) -> None:
