@@ -37,6 +37,17 @@ ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_BASE = "https://verify.renshe.example.test"
 STAFF_PASSWORD = "multi-gateway-staff-pass-2026"
 START_LIMIT = 6
+BEAT = {
+    "app_version": "1.0.0",
+    "uptime_seconds": 5.0,
+    "config_version": 0,
+    "devices": {"printer": {"status": "ok"}, "card": {"status": "ok"}},
+    "last_error": None,
+    "sessions": 1,
+    "prints": 0,
+    "print_queue": 0,
+    "maintenance": False,
+}
 
 
 @dataclass
@@ -183,17 +194,6 @@ def test_same_server_key_and_config_bundle_from_both(fleet: Fleet, terminal: dic
 
 
 def test_terminal_enrolled_at_a_beats_at_b(fleet: Fleet, terminal: dict[str, str]) -> None:
-    beat = {
-        "app_version": "1.0.0",
-        "uptime_seconds": 5.0,
-        "config_version": 0,
-        "devices": {"printer": {"status": "ok"}, "card": {"status": "ok"}},
-        "last_error": None,
-        "sessions": 1,
-        "prints": 0,
-        "print_queue": 0,
-        "maintenance": False,
-    }
     config = requests.get(f"{fleet.b}/api/v1/terminal/config", headers=terminal, timeout=10).json()
     engine = create_engine(fleet.database_url)
     try:
@@ -201,7 +201,7 @@ def test_terminal_enrolled_at_a_beats_at_b(fleet: Fleet, terminal: dict[str, str
         seen = None
         while seen is None and time.monotonic() < deadline:
             # Beats are buffered and written about once a second, by a later request to the same process.
-            answer = requests.post(f"{fleet.b}/api/v1/terminal/heartbeat", json=beat, headers=terminal, timeout=10)
+            answer = requests.post(f"{fleet.b}/api/v1/terminal/heartbeat", json=BEAT, headers=terminal, timeout=10)
             assert answer.status_code == 200, answer.text
             assert answer.json()["config_version"] == config["bundle"]["version"]
             with engine.connect() as conn:
@@ -259,24 +259,55 @@ def test_card_challenge_from_a_answered_at_b_certificate_verified_at_b(fleet: Fl
     assert again.status_code == 200 and again.json()["serial"] == cert["serial"]
 
 
-def test_staff_logged_in_at_a_is_known_at_b(fleet: Fleet) -> None:
+def test_staff_logged_in_at_a_is_known_at_b_and_its_config_change_served_by_a(
+    fleet: Fleet, terminal: dict[str, str]
+) -> None:
     at_a = requests.Session()
     page = at_a.get(f"{fleet.a}/console/login", timeout=10)
-    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     login = at_a.post(
         f"{fleet.a}/console/login",
-        data={"username": "ops-admin", "password": STAFF_PASSWORD, "csrf": csrf, "next": "/console/"},
+        data={"username": "ops-admin", "password": STAFF_PASSWORD, "csrf": _csrf_of(page.text), "next": "/console/"},
         allow_redirects=False,
         timeout=10,
     )
     assert login.status_code == 303, login.text
-    cookie = at_a.cookies.get("fleet_session")
-    assert cookie
-    at_b = requests.get(f"{fleet.b}/console/", cookies={"fleet_session": cookie}, allow_redirects=False, timeout=10)
+    cookie = {"fleet_session": at_a.cookies.get("fleet_session") or ""}
+    at_b = requests.get(f"{fleet.b}/console/", cookies=cookie, allow_redirects=False, timeout=10)
     assert at_b.status_code == 200, at_b.status_code
     assert "KS-MULTI-01" in at_b.text
     stranger = requests.get(f"{fleet.b}/console/", allow_redirects=False, timeout=10)
     assert stranger.status_code in (302, 303)
+
+    before = requests.get(f"{fleet.a}/api/v1/terminal/config", headers=terminal, timeout=10).json()["bundle"]
+    saved = requests.post(
+        f"{fleet.b}/console/profiles/edit",
+        data={
+            "scope": "terminal",
+            "key": "KS-MULTI-01",
+            "csrf": _csrf_of(at_b.text),
+            "f.announcements.items": "多网关测试通知",
+            "f.announcements.rotate_seconds": "5",
+        },
+        cookies=cookie,
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert saved.status_code == 303, saved.text
+    # A checks its version cache against the database about once a second.
+    deadline = time.monotonic() + 10
+    while True:
+        bundle = requests.get(f"{fleet.a}/api/v1/terminal/config", headers=terminal, timeout=10).json()["bundle"]
+        if bundle["version"] > before["version"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert bundle["version"] > before["version"], "A never served the version saved at B"
+    assert bundle["config"]["announcements"]["items"] == ["多网关测试通知"]
+    beat = requests.post(f"{fleet.b}/api/v1/terminal/heartbeat", json=BEAT, headers=terminal, timeout=10)
+    assert beat.json()["config_version"] == bundle["version"]
+
+
+def _csrf_of(html: str) -> str:
+    return html.split('name="csrf" value="', 1)[1].split('"', 1)[0]
 
 
 def test_session_start_limit_counts_both_gateways(fleet: Fleet) -> None:
