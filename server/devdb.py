@@ -4,7 +4,8 @@
 free loopback port (as the ``postgres`` user when run as root: PostgreSQL refuses root), and
 ``create_database(name)`` returns a ``postgresql+psycopg://`` URL. ``stop()`` removes everything.
 Given ``keep_dir``, the cluster lives there instead and survives ``stop()`` (a clean shutdown), so a
-benchmark can seed 10^8 rows once and start on them again later.
+benchmark can seed 10^8 rows once and start on them again later. ``start_standby(primary)`` adds a
+streaming replica of a started server (``pg_basebackup -R``; the read-replica tests and benchmark).
 """
 
 from __future__ import annotations
@@ -155,3 +156,34 @@ class ThrowawayPostgres:
         if not keep:
             shutil.rmtree(self.base, ignore_errors=True)
         self.base = None
+
+
+def start_standby(primary: ThrowawayPostgres, extra_options: str = "") -> ThrowawayPostgres:
+    """A hot standby streaming from ``primary`` on a free loopback port: a streamed base backup with
+    ``standby.signal`` and ``primary_conninfo`` (``-R``), then started. ``stop()`` removes it."""
+    tool = primary.pg_bin / "pg_basebackup"
+    if not tool.exists():
+        raise PostgresUnavailable(f"PostgreSQL binary missing: {tool} (apt-get install postgresql-15)")
+    # Not under pytest's tmp_path: its parents are 0700 root, unreadable by the postgres user.
+    base = Path(tempfile.mkdtemp(prefix="renshe-standby-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+    connect = ["-h", primary.host, "-p", str(primary.port), "-U", "postgres"]
+    done = subprocess.run(
+        _as_pg_user([str(tool), *connect, "-D", str(base / "data"), "-R", "-X", "stream", "-c", "fast"]),
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        shutil.rmtree(base, ignore_errors=True)
+        raise PostgresUnavailable(f"pg_basebackup failed: {done.stderr.decode(errors='replace')}")
+    # Started like a kept cluster (the data directory exists), removed on stop like a throw-away one.
+    standby = ThrowawayPostgres(primary.pg_bin, keep_dir=base)
+    try:
+        standby.start(extra_options)
+    finally:
+        standby.keep_dir = None
+        if standby.base is None:  # it did not start: nothing else will remove the backup
+            shutil.rmtree(base, ignore_errors=True)
+    return standby

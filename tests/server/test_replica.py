@@ -1,18 +1,15 @@
 """Read scaling on a real PostgreSQL 15 streaming replica (server.replica, docs/read-replica.md).
 
-A primary and a hot standby made from it with ``pg_basebackup -R`` (both ``ThrowawayPostgres``:
-free loopback ports, run as the ``postgres`` user under root) serve one gateway. The tests show the
-hot resident reads answered by the replica, read-your-writes with the replica's replay paused (an
-application submitted, then 办事进度 and 社保卡 at once), the lag limit, and a stopped replica.
+A primary and a hot standby made from it with ``pg_basebackup -R`` (``ThrowawayPostgres`` and
+``start_standby`` of server.devdb: free loopback ports, run as the ``postgres`` user under root)
+serve one gateway. The tests show the hot resident reads answered by the replica, read-your-writes
+with the replica's replay paused (an application submitted, then 办事进度 and 社保卡 at once), the
+lag limit, and a stopped replica.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text, update
 
-from server.devdb import PostgresUnavailable, ThrowawayPostgres
+from server.devdb import PostgresUnavailable, ThrowawayPostgres, start_standby
 from server.models import Person
 from server.replica import READ_HORIZON
 from server.settings import ServerSettings
@@ -61,44 +58,15 @@ class Pair:
         self.on_replica.dispose()
 
 
-def _as_pg_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-def _base_backup(primary: ThrowawayPostgres, target: Path) -> None:
-    """A standby's data directory: a streamed base backup with ``standby.signal`` and the
-    ``primary_conninfo`` written by ``-R``."""
-    tool = primary.pg_bin / "pg_basebackup"
-    if not tool.exists():
-        pytest.fail(f"PostgreSQL binary missing: {tool} (apt-get install postgresql-15)")
-    cmd = [str(tool), "-h", primary.host, "-p", str(primary.port), "-U", "postgres"]
-    done = subprocess.run(
-        _as_pg_user([*cmd, "-D", str(target), "-R", "-X", "stream", "-c", "fast"]),
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"pg_basebackup failed: {done.stderr.decode(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def pair() -> Iterator[Pair]:
     primary = ThrowawayPostgres()
-    # Not pytest's tmp_path: its parents are 0700 root, which the postgres user cannot enter.
-    replica_base = Path(tempfile.mkdtemp(prefix="renshe-replica-"))
-    replica = ThrowawayPostgres(keep_dir=replica_base)
     try:
         primary.start()
         primary_url = primary.create_database("renshe")
-        if os.geteuid() == 0:
-            shutil.chown(replica_base, "postgres")
-        _base_backup(primary, replica_base / "data")
-        replica.start()
+        replica = start_standby(primary)
     except PostgresUnavailable as exc:
-        replica.stop()
         primary.stop()
-        shutil.rmtree(replica_base, ignore_errors=True)
         pytest.fail(str(exc))
     pg = Pair(primary, replica, primary_url, replica.database_url("renshe"))
     try:
@@ -107,7 +75,6 @@ def pair() -> Iterator[Pair]:
         pg.dispose()
         replica.stop()
         primary.stop()
-        shutil.rmtree(replica_base, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
