@@ -47,6 +47,20 @@ KNOWN_SERVICES = (
     "print_rights_statement",
     "unemployment_registration",
     "contact_update",
+    "unemployment_benefit",
+    "unemployment_subsidy",
+    "unemployment_transfer",
+    "pension_transfer",
+    "resident_pension_enrollment",
+    "pension_certification",
+    "card_application",
+    "card_replacement",
+    "card_suspend",
+    "card_unsuspend",
+    "medical_filing",
+    "training_subsidy",
+    "training_signup",
+    "dispute_mediation",
 )
 Language = Literal["zh_CN", "zh_TW", "en"]
 # An elderly resident must take a notice in at a glance: a handful of notices, each one short line.

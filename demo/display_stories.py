@@ -192,7 +192,7 @@ def _certificate(tour: _Tour, service: str) -> Iterator[Step]:
 
 
 def _wizard(tour: _Tour, service: str) -> Iterator[Step]:
-    from kiosk.forms import FieldKind
+    from demo.wizard_answers import enter, sample_answer
     from kiosk.state import WizardStep
 
     player = tour.player
@@ -211,13 +211,7 @@ def _wizard(tour: _Tour, service: str) -> Iterator[Step]:
             player.press("wizard:tick")
             yield "settle", None
         elif step is WizardStep.FIELD:
-            question = view.question
-            if question.kind is FieldKind.CHOICE:
-                player.press(f"wizard:choice:{question.choices[0].value}")
-            else:
-                for digit in "13912345678":
-                    player.press(f"wizard:key:{digit}")
-                    yield "settle", None
+            yield from enter(player, view.question, sample_answer(view.question))
             yield "settle", None
         where = (view.step, view.step_number)
         player.press("wizard:next")

@@ -242,7 +242,7 @@ class DemoStories(StoryPlayer):
 
         self.press("service:contact_update")
         yield "screen", (Screen.WIZARD, "the wizard's notice")
-        self.on_screen("第 1 步，共 4 步")
+        self.on_screen("第 1 步，共 5 步")
         self.shot("wizard-notice")
         self.press("wizard:next")  # not ticked yet: the wizard says so and stays
         yield "settle", None
@@ -256,6 +256,11 @@ class DemoStories(StoryPlayer):
         self.shot("wizard-confirm")
         self.press("wizard:next")
         yield "wait", at(WizardStep.FIELD)
+        yield "settle", None
+        self.press("wizard:choice:phone")  # 要修改什么: the phone number
+        yield "settle", None
+        self.press("wizard:next")
+        yield "wait", (lambda: controller.state.wizard.question.name == "phone", "the phone number's step")
         for digit in "13912345678":
             yield "settle", None
             self.press(f"wizard:key:{digit}")

@@ -1,50 +1,16 @@
-"""Catalogue entries of the 办理 group: one wizard form per application kind of the gateway."""
+"""Catalogue entries of the 办理 group: one wizard per application kind of the gateway.
+
+The forms themselves live in kiosk.application_forms, one module per family; this list is their
+order in the catalogue (the menu's order comes from the terminal's ``services.enabled``).
+"""
 
 from __future__ import annotations
 
-from kiosk.forms import Choice, FieldKind, FormField, WizardForm
-from kiosk.service_types import Group, ServiceSpec, WizardParams
+from kiosk.application_forms.pension_card import pension_card_services
+from kiosk.application_forms.services import other_services
+from kiosk.application_forms.unemployment import unemployment_services
+from kiosk.service_types import ServiceSpec
 
 
 def application_services() -> list[ServiceSpec]:
-    return [
-        ServiceSpec(
-            "unemployment_registration",
-            Group.APPLY,
-            "wizard",
-            WizardParams(
-                WizardForm(
-                    "unemployment_registration",
-                    "notice.unemployment_registration",
-                    (
-                        FormField(
-                            "reason",
-                            "form.unemployment.reason",
-                            FieldKind.CHOICE,
-                            choices=tuple(
-                                Choice(value, f"form.unemployment.reason.{key}")
-                                for key, value in (
-                                    ("contract_end", "合同到期"),
-                                    ("dismissed", "单位解除"),
-                                    ("resigned", "主动离职"),
-                                    ("other", "其他"),
-                                )
-                            ),
-                        ),
-                    ),
-                )
-            ),
-        ),
-        ServiceSpec(
-            "contact_update",
-            Group.APPLY,
-            "wizard",
-            WizardParams(
-                WizardForm(
-                    "contact_update",
-                    "notice.contact_update",
-                    (FormField("phone", "form.contact.phone", FieldKind.PHONE),),
-                )
-            ),
-        ),
-    ]
+    return [*unemployment_services(), *pension_card_services(), *other_services()]

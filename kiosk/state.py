@@ -80,7 +80,8 @@ class WizardView:
 
     ``question`` is a kiosk.forms.FormField on FIELD steps; ``error`` an i18n key of what is wrong with
     the answer; ``failure`` why the gateway refused or could not take the submission; ``review``
-    (label key, value, key of the value's words or None) per answer; ``receipt`` the gateway's answer."""
+    (label key, value, key of the value's words or None) per answer; ``receipt`` the gateway's answer;
+    ``picker`` the division list of a REGION or ADDRESS step."""
 
     service: str
     notice_key: str
@@ -95,6 +96,9 @@ class WizardView:
     resident: list[tuple[str, str]] = field(default_factory=list)
     review: list[tuple[str, str, str | None]] = field(default_factory=list)
     receipt: dict | None = None
+    # On a REGION or ADDRESS step: the division list shown (kiosk.divisions.PickerPage), or None
+    # once a county is picked and the address's detail is being typed.
+    picker: Any = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ view keeps no answer of its own: every render replaces all of its text from the 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kivy.metrics import dp
@@ -17,14 +18,15 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
-from kiosk.forms import FieldKind
+from kiosk.forms import NUMERIC, PICKED, FieldKind, split_address
 from kiosk.i18n import tr
 from kiosk.state import KioskState, WizardStep, WizardView
-from screens import theme
+from screens import theme, wizard_inputs
 from screens.views import BaseView, message_text
 from screens.widgets import KioskLabel, make
 
-KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"]  # as the PIN pad
+logger = logging.getLogger(__name__)
+
 PRIMARY_KEYS = {WizardStep.REVIEW: "wizard.submit", WizardStep.RESULT: "wizard.print_receipt"}
 
 
@@ -51,7 +53,7 @@ class WizardScreen(BaseView):
         self.inputs = BoxLayout(orientation="vertical", spacing=dp(12), size_hint_x=None, width=0)
         self.body.add_widget(self.inputs)
         self._view: WizardView | None = None
-        self._built_for: tuple[str, int] | None = None
+        self._built_for: tuple[str, int, str] | None = None
         self._step_intents: list[str] = []
 
     def _primary(self) -> None:
@@ -71,7 +73,7 @@ class WizardScreen(BaseView):
         if view is None:
             self._rebuild(None)
             return
-        step_id = (view.service, view.step_number if view.step is not WizardStep.RESULT else 0)
+        step_id = (view.service, view.step_number if view.step is not WizardStep.RESULT else 0, _input_mode(view))
         if step_id != self._built_for:
             self._rebuild(view)
             self._built_for = step_id
@@ -94,40 +96,39 @@ class WizardScreen(BaseView):
         self._built_for = None
         if view is None:
             return
-        keypad = view.step is WizardStep.FIELD and view.question.kind is not FieldKind.CHOICE
-        self.inputs.width = dp(480) if keypad else dp(420) if view.step in (WizardStep.NOTICE, WizardStep.FIELD) else 0
-        if view.step is WizardStep.NOTICE:
-            self.inputs.add_widget(self._step_button("wizard:tick", lambda: self.controller.intent("tick")))
-        elif view.step is WizardStep.FIELD and view.question.kind is FieldKind.CHOICE:
-            grid = GridLayout(cols=1, spacing=dp(12))
-            for choice in view.question.choices:
+        mode = _input_mode(view)
+        widths = {"": 0, "tick": 420, "choice": 420, "repick": 420, "list": 620, "text": 640}
+        self.inputs.width = dp(widths.get(mode, 480))
+        intent = self.controller.intent
+        if mode == "tick":
+            self.inputs.add_widget(self._step_button("wizard:tick", lambda: intent("tick")))
+        elif mode == "choice":
+            choices = view.question.choices
+            grid = GridLayout(cols=2 if len(choices) > 5 else 1, spacing=dp(12))
+            if len(choices) > 5:
+                self.inputs.width = dp(640)
+            for choice in choices:
                 grid.add_widget(
                     self._step_button(
-                        f"wizard:choice:{choice.value}",
-                        lambda value=choice.value: self.controller.intent("input", value),
+                        f"wizard:choice:{choice.value}", lambda value=choice.value: intent("input", value)
                     )
                 )
             self.inputs.add_widget(grid)
-        elif view.step is WizardStep.FIELD:
-            pad = GridLayout(cols=3, spacing=dp(8))
-            edits = {
-                "clear": lambda: self.controller.intent("input", ""),
-                "delete": lambda: self.controller.intent("delete"),
-            }
-            for key in KEYPAD:
-                if key in edits:
-                    pad.add_widget(self._step_button(f"wizard:key:{key}", edits[key], "PinKey", size_hint_y=1))
-                else:
-                    pad.add_widget(
-                        self._step_button(
-                            f"wizard:key:{key}",
-                            lambda key=key: self.controller.intent("type", key),
-                            "PinKey",
-                            text=key,
-                            size_hint_y=1,
-                        )
-                    )
-            self.inputs.add_widget(pad)
+        elif mode == "list":
+            self.inputs.add_widget(wizard_inputs.picker(self._step_button, intent, lambda: self._page()))
+        elif mode in ("repick", "text"):
+            if mode == "text":
+                pad = wizard_inputs.keypad(self._step_button, intent, wizard_inputs.TEXT_PAD, 6, "SecondaryButton")
+                self.inputs.add_widget(pad)
+            if view.question.kind in PICKED:
+                self.inputs.add_widget(self._step_button("wizard:repick", lambda: intent("repick")))
+        elif mode == "amount":
+            self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.AMOUNT_PAD, 3))
+        elif mode == "digits":
+            self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.KEYPAD, 3))
+
+    def _page(self) -> Any:
+        return self._view.picker if self._view is not None else None
 
     def _step_button(self, intent: str, action: Any, rule: str = "SecondaryButton", **kwargs: Any) -> Widget:
         self._step_intents.append(intent)
@@ -153,20 +154,39 @@ class WizardScreen(BaseView):
 
     def _show_field(self, view: WizardView, lang: str) -> None:
         question = view.question
-        self._lines([tr(question.label_key, lang), f"[b]{escape_markup(view.value) or '—'}[/b]"])
+        if view.picker is not None:
+            path = " / ".join(view.picker.path) or tr("wizard.pick_province", lang)
+            self._lines(
+                [tr(question.label_key, lang), tr("wizard.pick_hint", lang), f"[b]{escape_markup(path)}[/b]"]
+                + (
+                    [tr("wizard.page", lang, page=view.picker.number, pages=view.picker.pages)]
+                    if view.picker.pages > 1
+                    else []
+                )
+            )
+            wizard_inputs.show_picker(self.intents, view.picker, lang)
+            return
+        answer = question.shown(view.value)
+        if question.kind is FieldKind.ADDRESS:
+            place, detail = question.shown(split_address(view.value)[0] + "|"), split_address(view.value)[1]
+            answer = f"{place}\n{tr('wizard.address_detail', lang)}：{detail or '—'}"
+        self._lines([tr(question.label_key, lang), f"[b]{escape_markup(answer) or '—'}[/b]"])
         if question.kind is FieldKind.CHOICE:
             for choice in question.choices:
                 chosen = "● " if choice.value == view.value else ""
                 self.intents[f"wizard:choice:{choice.value}"].text = chosen + tr(choice.label_key, lang)
-        else:
+        if "wizard:key:clear" in self.intents:
             self.intents["wizard:key:clear"].text = tr("key.clear", lang)
             self.intents["wizard:key:delete"].text = tr("key.delete", lang)
+        if "wizard:repick" in self.intents:
+            self.intents["wizard:repick"].text = tr("wizard.repick", lang)
 
     def _show_review(self, view: WizardView, lang: str) -> None:
+        # An answer not given (an optional one) reads "—", not an empty line.
         self._lines(
             [tr("wizard.review", lang)]
             + [
-                f"{tr(label, lang)}：{tr(shown, lang) if shown else escape_markup(value)}"
+                f"{tr(label, lang)}：{tr(shown, lang) if shown else escape_markup(value) or '—'}"
                 for label, value, shown in view.review
             ]
         )
@@ -180,3 +200,21 @@ class WizardScreen(BaseView):
                 f"{tr('wizard.status', lang)}：{escape_markup(str(receipt.get('status_name', '')))}",
             ]
         )
+
+
+def _input_mode(view: WizardView) -> str:
+    """Which input column the step has: its buttons are built again only when this changes."""
+    if view.step is WizardStep.NOTICE:
+        return "tick"
+    if view.step is not WizardStep.FIELD or view.question is None:
+        return ""
+    kind = view.question.kind
+    if kind is FieldKind.CHOICE:
+        return "choice"
+    if kind in PICKED:
+        return "list" if view.picker is not None else "repick" if kind is FieldKind.REGION else "text"
+    if kind is FieldKind.TEXT:
+        return "text"
+    if kind is FieldKind.AMOUNT:
+        return "amount"
+    return "digits" if kind in NUMERIC else ""

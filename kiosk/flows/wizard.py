@@ -14,13 +14,15 @@ from dataclasses import replace
 from typing import Any
 
 from common.ssn import mask_ssn
-from kiosk.forms import FieldKind, FormField, WizardForm
+from kiosk import divisions
+from kiosk.forms import ADDRESS_SEPARATOR, NUMERIC, PICKED, FieldKind, FormField, WizardForm, split_address
 from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen, WizardStep, WizardView
 
 logger = logging.getLogger(__name__)
 
 MAX_TYPED = 100
+TEXT_KEYS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")  # the letters-and-digits pad
 
 
 class WizardFlow(Flow):
@@ -32,6 +34,8 @@ class WizardFlow(Flow):
         self._index = 0
         self._key = uuid.uuid4().hex
         self._submitted = False
+        self._cursor: str | None = None  # the division whose children the picker lists
+        self._page = 1
         # NOTICE, CONFIRM, one step per field, REVIEW
         self._steps: list[tuple[WizardStep, FormField | None]] = [
             (WizardStep.NOTICE, None),
@@ -41,26 +45,43 @@ class WizardFlow(Flow):
         ]
 
     # ------------------------------------------------------------------ view
+    def _asked(self, index: int) -> bool:
+        field = self._steps[index][1]
+        return field is None or self.form.asked(field, self._answers)
+
     def _view(self, **changes: Any) -> None:
         step, field = self._steps[self._index]
         card = self.host.session.card
+        asked = [i for i in range(len(self._steps)) if self._asked(i)]
         view = self.host.state.wizard or WizardView(service=self.spec.id, notice_key=self.form.notice_key)
         self.host.state.wizard = replace(
             view,
             step=step,
-            step_number=self._index + 1,
-            step_count=len(self._steps),
+            step_number=asked.index(self._index) + 1,
+            step_count=len(asked),
             question=field,
             value=self._answers.get(field.name, "") if field else "",
             error=None,
+            picker=self._picker_page(field),
             resident=[("wizard.name", card.name if card else ""), ("wizard.ssn", mask_ssn(card.ssn) if card else "")],
             review=[
-                (f.label_key, self._answers.get(f.name, ""), f.display(self._answers.get(f.name, "")))
+                (f.label_key, f.shown(self._answers.get(f.name, "")), f.display(self._answers.get(f.name, "")))
                 for f in self.form.fields
+                if self.form.asked(f, self._answers)
             ],
             **changes,
         )
         self.host.go(Screen.WIZARD)
+
+    def _picker_page(self, field: FormField | None) -> divisions.PickerPage | None:
+        """The division list of a REGION / ADDRESS step, or None once its county is picked (an
+        address then takes its detail; a region shows its name with 重新选择)."""
+        if field is None or field.kind not in PICKED:
+            return None
+        code = split_address(self._answers.get(field.name, ""))[0]
+        if code and divisions.division(code) is not None:
+            return None
+        return divisions.page(self._cursor, self._page)
 
     def start(self) -> None:
         self.host.state.wizard = None
@@ -83,7 +104,12 @@ class WizardFlow(Flow):
                 self.host.enter_menu()
             else:
                 self._index -= 1
+                while self._index > 0 and not self._asked(self._index):
+                    self._index -= 1
+                self._reset_picker()
                 self._view()
+        elif intent in ("pick", "up", "page", "repick") and view.question is not None:
+            self._pick(view.question, intent, value)
         elif intent in ("input", "type", "delete") and view.question is not None:
             self._edit(view.question, intent, value)
         elif intent == "next":
@@ -91,21 +117,71 @@ class WizardFlow(Flow):
         elif intent == "submit" and view.step is WizardStep.REVIEW:
             self._submit()
 
+    def _reset_picker(self) -> None:
+        self._cursor, self._page = None, 1
+
+    def _pick(self, field: FormField, intent: str, value: str) -> None:
+        """The division lists: ``pick`` a code (a level down, or the answer at a county), ``up`` a
+        level, ``page`` by +1 / -1, ``repick`` to choose the division again."""
+        if field.kind not in PICKED:
+            return
+        if intent == "pick":
+            found = divisions.division(value)
+            if found is None or found.parent != self._cursor:
+                return  # a stale touch on a list that has already moved on
+            if found.leaf:
+                self._answers[field.name] = found.code + (ADDRESS_SEPARATOR if field.kind is FieldKind.ADDRESS else "")
+            else:
+                self._cursor, self._page = found.code, 1
+        elif intent == "up" and self._cursor is not None:
+            parent = divisions.division(self._cursor)
+            self._cursor, self._page = (parent.parent if parent else None), 1
+        elif intent == "page":
+            self._page += 1 if value == "+1" else -1
+        elif intent == "repick":
+            self._answers[field.name] = ""
+            self._reset_picker()
+        self._view()
+
     def _edit(self, field: FormField, intent: str, value: str) -> None:
         current = self._answers.get(field.name, "")
+        head = ""
+        if field.kind is FieldKind.ADDRESS:  # only the detail is typed; the division was picked
+            code, current = split_address(current)
+            if not code:
+                return
+            head = code + ADDRESS_SEPARATOR
         if intent == "input":
             current = value
         elif intent == "type" and len(current) < MAX_TYPED:
-            if field.kind in (FieldKind.DIGITS, FieldKind.PHONE) and not value.isdigit():
+            typed = self._typed(field, current, value)
+            if typed is None:
                 return
-            current += value
+            current = typed
         elif intent == "delete":
-            current = current[:-1]
-        self._answers[field.name] = current
+            current = current[:-1].rstrip("-") if field.kind is FieldKind.DATE else current[:-1]
+        self._answers[field.name] = head + current
         view = self.host.state.wizard
         if view is not None:
-            self.host.state.wizard = replace(view, value=current, error=None)
+            self.host.state.wizard = replace(view, value=head + current, error=None)
         self.host.publish()
+
+    @staticmethod
+    def _typed(field: FormField, current: str, key: str) -> str | None:
+        """``current`` with ``key`` typed, or None when that key means nothing for this field."""
+        if field.kind in NUMERIC:
+            if key == "." and field.kind is FieldKind.AMOUNT and "." not in current:
+                return (current or "0") + "."
+            if not key.isdigit():
+                return None
+            if field.kind is FieldKind.DATE:  # eight digits, the dashes put in for the resident
+                if len(current) >= 10:
+                    return None
+                return current + key + ("-" if len(current) in (3, 6) else "")
+            return current + key
+        if key not in TEXT_KEYS:
+            return None
+        return current + key
 
     def _next(self, view: WizardView) -> None:
         if view.step is WizardStep.NOTICE and not view.agreed:
@@ -120,6 +196,9 @@ class WizardFlow(Flow):
                 return
         if self._index < len(self._steps) - 1:
             self._index += 1
+            while self._index < len(self._steps) - 1 and not self._asked(self._index):
+                self._index += 1
+            self._reset_picker()
             self._view()
 
     def _submit(self) -> None:
@@ -127,9 +206,7 @@ class WizardFlow(Flow):
         session_id = host.session.session_id
         if session_id is None or self._submitted:
             return
-        form = {
-            f.name: self._answers[f.name].strip() for f in self.form.fields if self._answers.get(f.name, "").strip()
-        }
+        form = self.form.payload(self._answers)
         backend, kind, key = host.backend, self.form.application_kind, self._key
         host.state.busy_message = Message("wizard.submitting")
         host.go(Screen.BUSY)

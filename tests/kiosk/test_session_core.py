@@ -82,7 +82,7 @@ def wizard_until_review(controller, phone="13912345678"):
     controller.choose_service("contact_update")
     view = controller.state.wizard
     assert controller.state.screen is Screen.WIZARD and view.step is WizardStep.NOTICE
-    assert (view.step_number, view.step_count) == (1, 4)
+    assert (view.step_number, view.step_count) == (1, 5)  # 须知, data, what to change, the phone, review
     controller.intent("next")
     assert controller.state.wizard.error == "wizard.must_agree"
     controller.intent("tick")
@@ -91,7 +91,10 @@ def wizard_until_review(controller, phone="13912345678"):
     assert view.step is WizardStep.CONFIRM
     assert view.resident[1][1].startswith("3205") and "*" in view.resident[1][1]
     controller.intent("next")
-    assert controller.state.wizard.step is WizardStep.FIELD
+    assert controller.state.wizard.question.name == "change"
+    controller.intent("input", "phone")
+    controller.intent("next")
+    assert controller.state.wizard.step is WizardStep.FIELD and controller.state.wizard.question.name == "phone"
     for digit in "1391234":
         controller.intent("type", digit)
     controller.intent("type", "x")  # not a digit: ignored on a phone keypad
@@ -100,7 +103,10 @@ def wizard_until_review(controller, phone="13912345678"):
     controller.intent("input", phone)
     controller.intent("next")
     assert controller.state.wizard.step is WizardStep.REVIEW
-    assert controller.state.wizard.review == [("form.contact.phone", phone, None)]
+    assert controller.state.wizard.review == [
+        ("form.contact.change", "phone", "form.contact.change.phone"),
+        ("form.contact.phone", phone, None),
+    ]
 
 
 def test_the_application_wizard_runs_a_whole_application_without_kivy():

@@ -1,0 +1,95 @@
+"""Answers the scripted stories give the application wizards, entered by touching the screen.
+
+``sample_answer`` is a plausible answer of each kind of question (kiosk.forms.FieldKind);
+``enter`` is the story steps that type or pick it through the wizard's own buttons (keypads, the
+division lists page by page), so the tour and the wizard journeys exercise what a resident
+touches. Answers can be overridden per field name (a journey that needs the resident's own
+region, say).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from kiosk import divisions
+from kiosk.forms import FieldKind, FormField, split_address
+
+logger = logging.getLogger(__name__)
+
+Step = tuple[str, Any]
+CHINA = dt.timezone(dt.timedelta(hours=8))
+SAMPLE_REGION = "110101"  # 北京市东城区: a 直辖市's county (two levels) unlike the terminal's 昆山 (three)
+
+
+def today() -> dt.date:
+    return dt.datetime.now(CHINA).date()
+
+
+def sample_answer(field: FormField, overrides: dict[str, str] | None = None) -> str:
+    """A good answer of ``field`` (the first option of a choice), or the override of its name."""
+    if overrides and field.name in overrides:
+        return overrides[field.name]
+    kind = field.kind
+    if kind is FieldKind.CHOICE:
+        return field.choices[0].value
+    if kind is FieldKind.REGION:
+        return SAMPLE_REGION
+    if kind is FieldKind.ADDRESS:
+        return "320583|A8-1203"
+    if kind is FieldKind.DATE:
+        return today().isoformat()
+    if kind is FieldKind.AMOUNT:
+        return "8000"
+    if kind is FieldKind.PHONE:
+        return "13912345678"
+    if kind is FieldKind.TEXT:
+        if field.pattern:
+            return "A320583202400000001"
+        return "ACME-KUNSHAN" if field.min_length < 10 else "UNPAID-WAGES-2-MONTHS"
+    if kind is FieldKind.DIGITS:
+        return "3205830101" if field.prefix else "123456"
+    return "123456"
+
+
+def division_path(code: str) -> list[str]:
+    """The codes to touch from the provinces down to ``code``."""
+    path: list[str] = []
+    at = divisions.division(code)
+    while at is not None:
+        path.insert(0, at.code)
+        at = divisions.division(at.parent) if at.parent else None
+    return path
+
+
+def enter(player: Any, field: FormField, value: str) -> Iterator[Step]:
+    """Touch ``value`` into the FIELD step on screen (a choice, the lists, or a pad's keys)."""
+    state = player.app.controller.state
+    if field.kind is FieldKind.CHOICE:
+        player.press(f"wizard:choice:{value}")
+        yield "settle", None
+        return
+    typed = value
+    if field.kind in (FieldKind.REGION, FieldKind.ADDRESS):
+        code, typed = split_address(value) if field.kind is FieldKind.ADDRESS else (value, "")
+        for target in division_path(code):
+            for _ in range(64):  # pages of the longest list, with room to spare
+                page = state.wizard.picker if state.wizard is not None else None
+                if page is None:
+                    raise RuntimeError(f"{field.name}: the division list is gone before {target}")
+                codes = [item.code for item in page.items]
+                if target in codes:
+                    player.press(f"wizard:pick:{codes.index(target)}")
+                    yield "settle", None
+                    break
+                player.press("wizard:pick:next")
+                yield "settle", None
+            else:
+                raise RuntimeError(f"{field.name}: {target} is on no page")
+    elif field.kind is FieldKind.DATE:
+        typed = value.replace("-", "")
+    for char in typed:
+        player.press(f"wizard:key:{char}")
+        yield "settle", None
