@@ -5,6 +5,8 @@ stops. Nothing on the host is changed: no unit is installed or enabled, nothing 
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import socket
@@ -16,9 +18,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from server.devdb import ThrowawayPostgres, free_port
-from tests.server.test_multi_gateway import _env, _run, _start, _stop
+from tests.server.test_multi_gateway import BEAT, _env, _run, _start, _stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "server"
@@ -171,6 +174,8 @@ def test_nginx_proxies_tls_to_two_gateways_and_fails_over(postgres_server: Throw
         )
         assert too_big.status_code == 413  # nginx's refusal: the gateways never read it
 
+        assert _client_address_seen(env, base, cafile, https_port) == "127.0.0.5"
+
         _stop(proc_a)  # one gateway gone: every request still answered, by the other
         for _ in range(12):
             assert requests.get(f"{base}/healthz", verify=str(cafile), timeout=10).status_code == 200
@@ -183,3 +188,40 @@ def test_nginx_proxies_tls_to_two_gateways_and_fails_over(postgres_server: Throw
         for proc in procs:
             if proc.poll() is None:
                 _stop(proc)
+
+
+def _client_address_seen(env: dict[str, str], base: str, cafile: Path, https_port: int) -> str | None:
+    """The address the gateways record for a terminal beating through nginx from 127.0.0.5 with a
+    forged X-Forwarded-For: nginx's $remote_addr, passed on and trusted by uvicorn from loopback."""
+    code = _run(env, "create-terminal", "KS-NGINX-01", "--region", "320583").stdout.strip().splitlines()[-1]
+    enrolled = requests.post(f"{base}/api/v1/terminals/enroll", json={"code": code}, verify=str(cafile), timeout=10)
+    assert enrolled.status_code == 200, enrolled.text
+    headers = {
+        "Authorization": f"Bearer {enrolled.json()['token']}",
+        "Content-Type": "application/json",
+        "X-Forwarded-For": "203.0.113.66",
+    }
+    context = ssl.create_default_context(cafile=str(cafile))
+    engine = create_engine(env["RENSHE_DATABASE_URL"])
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            # Beats are written about once a second by a later request to the same gateway.
+            conn = http.client.HTTPSConnection(
+                "localhost", https_port, context=context, timeout=10, source_address=("127.0.0.5", 0)
+            )
+            try:
+                conn.request("POST", "/api/v1/terminal/heartbeat", body=json.dumps(BEAT), headers=headers)
+                assert conn.getresponse().status == 200
+            finally:
+                conn.close()
+            with engine.connect() as db:
+                seen = db.execute(
+                    text("SELECT last_ip FROM fleet_terminals WHERE terminal_id = 'KS-NGINX-01'")
+                ).scalar()
+            if seen:
+                return seen
+            time.sleep(0.3)
+        return None
+    finally:
+        engine.dispose()
