@@ -186,3 +186,46 @@ def test_migrated_schema_matches_the_release_models(fleet: Fleet) -> None:
         context = MigrationContext.configure(conn, opts={"include_object": include_object})
         assert compare_metadata(context, Base.metadata) == []
         assert ours <= set(context.dialect.get_table_names(conn))
+
+
+def test_migration_0008_upgrades_and_downgrades(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from server.db import alembic_config, make_engine
+    from server.settings import sqlite_url
+
+    engine = make_engine(sqlite_url(tmp_path))
+    config = alembic_config(engine)
+    ours = {"software_releases", "release_artefacts", "release_rollouts", "terminal_updates"}
+    command.upgrade(config, "0008")
+    assert ours <= set(inspect(engine).get_table_names())
+    command.downgrade(config, "0007")
+    assert not ours & set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_publish_release_is_a_server_command(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    artefact = tmp_path / "r.tar.gz"
+    artefact.write_bytes(ARTEFACT)
+    repo = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-m", "server", "publish-release", str(artefact), "--version", "2.0.0"]
+    answer = subprocess.run(
+        [*run, "--data-dir", str(tmp_path / "server")], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert answer.returncode == 0, answer.stderr
+    assert (
+        f"release 2.0.0 published: {len(ARTEFACT)} bytes, sha256 {hashlib.sha256(ARTEFACT).hexdigest()}"
+        in answer.stdout
+    )
+    bad = subprocess.run(
+        [*run[:-1], "../x", "--data-dir", str(tmp_path / "server")],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "invalid version" in bad.stderr
