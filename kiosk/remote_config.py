@@ -18,8 +18,8 @@ Only keys of ``common.config.REMOTE_KEYS`` take effect: any other key in a signe
 endpoint or a device) is ignored and logged (``kiosk.config.load_config`` drops it as well).
 
 Applying: ``ConfigApplier`` never changes anything during a resident's session. At the next idle
-moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, announcements) go to the
-``apply_live`` callback; any other changed key needs ``request_restart`` (text size, voice).
+moment, keys in ``LIVE_KEYS`` (services shown, timeouts, language, announcements, voice prompts)
+go to the ``apply_live`` callback; any other changed key needs ``request_restart`` (text size).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ BUNDLE_FILE = "config-bundle.json"
 KEY_FILE = "fleet-server-key.json"
 VERSION_FILE = "config-version.json"
 # Section prefixes / exact keys a running kiosk can take without a restart.
-LIVE_KEYS = ("services.", "session.", "terminal.language", "ui.elder_mode_default", "announcements.")
+LIVE_KEYS = ("services.", "session.", "terminal.language", "ui.elder_mode_default", "announcements.", "voice.")
 # How far a newer bundle's issued_at may lie before the newest one seen: the server's clock may be
 # stepped back a little (NTP); a bundle issued well before it is not a newer one.
 ISSUED_AT_TOLERANCE = dt.timedelta(minutes=10)

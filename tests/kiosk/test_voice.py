@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.config import load_config, parse_override
 from kiosk.i18n import LANGUAGES, tr
+from kiosk.remote_config import Accepted
 from kiosk.state import KioskState, Message, Screen
 from kiosk.voice import ESPEAK_VOICES, Clip, Utterance, VoicePrompter, clip_path, clips, prompt_for
 from tests.kiosk.fakes import make_controller, removed_error
@@ -193,3 +195,13 @@ def test_missing_prompts_are_logged_once_and_never_fail_the_kiosk(tmp_path, capl
 
 def test_every_kiosk_language_has_an_espeak_voice():
     assert set(ESPEAK_VOICES) == set(LANGUAGES)
+
+
+def test_a_pushed_voice_setting_applies_live_at_the_next_idle_moment(voice_root):
+    """voice.* is a live key (no restart), and the prompter reads the config the controller holds now."""
+    controller, _card, player = wired(voice_root)
+    for key in ("voice.enabled", "voice.volume"):
+        assert not Accepted(1, controller.config, {}, {key}).needs_restart, key
+    controller.apply_config(load_config(overrides=[parse_override("voice.enabled=false")]))
+    sign_in(controller)
+    assert player.played == []
