@@ -11,10 +11,11 @@ import pytest
 
 from kiosk.config import load_config, parse_override
 from kiosk.i18n import LANGUAGES, tr
+from kiosk.ports import FaceProgress
 from kiosk.remote_config import Accepted
 from kiosk.state import KioskState, Message, Screen
 from kiosk.voice import ESPEAK_VOICES, Clip, Utterance, VoicePrompter, clip_path, clips, prompt_for
-from tests.kiosk.fakes import make_controller, removed_error
+from tests.kiosk.fakes import FakeFacePort, make_controller, removed_error
 
 
 class RecordingPlayer:
@@ -46,8 +47,8 @@ def voice_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def wired(voice_root: Path, *overrides: str):
-    controller, card, *_ = make_controller(*overrides)
+def wired(voice_root: Path, *overrides: str, face=None):
+    controller, card, *_ = make_controller(*overrides, face=face)
     player = RecordingPlayer()
     prompter = VoicePrompter(player, lambda: controller.config.voice, root=voice_root)
     controller.subscribe(prompter.observe)
@@ -205,3 +206,30 @@ def test_a_pushed_voice_setting_applies_live_at_the_next_idle_moment(voice_root)
     controller.apply_config(load_config(overrides=[parse_override("voice.enabled=false")]))
     sign_in(controller)
     assert player.played == []
+
+
+def test_the_camera_step_speaks_its_instructions_once_each_but_not_the_framing_hints(voice_root):
+    """ "Look at the camera", then each liveness action; the quick framing hints (closer, into the
+    oval) change many times a second and stay on screen only."""
+    face = FakeFacePort()
+    face.progress = [
+        FaceProgress(b"\x00" * 12, 2, 2, key)
+        for key in (
+            "face.quality.no_face",
+            "face.liveness.blink",
+            "face.quality.too_small",
+            "face.liveness.blink",
+            "face.liveness.turn_left",
+        )
+    ]
+    controller, _card, player = wired(voice_root, face=face)
+    controller.card_inserted()
+    controller.choose_face()
+    assert player.keys == [
+        ("reading.title",),
+        ("pin.prompt",),
+        ("face.capture.look",),
+        ("face.liveness.blink",),
+        ("face.liveness.turn_left",),
+        ("menu.title",),
+    ]
