@@ -53,6 +53,9 @@ def prepare_kivy_environment(config: KioskConfig, headless: bool, extra_width: i
         os.environ["KIVY_HOME"] = tempfile.mkdtemp(prefix="renshe-kivy-")
     if headless:
         os.environ["SDL_VIDEODRIVER"] = "offscreen"
+        # Off-screen nobody listens either: SDL's dummy audio driver plays the voice prompts into
+        # nothing (with no sound card SDL's mixer would fail to open and the prompts go silent).
+        os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")
