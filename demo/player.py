@@ -110,7 +110,11 @@ class StoryPlayer:
         )
 
     def press(self, intent: str) -> None:
-        tap(self.app.current_view().intents[intent])
+        view = self.app.current_view()
+        reveal = getattr(view, "reveal", None)
+        if reveal is not None:  # a service on another tab or page of the menu comes on screen first
+            reveal(intent)
+        tap(view.intents[intent])
 
     def shot(self, name: str, widget: Any = None) -> None:
         """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
@@ -119,7 +123,7 @@ class StoryPlayer:
         capture.save_png(widget if widget is not None else self.app.kiosk_area, path)
         self.shots.append(path.name)
         self._let_observer_see(path.stem)
-        if widget is None:
+        if widget is None or widget is self.app.countdown:
             self.check_legible()
 
     def check_legible(self) -> None:
@@ -127,6 +131,9 @@ class StoryPlayer:
         (kiosk.legibility: sizes and contrast, stricter in 长辈模式); the message names the widgets."""
         elder = self.app.controller.state.elder_mode
         found = legibility.check_view(self.app.current_view(), elder)
+        dialog = self.app.countdown
+        if dialog is not None and dialog.parent is not None:  # the idle countdown over the view
+            found.extend(legibility.check_view(dialog, elder))
         if found:
             more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
             raise JourneyFailed(f"illegible on the {self.screen().value} screen: {'; '.join(found[:5])}{more}")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from kiosk.i18n import tr
+from kiosk.i18n import CATALOGUES, N_, tr
+from kiosk.periods import column_totals
 from kiosk.state import Records
 
 
@@ -77,6 +79,11 @@ def contribution_records(data: dict, lang: str) -> Records:
     ]
     totals = data.get("totals") or {}
     summary = []
+    if len(data.get("items") or []) and _pages(data) > 1:
+        subtotal = column_totals(data.get("items") or [], ("personal", "unit"))
+        summary.append(
+            tr("contrib.page_subtotal", lang, personal=_money(subtotal["personal"]), unit=_money(subtotal["unit"]))
+        )
     if totals:
         summary.append(
             tr(
@@ -103,7 +110,14 @@ def card_records(data: dict, lang: str) -> Records:
         [
             str(card.get("card_number_masked", "")),
             str(card.get("status_name", card.get("status", ""))),
-            str(card.get("production_stage_name", card.get("production_stage", ""))),
+            " ".join(
+                str(part)
+                for part in (
+                    card.get("production_stage_name", card.get("production_stage", "")),
+                    card.get("tracking_number"),
+                )
+                if part
+            ),
             str(card.get("expires_on", "")),
         ]
         for card in data.get("cards", [])
@@ -115,6 +129,146 @@ def card_records(data: dict, lang: str) -> Records:
     )
 
 
+def benefit_records(data: dict, lang: str, page: int = 1, page_size: int = 100) -> Records:
+    """待遇发放 from the gateway's /benefits answer (every payment, newest first), paged here; the
+    total is summed from the rows (exact decimals) and is the total of every page."""
+    items = list(data.get("items") or [])
+    pages = max(1, -(-len(items) // page_size))
+    page = min(max(1, page), pages)
+    shown = items[(page - 1) * page_size : page * page_size]
+    rows = [
+        [
+            str(item.get("period", "")),
+            _named("benefit.kind", item.get("kind"), item.get("kind_name"), lang),
+            _money(item.get("amount")),
+            str(item.get("paid_on") or ""),
+            _named("benefit.status", item.get("status"), item.get("status"), lang),
+        ]
+        for item in shown
+    ]
+    summary = [tr("benefits.none", lang)] if not items else []
+    if items:
+        total = column_totals(items, ("amount",))["amount"]
+        summary.append(tr("benefits.total", lang, count=len(items), amount=_money(total)))
+    return Records(
+        title=tr("service.benefits", lang),
+        columns=[
+            tr(key, lang)
+            for key in (
+                N_("benefits.col.period"),
+                N_("benefits.col.kind"),
+                N_("benefits.col.amount"),
+                N_("benefits.col.paid_on"),
+                N_("benefits.col.status"),
+            )
+        ],
+        rows=rows,
+        summary=summary,
+        page=page,
+        pages=pages,
+    )
+
+
+def application_records(data: dict, lang: str) -> Records:
+    """办事进度 from the gateway's /applications answer: each application (newest first), then its
+    status history, oldest change first, one row each."""
+    rows: list[list[str]] = []
+    for app in data.get("items") or []:
+        status = _named("app.status", app.get("status"), app.get("status_name"), lang)
+        submitted = str(app.get("submitted_at") or "")[:10]
+        rows.append([f"{app.get('type_name', '')} {app.get('number', '')}".strip(), status, submitted, ""])
+        for event in app.get("history") or []:
+            at = str(event.get("at") or "")[:16].replace("T", " ")
+            name = _named("app.status", event.get("status"), event.get("status_name"), lang)
+            rows.append(["", f"· {name}", at, str(event.get("note") or "")])
+    summary = [] if rows else [tr("applications.none", lang)]
+    return Records(
+        title=tr("service.applications", lang),
+        columns=[
+            tr(key, lang)
+            for key in (
+                N_("applications.col.item"),
+                N_("applications.col.status"),
+                N_("applications.col.time"),
+                N_("applications.col.note"),
+            )
+        ],
+        rows=rows,
+        summary=summary,
+    )
+
+
+def rights_records(data: dict, lang: str) -> Records:
+    """个人权益单 of one year on screen, from the gateway's /rights answer: a row per insurance type,
+    then the year's months, amounts and the 养老 personal account balance."""
+    rows: list[list[str]] = []
+    summary: list[str] = []
+    for year in data.get("years") or []:
+        for kind in year.get("by_type") or []:
+            rows.append(
+                [
+                    str(kind.get("type_name", kind.get("type_code", ""))),
+                    str(kind.get("months", "")),
+                    _money(kind.get("personal")),
+                    _money(kind.get("unit")),
+                ]
+            )
+        summary.append(
+            tr(
+                "rights.year_summary",
+                lang,
+                year=year.get("year", ""),
+                months=year.get("months_paid", 0),
+                base=_money(year.get("average_base")),
+                personal=_money(year.get("personal")),
+                unit=_money(year.get("unit")),
+            )
+        )
+        summary.append(tr("rights.balance", lang, balance=_money(year.get("pension_account_balance"))))
+    if not rows:
+        summary.insert(0, tr("rights.none", lang))
+    return Records(
+        title=tr("service.rights_statement", lang),
+        columns=[
+            tr(key, lang)
+            for key in (
+                N_("rights.col.type"),
+                N_("rights.col.months"),
+                N_("rights.col.personal"),
+                N_("rights.col.unit"),
+            )
+        ],
+        rows=rows,
+        summary=summary,
+    )
+
+
+# TRANSLATORS: the words of codes the gateway sends, looked up at run time (kiosk.records._named).
+RUNTIME_KEYS = (
+    N_("benefit.kind.pension"),
+    N_("benefit.kind.unemployment"),
+    N_("benefit.status.paid"),
+    N_("app.status.submitted"),
+    N_("app.status.accepted"),
+    N_("app.status.approved"),
+    N_("app.status.producing"),
+    N_("app.status.shipped"),
+    N_("app.status.collected"),
+    N_("app.status.completed"),
+    N_("app.status.rejected"),
+)
+
+
+def _named(family: str, code: object, fallback: object, lang: str) -> str:
+    """The words for a gateway code (``family.code`` in the catalogue), else the gateway's own name:
+    a code added on the gateway shows its 简体 name rather than an error."""
+    if code:
+        text = CATALOGUES.lookup(f"{family}.{code}", lang) or CATALOGUES.lookup(f"{family}.{code}", "zh_CN")
+        if text:
+            return text
+    return str(fallback or code or "")
+
+
 def _pages(data: dict) -> int:
     """Pages of the answer's range: ``total_items`` over ``page_size``, at least one."""
     size = int(data.get("page_size") or 0)
@@ -124,9 +278,11 @@ def _pages(data: dict) -> int:
 
 def _money(value: object) -> str:
     """Amounts arrive as decimal strings (exact) or numbers; shown with two decimals and thousands separators."""
+    if value is None or value == "":
+        return ""
     try:
-        return f"{float(value):,.2f}" if value is not None and value != "" else ""
-    except (TypeError, ValueError):
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
         return str(value)
 
 
@@ -145,8 +301,26 @@ def _load_cards(backend: Any, request: QueryRequest) -> Records:
     return card_records(backend.cards(request.session_id), request.language)
 
 
+def _load_benefits(backend: Any, request: QueryRequest) -> Records:
+    return benefit_records(backend.benefits(request.session_id), request.language, request.page, request.page_size)
+
+
+def _load_applications(backend: Any, request: QueryRequest) -> Records:
+    return application_records(backend.applications(request.session_id), request.language)
+
+
+def _load_rights(backend: Any, request: QueryRequest) -> Records:
+    """One year: ``from_period`` and ``to_period`` are ``YYYY`` here (kiosk.periods.year_choice)."""
+    from_year = int(request.from_period) if request.from_period else None
+    to_year = int(request.to_period) if request.to_period else None
+    return rights_records(backend.rights(request.session_id, from_year, to_year), request.language)
+
+
 LOADERS: dict[str, Loader] = {
     "insurance": _load_insurance,
     "contributions": _load_contributions,
     "cards": _load_cards,
+    "benefits": _load_benefits,
+    "applications": _load_applications,
+    "rights": _load_rights,
 }

@@ -31,6 +31,9 @@ class QueryParams:
     months: int | None = None
     page_size: int = 100
     print_service: str | None = None  # the catalogue id that prints this table, offered on its screen
+    # The resident chooses the period: "months" (今年/去年/近三年/from–to) or "year" (one year);
+    # None: ``months`` back from today, or everything.
+    period: str | None = None
 
 
 @dataclass(frozen=True)

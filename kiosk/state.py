@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.periods import PeriodChoice
 from kiosk.printer_status import PrinterStatus
 
 
@@ -64,6 +65,7 @@ class Records:
     summary: list[str] = field(default_factory=list)
     page: int = 1
     pages: int = 1
+    period: PeriodChoice | None = None  # the period the table covers, when the resident chooses it
 
 
 class WizardStep(enum.Enum):

@@ -23,6 +23,8 @@ from kiosk.state import KioskState, Screen
 from kiosk.voice import VoicePrompter
 from screens import frame_probe, theme, views
 from screens.maintenance_view import MaintenanceView
+from screens.menu_view import MenuView
+from screens.record_views import RecordsView
 from screens.voice_player import KivyVoicePlayer
 from screens.widgets import KioskLabel, load_rules, make
 from screens.wizard_view import WizardScreen
@@ -35,8 +37,8 @@ VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
     Screen.BUSY: views.BusyView,
     Screen.PIN: views.PinView,
     Screen.FACE: views.FaceView,
-    Screen.MENU: views.MenuView,
-    Screen.RECORDS: views.RecordsView,
+    Screen.MENU: MenuView,
+    Screen.RECORDS: RecordsView,
     Screen.PRINT_PREVIEW: views.PreviewView,
     Screen.MESSAGE: views.MessageView,
     Screen.REMOVE_CARD: views.RemoveCardView,
@@ -73,7 +75,9 @@ class TouchAwareRoot(BoxLayout):
 
 class CountdownDialog(ModalView):
     def __init__(self, on_stay: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(size_hint=(0.6, 0.45), auto_dismiss=False, **kwargs)
+        # A plain fill of the header's colour (not Kivy's translucent grey picture), so the white
+        # text has a known background that the legibility check measures (screens.legibility).
+        super().__init__(size_hint=(0.6, 0.45), auto_dismiss=False, background="", **kwargs)
         box = BoxLayout(orientation="vertical", padding=dp(24), spacing=dp(16))
         self.title = make("TitleLabel", color=(1, 1, 1, 1))
         self.countdown = KioskLabel(color=(1, 1, 1, 1))
@@ -84,6 +88,7 @@ class CountdownDialog(ModalView):
         self.add_widget(box)
 
     def show(self, seconds: int, lang: str) -> None:
+        self.background_color = theme.primary(App.get_running_app().elder)
         self.title.text = tr("idle.title", lang)
         self.countdown.text = tr("idle.countdown", lang, seconds=seconds)
         self.stay.text = tr("idle.stay", lang)

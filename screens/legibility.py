@@ -13,8 +13,10 @@ import logging
 import re
 from typing import Any
 
+from kivy.metrics import dp, sp
 from kivy.uix.button import Button
 from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
 
 from kiosk.legibility import Measure, Rgb, blend, problems, rules_for
 from screens import theme
@@ -23,6 +25,7 @@ from screens.widgets import AnnouncementPanel, HeaderBar
 logger = logging.getLogger(__name__)
 
 _MARKUP_COLOUR = re.compile(r"\[color=#?([0-9a-fA-F]{6})\]")
+_MARKUP_SIZE = re.compile(r"\[size=([0-9.]+)(sp|dp|px)?\]")
 
 
 def _background(widget: Any, elder: bool) -> Rgb:
@@ -32,6 +35,8 @@ def _background(widget: Any, elder: bool) -> Rgb:
         return blend(tuple(fill), theme.BACKGROUND[:3])  # type: ignore[arg-type]
     parent = widget.parent
     while parent is not None and parent.parent is not parent:  # the Window is its own parent
+        if isinstance(parent, ModalView):  # the idle countdown: a dialog with a plain fill
+            return blend(tuple(parent.background_color), theme.BACKGROUND[:3])  # type: ignore[arg-type]
         if isinstance(parent, AnnouncementPanel):
             band = theme.BAND_WARNING if parent.level == "warning" else theme.BAND_INFO
             return band[:3]
@@ -64,9 +69,17 @@ def measure(widget: Any, elder: bool) -> Measure | None:
         if widget.markup:
             for hex_colour in _MARKUP_COLOUR.findall(widget.text):
                 colours.append(tuple(int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4)))  # type: ignore[arg-type]
+    font_px = float(widget.font_size) if has_text else None
+    if font_px is not None and widget.markup:
+        # A [size=…] run in the markup is text of its own size (an announcement's "2/3" counter).
+        for number, unit in _MARKUP_SIZE.findall(widget.text):
+            font_px = min(
+                font_px,
+                float(sp(float(number)) if unit == "sp" else dp(float(number)) if unit == "dp" else float(number)),
+            )
     return Measure(
         name=_name(widget),
-        font_px=float(widget.font_size) if has_text else None,
+        font_px=font_px,
         height=float(widget.height) if is_button else None,
         colours=tuple(colours),
         background=background,

@@ -11,9 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from kivy.app import App
 from kivy.core.image import Image as CoreImage
-from kivy.metrics import dp, sp
+from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
@@ -115,7 +114,8 @@ def announcement_parts(state: KioskState) -> AnnouncementParts:
     notice = notices[index]
     key = "announcement.warning" if notice.level == "warning" else "announcement.info"
     prefix = escape_markup(tr(key, state.language))
-    counter = f"  [size=22sp]{index + 1}/{len(notices)}[/size]" if len(notices) > 1 else ""
+    # The counter in the notice's own size: at 22 sp it fell under the 24 px rule.
+    counter = f"  {index + 1}/{len(notices)}" if len(notices) > 1 else ""
     gap = "" if prefix.endswith("】") else " "
     if notice.level == "warning":
         # Dark amber on the light amber band: 6.3:1, and 8.4:1 in 长辈模式 (which needs 7:1).
@@ -296,103 +296,6 @@ class FaceView(BaseView):
         self._texture.blit_buffer(frame.rgb, colorfmt="rgb", bufferfmt="ubyte")
         self.preview.texture = self._texture
         self.preview.canvas.ask_update()
-
-
-class MenuView(BaseView):
-    def build(self) -> None:
-        self.title = make("TitleLabel")
-        self.body.add_widget(self.title)
-        self.grid = GridLayout(cols=2, spacing=dp(16), size_hint_y=None)
-        self.grid.bind(minimum_height=self.grid.setter("height"))
-        self.body.add_widget(self.grid)
-        self.body.add_widget(Widget())
-        # Warnings only, one line in the header bar beside the title: a resident mid-session needs
-        # "service stops at 22:00", not news, and the header takes no room from the service buttons.
-        self.notice_panel = AnnouncementPanel(size_hint_x=1.6, pos_hint={"center_y": 0.5})
-        self.notice_panel.padding = (dp(20), dp(2), dp(16), dp(2))
-        self.notice = make("HeaderNoticeLabel")
-        self.notice_panel.add_widget(self.notice)
-        self.footer = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
-        for lang in LANGUAGES:
-            self.footer.add_widget(
-                self.button(
-                    f"language:{lang}",
-                    lambda lang=lang: self.controller.set_language(lang),
-                    rule="SecondaryButton",
-                    text=LANGUAGE_NAMES[lang],
-                )
-            )
-        self.footer.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
-        self.body.add_widget(self.footer)
-        self._services: list[str] = []
-
-    def update(self, state: KioskState) -> None:
-        lang = state.language
-        self.title.text = tr("menu.title", lang)
-        warnings = [notice for notice in state.announcements if notice.level == "warning"]
-        self.notice.text = announcement_markup(KioskState(language=lang, announcements=warnings[:1]))[0]
-        self.notice_panel.level = "warning"
-        self.notice_panel.shown = bool(self.notice.text)
-        if self.notice_panel.shown and self.notice_panel.parent is None:
-            self.header.add_widget(self.notice_panel, index=1)  # before the 长辈模式 button
-        elif not self.notice_panel.shown and self.notice_panel.parent is not None:
-            self.header.remove_widget(self.notice_panel)
-        self.intents["exit"].text = tr("key.exit", lang)
-        services = [item.service for item in state.menu]
-        self.grid.cols = 2 if len(services) <= 6 else 3  # more than 3 rows would push the footer off
-        if services != self._services:
-            for name in self._services:
-                self.intents.pop(f"service:{name}", None)
-            self.grid.clear_widgets()
-            for name in services:
-                self.grid.add_widget(
-                    self.button(f"service:{name}", lambda name=name: self.controller.choose_service(name))
-                )
-            self._services = services
-        for item in state.menu:
-            widget = self.intents[f"service:{item.service}"]
-            widget.disabled = not item.enabled
-            label = tr(f"service.{item.service}", lang)
-            widget.text = label if item.enabled else f"{label}\n{message_text(item.reason, lang)}"
-
-
-class RecordsView(BaseView):
-    """A translated table from KioskState.records."""
-
-    def build(self) -> None:
-        self.title = make("TitleLabel")
-        self.body.add_widget(self.title)
-        scroll = ScrollView()
-        self.table = GridLayout(cols=1, spacing=dp(4), size_hint_y=None)
-        self.table.bind(minimum_height=self.table.setter("height"))
-        scroll.add_widget(self.table)
-        self.body.add_widget(scroll)
-        self.summary = KioskLabel()
-        self.body.add_widget(self.summary)
-        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
-        row.add_widget(self.button("back", self.controller.back_to_menu, rule="SecondaryButton"))
-        row.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
-        self.body.add_widget(row)
-
-    def update(self, state: KioskState) -> None:
-        lang = state.language
-        self.intents["back"].text = tr("key.back", lang)
-        self.intents["exit"].text = tr("key.exit", lang)
-        self.table.clear_widgets()
-        records = state.records
-        if records is None:
-            self.title.text = ""
-            self.summary.text = ""
-            return
-        self.title.text = records.title
-        self.table.cols = max(len(records.columns), 1)
-        size = sp(24) * App.get_running_app().font_scale  # 24 px, 32 px and more in 长辈模式
-        for heading in records.columns:
-            self.table.add_widget(KioskLabel(text=heading, bold=True, font_size=size))
-        for row in records.rows:
-            for cell in row:
-                self.table.add_widget(KioskLabel(text=cell, font_size=size))
-        self.summary.text = "\n".join(records.summary)
 
 
 class PreviewView(BaseView):
