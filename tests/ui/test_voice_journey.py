@@ -40,3 +40,14 @@ def test_the_journey_speaks_the_key_steps_in_order(run_kiosk, tmp_path, monkeypa
     ], completed.stderr[-3000:]
     assert "voice prompts are off" not in completed.stderr  # the Kivy player played every one
     assert "is not built" not in completed.stderr
+
+
+def test_the_offscreen_demo_plays_the_prompts_on_sdls_dummy_audio(run_kiosk, tmp_path, monkeypatch):
+    """No display, no sound card: cli.ui picks SDL's dummy audio driver, so the player never gives up."""
+    monkeypatch.delenv("SDL_AUDIODRIVER", raising=False)
+    out_dir = tmp_path / "offscreen"
+    completed = run_kiosk("--demo", "--data-dir", str(tmp_path / "demo"), "--output", str(out_dir), display=False)
+    spoken = [key for key, _lang in VOICE_LINE.findall(completed.stderr)]
+    assert spoken[:3] == ["reading.title", "pin.prompt", "menu.title"], completed.stderr[-3000:]
+    assert "voice prompts are off" not in completed.stderr
+    assert "Unable to open mixer" not in completed.stderr
