@@ -139,7 +139,7 @@ def fleet(postgres_server: ThrowawayPostgres, tmp_path_factory: pytest.TempPathF
         tid: _run(env, "create-terminal", tid, "--region", "320583", "--data-dir", str(tmp / "admin"))
         .stdout.strip()
         .splitlines()[-1]
-        for tid in ("KS-MULTI-01", "KS-MULTI-02")
+        for tid in ("KS-MULTI-01", "KS-MULTI-02", "KS-MULTI-03")
     }
     _run(env, "create-staff", "ops-admin", "--role", "admin", "--data-dir", str(tmp / "admin"), stdin=STAFF_PASSWORD)
     url_a, proc_a = _start({**env, "RENSHE_MIGRATE_ON_START": "0"}, tmp / "gateway-a")
@@ -262,16 +262,7 @@ def test_card_challenge_from_a_answered_at_b_certificate_verified_at_b(fleet: Fl
 def test_staff_logged_in_at_a_is_known_at_b_and_its_config_change_served_by_a(
     fleet: Fleet, terminal: dict[str, str]
 ) -> None:
-    at_a = requests.Session()
-    page = at_a.get(f"{fleet.a}/console/login", timeout=10)
-    login = at_a.post(
-        f"{fleet.a}/console/login",
-        data={"username": "ops-admin", "password": STAFF_PASSWORD, "csrf": _csrf_of(page.text), "next": "/console/"},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert login.status_code == 303, login.text
-    cookie = {"fleet_session": at_a.cookies.get("fleet_session") or ""}
+    cookie = _login(fleet.a)
     at_b = requests.get(f"{fleet.b}/console/", cookies=cookie, allow_redirects=False, timeout=10)
     assert at_b.status_code == 200, at_b.status_code
     assert "KS-MULTI-01" in at_b.text
@@ -304,6 +295,45 @@ def test_staff_logged_in_at_a_is_known_at_b_and_its_config_change_served_by_a(
     assert bundle["config"]["announcements"]["items"] == ["多网关测试通知"]
     beat = requests.post(f"{fleet.b}/api/v1/terminal/heartbeat", json=BEAT, headers=terminal, timeout=10)
     assert beat.json()["config_version"] == bundle["version"]
+
+
+def _login(url: str) -> dict[str, str]:
+    """The console session cookie of ops-admin, logged in at ``url``."""
+    client = requests.Session()
+    page = client.get(f"{url}/console/login", timeout=10)
+    login = client.post(
+        f"{url}/console/login",
+        data={"username": "ops-admin", "password": STAFF_PASSWORD, "csrf": _csrf_of(page.text), "next": "/console/"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert login.status_code == 303, login.text
+    return {"fleet_session": client.cookies.get("fleet_session") or ""}
+
+
+def test_terminal_revoked_at_b_is_refused_by_a(fleet: Fleet) -> None:
+    headers = _enroll(fleet.a, fleet.codes["KS-MULTI-03"], "KS-MULTI-03")
+    beat = requests.post(f"{fleet.a}/api/v1/terminal/heartbeat", json=BEAT, headers=headers, timeout=10)
+    assert beat.status_code == 200  # A now holds the terminal in its in-memory directory
+    cookie = _login(fleet.a)
+    csrf = _csrf_of(requests.get(f"{fleet.b}/console/", cookies=cookie, timeout=10).text)
+    revoked = requests.post(
+        f"{fleet.b}/console/terminals/KS-MULTI-03/revoke",
+        data={"csrf": csrf},
+        cookies=cookie,
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert revoked.status_code == 303, revoked.text
+    deadline = time.monotonic() + 5
+    while True:
+        beat = requests.post(f"{fleet.a}/api/v1/terminal/heartbeat", json=BEAT, headers=headers, timeout=10)
+        if beat.status_code != 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert beat.status_code == 401, "A kept serving a terminal revoked at B"
+    challenge = requests.post(f"{fleet.a}/api/v1/sessions/challenge", headers=headers, timeout=10)
+    assert challenge.status_code == 401
 
 
 def _csrf_of(html: str) -> str:
