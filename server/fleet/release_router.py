@@ -14,17 +14,17 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from server.context import get_db, get_terminal
+from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError
 from server.fleet import releases, service
-from server.fleet.release_models import SoftwareRelease
 from server.fleet.state import FleetState, client_ip, get_fleet
 from server.models import Terminal
 
@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 release_router = APIRouter(prefix="/api/v1/terminal", tags=["fleet"], responses=TERMINAL_ERROR_RESPONSES)
 VersionPath = Path(pattern=r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,31}$")
+STREAM_CHUNK = 1024 * 1024
 RANGE = re.compile(r"^bytes=(\d{1,12})-$")
 
 
@@ -76,20 +77,37 @@ def release_artefact(
     range_header: str | None = Header(default=None, alias="Range"),
     terminal: Terminal = Depends(active_terminal),
     db: Session = Depends(get_db),
+    ctx: GatewayContext = Depends(get_ctx),
 ) -> Response:
-    """The artefact's bytes (any published release: the terminal checks them against its manifest)."""
-    if db.get(SoftwareRelease, version) is None:
+    """The artefact's bytes (any published release: the terminal checks them against its manifest),
+    streamed in chunks read one by one from the database."""
+    length = releases.artefact_length(db, version)
+    if length is None:
         raise ApiError(404, "release_not_found", "软件版本不存在", "No such release")
-    data = releases.artefact(db, version) or b""
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "no-store"}
+    start, status = 0, 200
     match = RANGE.match(range_header or "")
     if match is not None:
-        start = int(match.group(1))
-        if start >= len(data):
-            return Response(status_code=416, headers={"Content-Range": f"bytes */{len(data)}", **headers})
-        headers["Content-Range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
-        return Response(data[start:], status_code=206, media_type="application/octet-stream", headers=headers)
-    return Response(data, media_type="application/octet-stream", headers=headers)
+        start, status = int(match.group(1)), 206
+        if start >= length:
+            return Response(status_code=416, headers={"Content-Range": f"bytes */{length}", **headers})
+        headers["Content-Range"] = f"bytes {start}-{length - 1}/{length}"
+    headers["Content-Length"] = str(length - start)
+    return StreamingResponse(
+        _chunks(ctx, version, start, length), status_code=status, media_type="application/octet-stream", headers=headers
+    )
+
+
+def _chunks(ctx: GatewayContext, version: str, start: int, length: int) -> Iterator[bytes]:
+    """The artefact from ``start`` in STREAM_CHUNK pieces, each read in a short session of its own."""
+    offset = start
+    while offset < length:
+        with ctx.sessions() as db:
+            chunk = releases.artefact_chunk(db, version, offset, STREAM_CHUNK)
+        if not chunk:
+            return
+        yield chunk
+        offset += len(chunk)
 
 
 @release_router.post("/update-report", response_model=UpdateReportOut)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from common.release import build_manifest, sign_manifest, valid_version
@@ -69,9 +69,19 @@ def signed_manifest(key: Ed25519PrivateKey, row: SoftwareRelease) -> dict[str, A
     return sign_manifest(key, manifest_of(row))
 
 
-def artefact(db: Session, version: str) -> bytes | None:
-    row = db.get(ReleaseArtefact, version)
-    return None if row is None else bytes(row.data)
+def artefact_length(db: Session, version: str) -> int | None:
+    """The stored artefact's length in bytes (None when there is none), without loading it."""
+    length = db.scalar(select(func.length(ReleaseArtefact.data)).where(ReleaseArtefact.version == version))
+    return None if length is None else int(length)
+
+
+def artefact_chunk(db: Session, version: str, offset: int, size: int) -> bytes:
+    """``size`` bytes of the artefact from ``offset``: the database cuts them out, so serving a
+    large release never holds all of it in a gateway's memory."""
+    chunk = db.scalar(
+        select(func.substr(ReleaseArtefact.data, offset + 1, size)).where(ReleaseArtefact.version == version)
+    )
+    return bytes(chunk or b"")
 
 
 def releases(db: Session) -> list[SoftwareRelease]:
