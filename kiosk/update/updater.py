@@ -124,6 +124,9 @@ class Updater:
         version = manifest["version"]
         part = self.layout.update_dir / f"{version}.tar.gz.part"
         part.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for stale in part.parent.glob("*.tar.gz.part"):
+            if stale != part:  # a download of a release no longer offered
+                stale.unlink(missing_ok=True)
         if not self.is_idle():
             return "waiting for idle"
         if not (part.exists() and part.stat().st_size >= manifest["size"]):

@@ -40,6 +40,8 @@ def test_a_signed_release_is_installed_beside_and_switched_to(tmp_path: Path, ke
     data = archive("1.1.0")
     client = FakeClient(envelope(key, "1.1.0", data), data)
     updater, restarts = make_updater(layout, client)
+    layout.update_dir.mkdir()
+    (layout.update_dir / "1.0.5.tar.gz.part").write_bytes(b"a release no longer offered")
 
     assert updater.run_once() == "switched, restarting"
     assert os.readlink(layout.current) == "releases/1.1.0"
