@@ -27,6 +27,9 @@ APT_PACKAGES=(
   # deploy/server tests: nginx -t and a real nginx in front of two gateways (never enabled or
   # started as a service here), systemd-analyze verify of the units, openssl for a test certificate
   nginx systemd openssl
+  # The terminal's deploy tests (tests/deploy/): the kiosk compositor its unit starts (and that
+  # systemd-analyze verify wants present), logrotate to run the terminal's rotation config
+  cage logrotate
   python3-venv python3-dev build-essential
 )
 
