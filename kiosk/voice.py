@@ -170,16 +170,6 @@ class VoicePlayer(Protocol):
         """Stop the sound now (nothing happens when nothing plays)."""
 
 
-class NullPlayer:
-    """A player that plays nothing (no audio on this machine)."""
-
-    def play(self, utterance: Utterance, files: list[Path], volume: float) -> None:
-        return None
-
-    def stop(self) -> None:
-        return None
-
-
 class VoicePrompter:
     """Observes the published states and has the player speak each new prompt once.
 
