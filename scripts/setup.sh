@@ -28,8 +28,8 @@ APT_PACKAGES=(
   # started as a service here), systemd-analyze verify of the units, openssl for a test certificate
   nginx systemd openssl
   # The terminal's deploy tests (tests/deploy/): the kiosk compositor its unit starts (and that
-  # systemd-analyze verify wants present), logrotate to run the terminal's rotation config
-  cage logrotate
+  # systemd-analyze verify wants present; it runs under XWayland headless), logrotate to run the terminal's rotation config
+  cage xwayland logrotate
   python3-venv python3-dev build-essential
 )
 

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,45 @@ def test_tmpfiles_and_sysusers_in_the_scratch_root(scratch):
         ("opt/renshe-kiosk", 0o755),
     ):
         assert (scratch / path).stat().st_mode & 0o777 == mode, path
+
+
+def test_cage_runs_its_child_headless():
+    """Debian's cage, as the unit starts it, on wlroots' headless backend: the child gets a Wayland
+    and an XWayland display. cage refuses to run as root, so it runs as nobody here (CI is root)."""
+    if os.getuid() != 0:
+        pytest.fail("this test runs cage as nobody through setpriv and needs root")
+    # pytest's tmp_path lies under a 0700 directory of root's: nobody needs a folder it can reach
+    with tempfile.TemporaryDirectory(prefix="renshe-cage-") as folder:
+        _run_cage(Path(folder))
+
+
+def _run_cage(folder: Path) -> None:
+    folder.chmod(0o755)
+    runtime = folder / "run"
+    runtime.mkdir(mode=0o700)
+    os.chown(runtime, 65534, 65534)
+    report = folder / "child"
+    report.touch()
+    os.chown(report, 65534, 65534)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "XDG_RUNTIME_DIR": str(runtime),
+        "WLR_BACKENDS": "headless",
+        "WLR_LIBINPUT_NO_DEVICES": "1",
+        "WLR_RENDERER": "pixman",
+    }
+    child = f'echo "$WAYLAND_DISPLAY $DISPLAY" > {report}; exit 75'
+    words = exec_start(read_unit())
+    cage = words[: words.index("--") + 1]
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cage, "/bin/sh", "-c", child],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=folder,
+    )
+    wayland, display = (report.read_text().split() + ["", ""])[:2]
+    # cage 0.1.4 exits 0 whatever its child's status: Restart=always, not the 75, restarts the kiosk
+    print(f"cage exit status {done.returncode} for a child that exited 75")
+    assert wayland.startswith("wayland-") and display.startswith(":"), done.stderr
