@@ -350,8 +350,11 @@ def test_session_start_limit_counts_both_gateways(fleet: Fleet) -> None:
         assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_session_starts"
 
 
-def test_no_migrate_leaves_an_empty_database_alone(postgres_server: ThrowawayPostgres, tmp_path: Path) -> None:
-    """A worker started with migrations off never creates a table: that is the migrate step's job."""
+def test_no_migrate_leaves_an_empty_database_alone_and_migrate_steps_queue(
+    postgres_server: ThrowawayPostgres, tmp_path: Path
+) -> None:
+    """A worker started with migrations off never creates a table: that is the migrate step's job,
+    which two machines may run at the same moment (an advisory lock queues them)."""
     database_url = postgres_server.create_database("multi_gateway_empty")
     env = _env(tmp_path, database_url)
     url, proc = _start(env, tmp_path / "gateway", "--no-migrate")
@@ -362,5 +365,24 @@ def test_no_migrate_leaves_an_empty_database_alone(postgres_server: ThrowawayPos
     engine = create_engine(database_url)
     try:
         assert inspect(engine).get_table_names() == []
+        # Two machines booting together: both migrate steps succeed, one after the other.
+        steps = [
+            subprocess.Popen(
+                [sys.executable, "-m", "server", "migrate"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        for step in steps:
+            out, err = step.communicate(timeout=120)
+            assert step.returncode == 0, err[-2000:]
+            assert "schema at head" in out
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        assert "terminals" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
