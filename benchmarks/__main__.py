@@ -17,6 +17,7 @@ MODULES = (
     "benchmarks.bench_card",
     "benchmarks.bench_printer",
     "benchmarks.bench_server",
+    "benchmarks.bench_replica",
     "benchmarks.bench_partitioning",
     "benchmarks.bench_face",
     "benchmarks.bench_fleet",
