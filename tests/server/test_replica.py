@@ -220,3 +220,20 @@ def test_stopped_replica_reads_answered_by_primary(
 def test_sqlite_has_no_replica(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="PostgreSQL primary"):
         ServerSettings(data_dir=tmp_path, replica_database_url="postgresql+psycopg://u@127.0.0.1:1/x")
+
+
+def test_replica_url_from_flag_and_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from server.__main__ import _parser, _settings
+
+    primary, replica = "postgresql+psycopg://g@127.0.0.1:1/renshe", "postgresql+psycopg://g@127.0.0.1:2/renshe"
+    monkeypatch.setenv("RENSHE_DATABASE_URL", primary)
+    monkeypatch.delenv("RENSHE_REPLICA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RENSHE_REPLICA_MAX_LAG_SECONDS", raising=False)
+    flags = ["--data-dir", str(tmp_path)]
+    assert _settings(_parser().parse_args(flags)).replica_database_url == ""
+    chosen = _settings(_parser().parse_args([*flags, "--replica-database-url", replica]))
+    assert (chosen.database_url, chosen.replica_database_url, chosen.replica_max_lag_seconds) == (primary, replica, 5.0)
+    monkeypatch.setenv("RENSHE_REPLICA_DATABASE_URL", replica)
+    monkeypatch.setenv("RENSHE_REPLICA_MAX_LAG_SECONDS", "2.5")
+    from_env = ServerSettings.from_env(data_dir=tmp_path)
+    assert (from_env.replica_database_url, from_env.replica_max_lag_seconds) == (replica, 2.5)
