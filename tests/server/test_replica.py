@@ -9,14 +9,17 @@ lag limit, and a stopped replica.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text, update
 
+from server.app import create_app
 from server.devdb import PostgresUnavailable, ThrowawayPostgres, start_standby
 from server.models import Person
 from server.replica import READ_HORIZON
@@ -174,6 +177,35 @@ def test_read_your_writes_with_replay_paused(pair: Pair, gateway: Gateway) -> No
     # Caught up: the replica answers, and shows the application.
     assert _all_on_replica(pair, gateway, sid) == len(HOT_READS) + 2
     assert _read(gateway, sid, "applications")["items"][0]["number"] == number
+
+
+def test_written_in_one_gateway_process_read_in_another(pair: Pair, gateway: Gateway) -> None:
+    """Two gateways (as two worker processes: each its own router, nothing shared but the
+    databases): a card suspended through one shows at once in the other's 社保卡 and 办事进度."""
+    settings = dataclasses.replace(gateway.ctx.settings, migrate_on_start=False)
+    other_app = create_app(settings, key_store=gateway.ctx.card_keys)
+    sid = gateway.start(gateway.person(skip=7))
+    try:
+        with TestClient(other_app) as other_client:
+            other = dataclasses.replace(gateway, client=other_client, ctx=other_app.state.ctx)
+            _all_on_replica(pair, other, sid)  # the other gateway knows the replica has caught up
+            pair.replay(False)
+            try:
+                r = gateway.client.post(
+                    f"/api/v1/sessions/{sid}/applications",
+                    json={"kind": "card_suspend", "idempotency_key": "replica-two-gateways"},
+                    headers=gateway.headers(),
+                )
+                assert r.status_code == 201, r.text
+                replica_before, primary_before = _counts(other)
+                assert _read(other, sid, "applications")["items"][0]["number"] == r.json()["number"]
+                cards = _read(other, sid, "cards")["cards"]
+                assert any(c["is_current"] and c["status"] == "temp_lost" for c in cards), cards
+                assert _counts(other) == (replica_before, primary_before + 3)  # person, 办事进度, 社保卡
+            finally:
+                pair.replay(True)
+    finally:
+        other_app.state.ctx.engine.dispose()
 
 
 def test_lagging_replica_is_set_aside(pair: Pair, gateway: Gateway, caplog: pytest.LogCaptureFixture) -> None:
