@@ -34,6 +34,11 @@ SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     # The staff story's PIN is 480915 (demo.display_stories.STAFF_DEMO_PIN); only its hash is set.
     # The tour visits every service of the catalogue: all of them are offered for its run.
     "tour": ("services.enabled=" + repr(list(KNOWN_SERVICES)),),
+    # The 查询/打印 story visits these (demo.record_stories.SERVICES).
+    "records": (
+        "services.enabled=['insurance_info','contributions','benefits','applications','rights_statement','card_info',"
+        "'print_transfer_certificate']",
+    ),
     "staff": (
         "ui.staff_pin_hash='pbkdf2_sha256$200000$6b696f736b2d64656d6f2d7374616666$1b17850156c65b5aa99b2bd14df706c9c8af7cfcb511ac6687b654859341d661'",
     ),

@@ -19,4 +19,5 @@ STORY_NAMES = (
     "elder-mode",
     "staff",
     "tour",
+    "records",
 )

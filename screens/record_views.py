@@ -37,16 +37,6 @@ STEPS = (
 ROW_HEIGHT = 110  # dp: every button row, 96 px and more in both modes
 
 
-def _shown(widget: Any, shown: bool, height: float | None = ROW_HEIGHT) -> None:
-    """Show or hide a part without leaving a gap or a touch target behind: a row of ``height`` dp,
-    or (``height`` None) a part that takes the room left."""
-    widget.opacity = 1 if shown else 0
-    widget.disabled = not shown
-    widget.size_hint_y = 1 if shown and height is None else None
-    if height is not None or not shown:
-        widget.height = dp(height) if shown and height is not None else 0
-
-
 class RecordsView(BaseView):
     def build(self) -> None:
         self.body.spacing = dp(12)
@@ -71,20 +61,16 @@ class RecordsView(BaseView):
             self.editor.add_widget(steps)
         self.editor_error = KioskLabel(color=theme.ERROR_TEXT)
         self.editor.add_widget(self.editor_error)
-        self.body.add_widget(self.editor)
         self.scroll = ScrollView()
         self.table = GridLayout(cols=1, spacing=dp(4), size_hint_y=None)
         self.table.bind(minimum_height=self.table.setter("height"))
         self.scroll.add_widget(self.table)
-        self.body.add_widget(self.scroll)
-        self.body.add_widget(self.range_label)
         self.summary = KioskLabel()
-        self.body.add_widget(self.summary)
         # The page buttons share the footer: the table needs every line of the screen it can get.
         footer = BoxLayout(size_hint_y=None, height=dp(ROW_HEIGHT), spacing=dp(16))
-        self.pager = BoxLayout(spacing=dp(16), size_hint_x=2)
+        self.pager = BoxLayout(spacing=dp(16), size_hint_x=2.4)
         self.pager.add_widget(self._intent_button("page_prev", "page_prev"))
-        self.page_label = KioskLabel(size_hint_y=1)
+        self.page_label = KioskLabel(size_hint_y=1, size_hint_x=0.6)
         self.pager.add_widget(self.page_label)
         self.pager.add_widget(self._intent_button("page_next", "page_next"))
         footer.add_widget(self.pager)
@@ -93,13 +79,20 @@ class RecordsView(BaseView):
         footer.add_widget(self.button("exit", self.controller.finish, rule="SecondaryButton"))
         self.editor_apply = self.button("period:apply", lambda: self.controller.intent("period_apply"))
         footer.add_widget(self.editor_apply)
-        self.body.add_widget(footer)
+        self.footer = footer
         self._editing = False
 
     def _row(self) -> BoxLayout:
-        row = BoxLayout(size_hint_y=None, height=dp(ROW_HEIGHT), spacing=dp(16))
-        self.body.add_widget(row)
-        return row
+        return BoxLayout(size_hint_y=None, height=dp(ROW_HEIGHT), spacing=dp(16))
+
+    def _arrange(self, shown: list[Any]) -> None:
+        """Put exactly the parts in ``shown`` in the body, in their order. A hidden part is taken out
+        rather than shrunk to nothing: a zero-height row still lays its buttons out, over its
+        neighbours, and a disabled widget swallows the touches that land on it."""
+        if list(reversed(self.body.children)) != shown:
+            self.body.clear_widgets()
+            for part in shown:
+                self.body.add_widget(part)
 
     def _intent_button(self, name: str, intent: str, value: str = "") -> Any:
         return self.button(name, lambda: self.controller.intent(intent, value), rule="SecondaryButton")
@@ -122,19 +115,24 @@ class RecordsView(BaseView):
         period = records.period if records is not None else None
         self._editing = period is not None and period.editing
         self._show_period(period, lang)
-        self.editor_apply.opacity = 1 if self._editing else 0
-        self.editor_apply.disabled = not self._editing
-        self.editor_apply.size_hint_x = 1 if self._editing else None
-        self.editor_apply.width = self.editor_apply.width if self._editing else 0
+        table_shown = not self._editing
+        paged = table_shown and records is not None and records.pages > 1
+        parts = [self.presets] if period is not None and period.kind == MONTHS and not self._editing else []
+        parts += [self.years] if period is not None and period.kind != MONTHS else []
+        parts += [self.scroll, self.range_label, self.summary] if table_shown else [self.editor]
+        self._arrange(parts + [self.footer])
+        buttons = [self.pager] if paged else []
+        buttons += [self.intents["back"], self.intents["home"], self.intents["exit"]]
+        buttons += [self.editor_apply] if self._editing else []
+        if list(reversed(self.footer.children)) != buttons:
+            self.footer.clear_widgets()
+            for button in buttons:
+                self.footer.add_widget(button)
         if records is None:
             self.summary.text = ""
-            self._show_pager(False)
             return
         self.header_label.text = records.title  # the screen's name in the header: the body is for the table
-        table_shown = not self._editing
-        _shown(self.scroll, table_shown, None)
         self.summary.text = "\n".join(records.summary) if table_shown else ""
-        self._show_pager(table_shown and records.pages > 1)
         self.page_label.text = tr("records.page", lang, page=records.page, pages=records.pages)
         self.intents["page_prev"].text = tr("key.page_prev", lang)
         self.intents["page_next"].text = tr("key.page_next", lang)
@@ -142,13 +140,6 @@ class RecordsView(BaseView):
         self.intents["page_next"].disabled = not table_shown or records.page >= records.pages
         if table_shown:
             self._fill_table(records.columns, records.rows)
-
-    def _show_pager(self, shown: bool) -> None:
-        self.pager.opacity = 1 if shown else 0
-        self.pager.disabled = not shown
-        self.pager.size_hint_x = 2 if shown else None
-        if not shown:
-            self.pager.width = 0
 
     def _fill_table(self, columns: list[str], rows: list[list[str]]) -> None:
         self.table.cols = max(len(columns), 1)
@@ -161,10 +152,6 @@ class RecordsView(BaseView):
 
     def _show_period(self, period: PeriodChoice | None, lang: str) -> None:
         months = period is not None and period.kind == MONTHS and not period.editing
-        year = period is not None and period.kind != MONTHS
-        _shown(self.presets, months)
-        _shown(self.years, year)
-        _shown(self.editor, period is not None and period.editing, None)
         self.range_label.text = ""
         if period is None:
             return

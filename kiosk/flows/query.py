@@ -79,6 +79,7 @@ class QueryFlow(Flow):
         choice = self.period
         if choice is None:
             return
+        logger.debug("period: %s %s", intent, value)
         if intent == "period" and choice.kind == periods.MONTHS and (value in periods.PRESETS or value == "custom"):
             choice = periods.choose(choice, value)
         elif intent == "period_step":
