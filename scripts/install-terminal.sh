@@ -186,6 +186,35 @@ install_release() {
   fi
 }
 
+# At most current, previous and one new release are kept: the installer keeps current and previous,
+# and leaves everything alone while an update is on trial (DATA/update/state.json) or being unpacked.
+prune_releases() {
+  [ -e "$FS$KIOSK_DATA/update/state.json" ] && return 0
+  local keep_current keep_previous dir name used=" "
+  keep_current=$(readlink "$R/current" 2>/dev/null || true)
+  keep_previous=$(readlink "$R/previous" 2>/dev/null || true)
+  for dir in "$R"/releases/*/; do
+    [ -d "$dir" ] || continue
+    name=releases/$(basename "$dir")
+    if [ "$name" != "$keep_current" ] && [ "$name" != "$keep_previous" ]; then
+      rm -rf "${dir%/}"
+      say "removed $name"
+    fi
+  done
+  for dir in "$R"/releases/*/; do
+    used="$used$(basename "$(readlink "$dir.venv" 2>/dev/null)") "
+  done
+  for dir in "$R"/venvs/*; do
+    [ -e "$dir" ] || [ -L "$dir" ] || continue
+    name=$(basename "$dir")
+    [[ "$name" == *.* ]] && continue  # a venv being built
+    if [[ "$used" != *" $name "* ]]; then
+      rm -rf "$dir"
+      say "removed venvs/$name"
+    fi
+  done
+}
+
 set_owners() {
   if [ "$(id -u)" -ne 0 ]; then
     say "not root: owners left as they are"
@@ -272,6 +301,7 @@ fi
 install_files
 create_user_and_dirs
 install_release
+prune_releases
 set_owners
 [ "$REAL" -eq 1 ] && enable_units
 say "done (${TARGET:-this machine})"

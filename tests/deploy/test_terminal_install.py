@@ -85,6 +85,14 @@ def test_install_from_artefact_switches_and_keeps_previous(tmp_path):
     assert os.readlink(root / KIOSK_ROOT / "previous") == first
     assert (root / KIOSK_ROOT / "releases/9.9/main.py").is_file()
     assert install(root, "--check").returncode == 0
+    # a third release: the first goes, current and previous stay, their shared venv too
+    done = install(root, "--from-artefact", str(head_artefact(tmp_path, "9.10")))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"removed {first}" in done.stdout
+    releases = sorted(path.name for path in (root / KIOSK_ROOT / "releases").iterdir())
+    assert releases == ["9.10", "9.9"]
+    assert len(list((root / KIOSK_ROOT / "venvs").iterdir())) == 1
+    assert install(root, "--check").returncode == 0
 
 
 def test_kiosk_started_as_the_unit_starts_it(tmp_path):
