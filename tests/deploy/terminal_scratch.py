@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
 import subprocess
+import tarfile
+import threading
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,3 +74,64 @@ def base_environment() -> dict[str, str]:
     for key in ("DISPLAY", "WAYLAND_DISPLAY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "KIOSK_CONFIG"):
         env.pop(key, None)
     return env
+
+
+def head_artefact(tmp_path: Path, version: str) -> Path:
+    """A release artefact of this checkout's HEAD, as a release is built: git archive plus VERSION."""
+    prefix = f"renshe-kiosk-{version}/"
+    tree = subprocess.run(
+        ["git", "archive", "--format=tar", f"--prefix={prefix}", "HEAD"], cwd=REPO, capture_output=True, check=True
+    ).stdout
+    (tmp_path / "tree.tar").write_bytes(tree)
+    version_file = tmp_path / "VERSION"
+    version_file.write_text(version + "\n")
+    artefact = tmp_path / f"renshe-kiosk-{version}.tar.gz"
+    with tarfile.open(artefact, "w:gz") as out, tarfile.open(tmp_path / "tree.tar") as source:
+        for member in source.getmembers():
+            out.addfile(member, source.extractfile(member) if member.isfile() else None)
+        out.add(version_file, arcname=prefix + "VERSION")
+    return artefact
+
+
+class NotifyListener:
+    """A datagram socket standing in for systemd's $NOTIFY_SOCKET: every message with its arrival time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.received: list[tuple[float, bytes]] = []
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._sock.bind(str(path))
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+
+    def __enter__(self) -> NotifyListener:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.received.append((time.monotonic(), self._sock.recv(256)))
+            except TimeoutError:
+                continue
+
+    @property
+    def messages(self) -> list[bytes]:
+        return [message for _, message in self.received]
+
+    def check(self, started: float) -> str:
+        """Assert what systemd must hear from a kiosk run: READY=1 once, watchdog pings, STOPPING=1
+        last; returns a line of figures."""
+        assert self.messages.count(b"READY=1") == 1, self.messages
+        ready_at = next(at for at, message in self.received if message == b"READY=1")
+        pings = [at for at, message in self.received if message == b"WATCHDOG=1"]
+        assert len(pings) >= 3, self.messages
+        assert self.messages[-1] == b"STOPPING=1", self.messages[-3:]
+        gaps = [b - a for a, b in zip(pings, pings[1:], strict=False)]
+        return f"READY=1 {ready_at - started:.2f} s after the start; {len(pings)} pings, largest gap {max(gaps):.2f} s"

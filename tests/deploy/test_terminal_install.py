@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
-import tarfile
-import threading
 import time
 from pathlib import Path
 
 from tests.deploy.terminal_scratch import (
-    REPO,
+    NotifyListener,
     base_environment,
+    head_artefact,
     install,
     launcher_command,
     read_unit,
@@ -104,26 +102,11 @@ def test_kiosk_started_as_the_unit_starts_it(tmp_path):
     done = install(scratch, "--from-artefact", str(head_artefact(tmp_path, "0.0-test")))
     assert done.returncode == 0, done.stdout + done.stderr
     unit = read_unit()
-    notify_path = tmp_path / "notify"
-    received: list[tuple[float, bytes]] = []
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.bind(str(notify_path))
-        sock.settimeout(0.5)
-        stop = threading.Event()
-
-        def listen() -> None:
-            while not stop.is_set():
-                try:
-                    received.append((time.monotonic(), sock.recv(256)))
-                except TimeoutError:
-                    continue
-
-        listener = threading.Thread(target=listen, daemon=True)
-        listener.start()
+    with NotifyListener(tmp_path / "notify") as notify:
         env = {
             **base_environment(),
             **unit_environment(unit, scratch),
-            "NOTIFY_SOCKET": str(notify_path),
+            "NOTIFY_SOCKET": str(notify.path),
             "WATCHDOG_USEC": "400000",
         }
         out_dir = tmp_path / "journey"
@@ -135,39 +118,13 @@ def test_kiosk_started_as_the_unit_starts_it(tmp_path):
             text=True,
             timeout=300,
         )
-        stop.set()
-        listener.join(timeout=5)
+    print(notify.check(started))
+    assert "starting release" in run.stderr
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "journey complete" in run.stdout
     assert json.loads((out_dir / "journey.json").read_text())["ok"]
-    messages = [message for _, message in received]
-    assert messages.count(b"READY=1") == 1, messages
-    ready_at = next(at for at, message in received if message == b"READY=1")
-    pings = [at for at, message in received if message == b"WATCHDOG=1"]
-    assert len(pings) >= 3, messages
-    gaps = [b - a for a, b in zip(pings, pings[1:], strict=False)]
-    print(f"READY=1 {ready_at - started:.2f} s after the start; {len(pings)} pings, largest gap {max(gaps):.2f} s")
-    assert messages[-1] == b"STOPPING=1"
-    assert "starting release" in run.stderr
     data = scratch / DATA
     assert any(data.iterdir()), "the kiosk wrote nothing in DATA"
-
-
-def head_artefact(tmp_path: Path, version: str) -> Path:
-    """A release artefact of this checkout's HEAD, as a release is built: git archive plus VERSION."""
-    prefix = f"renshe-kiosk-{version}/"
-    tree = subprocess.run(
-        ["git", "archive", "--format=tar", f"--prefix={prefix}", "HEAD"], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    (tmp_path / "tree.tar").write_bytes(tree)
-    version_file = tmp_path / "VERSION"
-    version_file.write_text(version + "\n")
-    artefact = tmp_path / f"renshe-kiosk-{version}.tar.gz"
-    with tarfile.open(artefact, "w:gz") as out, tarfile.open(tmp_path / "tree.tar") as source:
-        for member in source.getmembers():
-            out.addfile(member, source.extractfile(member) if member.isfile() else None)
-        out.add(version_file, arcname=prefix + "VERSION")
-    return artefact
 
 
 def _host_state() -> tuple[bool, bool, bool]:
