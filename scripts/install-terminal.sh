@@ -21,8 +21,8 @@ KIOSK_DATA=/var/lib/renshe-kiosk   # DATA inside the target file system
 LAUNCHER=/usr/local/lib/renshe-kiosk/renshe-kiosk-launch
 # What a terminal needs from Debian: the card daemon and CCID driver, the kiosk compositor (with
 # XWayland for SDL builds without Wayland), Mesa GL, Kivy's input libs, the CJK fonts, Python.
-TERMINAL_PACKAGES=(pcscd libccid cage xwayland libgl1 libgl1-mesa-dri libegl1 libgles2 libmtdev1
-  fonts-wqy-microhei fonts-hanazono python3 python3-venv logrotate)
+TERMINAL_PACKAGES=(pcscd libccid libpcsclite1 cage xwayland libgl1 libgl1-mesa-dri libegl1 libgles2 libmtdev1
+  fonts-wqy-microhei fonts-hanazono python3 python3-venv ca-certificates logrotate)
 # source in deploy/terminal -> installed path, mode
 FILES=(
   "renshe-kiosk.service:/etc/systemd/system/renshe-kiosk.service:0644"
