@@ -1,8 +1,9 @@
 #!/bin/sh
 # Build a release artefact: scripts/build-release.sh VERSION OUT.tar.gz
 #
-# A gzipped tar of the repository at HEAD (git archive: committed files only, no .venv, no data)
-# plus a top-level VERSION file holding VERSION. Publish it with
+# A gzipped tar of the repository at HEAD (git archive: committed files only, no .venv, no data),
+# a top-level VERSION file holding VERSION, and the build output a terminal needs (compiled
+# catalogues, voice prompts). Publish it with
 #   python -m server publish-release OUT.tar.gz --version VERSION [--notes TEXT]
 # (docs/software-update.md).
 set -eu
@@ -25,11 +26,21 @@ if [ "${#version}" -gt 32 ]; then
 fi
 
 repo=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
+python="$repo/.venv/bin/python"
+if [ ! -x "$python" ]; then
+    echo "no $python: run scripts/setup.sh first (the release carries compiled catalogues and voice prompts)" >&2
+    exit 2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
-git -C "$repo" archive --format=tar HEAD >"$work/release.tar"
-printf '%s\n' "$version" >"$work/VERSION"
-tar --owner=0 --group=0 --numeric-owner -C "$work" -rf "$work/release.tar" VERSION
+mkdir "$work/tree"
+git -C "$repo" archive --format=tar HEAD | tar -C "$work/tree" -xf -
+printf '%s\n' "$version" >"$work/tree/VERSION"
+# Build output that is not in git but that a terminal needs: the compiled message catalogues and
+# the rendered voice prompts (a terminal has neither Babel's sources step nor espeak-ng to run).
+"$python" "$work/tree/scripts/i18n.py" compile >/dev/null
+"$python" "$work/tree/scripts/voice.py" build >/dev/null
+tar --owner=0 --group=0 --numeric-owner --sort=name -C "$work/tree" -cf "$work/release.tar" .
 gzip -n -9 <"$work/release.tar" >"$work/release.tar.gz"
 mv "$work/release.tar.gz" "$out"
 echo "$out: $(wc -c <"$out") bytes, sha256 $(sha256sum "$out" | cut -d' ' -f1)"
