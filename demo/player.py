@@ -109,12 +109,17 @@ class StoryPlayer:
             and manager.current_screen is self.app.views[screen]
         )
 
-    def press(self, intent: str) -> None:
+    def reveal(self, intent: str) -> Any:
+        """The shown view's widget for ``intent``, brought on screen first when the view pages its
+        buttons (a service on another tab or page of the menu: screens.menu_view.MenuView.reveal)."""
         view = self.app.current_view()
         reveal = getattr(view, "reveal", None)
-        if reveal is not None:  # a service on another tab or page of the menu comes on screen first
+        if reveal is not None:
             reveal(intent)
-        tap(view.intents[intent])
+        return view.intents[intent]
+
+    def press(self, intent: str) -> None:
+        tap(self.reveal(intent))
 
     def shot(self, name: str, widget: Any = None) -> None:
         """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
@@ -175,7 +180,7 @@ class StoryPlayer:
             raise JourneyFailed(f"{text!r} is not on the {self.screen().value} screen (shown: {shown})")
 
     def enabled(self, intent: str, expected: bool = True) -> None:
-        widget = self.app.current_view().intents[intent]
+        widget = self.reveal(intent)
         if widget.disabled == expected:
             raise JourneyFailed(f"button {intent} is {'disabled' if widget.disabled else 'enabled'}")
 

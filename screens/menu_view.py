@@ -10,6 +10,7 @@ disabled, with the reason under its name.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from kivy.metrics import dp
 from kivy.uix.boxlayout import BoxLayout
@@ -28,13 +29,26 @@ COLUMNS = 3
 ROW = 110  # dp, every button row
 
 
+def _nothing(*_args: Any) -> None:
+    return None
+
+
+def _replace_children(layout: Any, widgets: list[Any]) -> None:
+    """Make ``widgets`` the children of ``layout`` in this order, touching nothing when they are."""
+    if list(reversed(layout.children)) != widgets:
+        layout.clear_widgets()
+        for widget in widgets:
+            layout.add_widget(widget)
+
+
 class MenuView(BaseView):
     def build(self) -> None:
         self.body.spacing = dp(16)
         self.title = make("TitleLabel")
         self.body.add_widget(self.title)
         self.tab_row = BoxLayout(size_hint_y=None, height=dp(ROW), spacing=dp(16))
-        self.tab_buttons: list[KioskButton] = []
+        self._tab_widgets: dict[str, KioskButton] = {}
+        self._tab_actions: dict[str, Any] = {}
         self.page_prev = self.button("menu:page_prev", lambda: self._turn(-1), rule="SecondaryButton")
         self.page_next = self.button("menu:page_next", lambda: self._turn(1), rule="SecondaryButton")
         self.body.add_widget(self.tab_row)
@@ -99,35 +113,42 @@ class MenuView(BaseView):
             self.header.remove_widget(self.notice_panel)
 
     def _layout_page(self, lang: str) -> None:
-        """The tab row (tabs, then 上一页/下一页 when the tab has pages) and the page's buttons."""
+        """The tab row (tabs, then 上一页/下一页 when the tab has pages) and the page's buttons.
+
+        Widgets are made once and only re-added when what is on screen changes: a widget made
+        anew at every render is laid out a frame later, and in between it stands at (0, 0)."""
         tab_index, page_index = self._where
-        self.tab_row.clear_widgets()
-        for widget in self.tab_buttons:
-            self.intents.pop(widget.intent, None)
-        self.tab_buttons = []
+        row: list[KioskButton] = []
         if len(self._tabs) > 1:
             for index, tab in enumerate(self._tabs):
-                button = self.button(f"menu:tab:{tab.group.value}", lambda index=index: self._open(index, 0))
+                button = self._tab_button(tab.group.value, index)
                 button.secondary = index != tab_index  # the open tab in the strong colour
                 button.text = tr(tab.title_key, lang)
-                self.tab_buttons.append(button)
-                self.tab_row.add_widget(button)
+                row.append(button)
         pages = len(self._tabs[tab_index].pages) if self._tabs else 1
-        self.intents["menu:page_prev"], self.intents["menu:page_next"] = self.page_prev, self.page_next
         if pages > 1:
             self.page_prev.text = tr("key.page_prev", lang)
             self.page_next.text = tr("key.page_next", lang)
             self.page_prev.disabled = page_index == 0
             self.page_next.disabled = page_index >= pages - 1
-            self.tab_row.add_widget(self.page_prev)
-            self.tab_row.add_widget(self.page_next)
-        self.tab_row.height = dp(ROW) if self.tab_row.children else 0
-        self.tab_row.opacity = 1 if self.tab_row.children else 0
-        self.grid.clear_widgets()
-        if self._tabs:
-            for item in self._tabs[tab_index].pages[page_index]:
-                self.grid.add_widget(self.intents[f"service:{item.service}"])
+            row += [self.page_prev, self.page_next]
+        _replace_children(self.tab_row, row)
+        self.tab_row.height = dp(ROW) if row else 0
+        self.tab_row.opacity = 1 if row else 0
+        page = self._tabs[tab_index].pages[page_index] if self._tabs else []
+        _replace_children(self.grid, [self.intents[f"service:{item.service}"] for item in page])
         self.grid.do_layout()
+
+    def _tab_button(self, group: str, index: int) -> KioskButton:
+        """The tab's button, made at its first showing; ``index`` is its place among the tabs now."""
+        button = self._tab_widgets.get(group)
+        if button is None:
+            button = self.button(f"menu:tab:{group}", lambda: None)
+            self._tab_widgets[group] = button
+        button.unbind(on_release=self._tab_actions.get(group, _nothing))
+        self._tab_actions[group] = action = lambda *_args, index=index: self._open(index, 0)
+        button.bind(on_release=action)
+        return button
 
     def _open(self, tab: int, page: int) -> None:
         self.controller.touch()
