@@ -19,5 +19,6 @@ STORY_NAMES = (
     "elder-mode",
     "staff",
     "tour",
+    "wizards",
     "records",
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from kivy.base import EventLoop
 
-from demo import display_stories, record_stories
+from demo import display_stories, record_stories, wizard_stories
 from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
 from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
@@ -46,6 +46,7 @@ class DemoStories(StoryPlayer):
             "elder-mode": display_stories.elder_mode,
             "staff": display_stories.staff,
             "tour": display_stories.tour,
+            "wizards": wizard_stories.wizards,
             "records": record_stories.records,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]

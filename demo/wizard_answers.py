@@ -90,6 +90,6 @@ def enter(player: Any, field: FormField, value: str) -> Iterator[Step]:
                 raise RuntimeError(f"{field.name}: {target} is on no page")
     elif field.kind is FieldKind.DATE:
         typed = value.replace("-", "")
-    for char in typed:
+    for char in typed:  # the pad's buttons stay while it is typed on: no need to wait between keys
         player.press(f"wizard:key:{char}")
-        yield "settle", None
+    yield "settle", None
