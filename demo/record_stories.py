@@ -32,7 +32,7 @@ def _table(player: Any, what: str, check: Any) -> tuple[Any, str]:
 
 def _back(player: Any) -> Iterator[Step]:
     player.press("home")
-    yield "screen", (Screen.MENU, "the menu via 首页")
+    yield "screen", (Screen.MENU, "the menu via the home button")
 
 
 PASSES = (("zh_CN", False), ("en", True), ("zh_TW", True))  # (language, 长辈模式)
@@ -69,11 +69,11 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
     named("menu")
 
     player.press("service:contributions")
-    yield "wait", _table(player, "缴费明细 for this year", lambda r: r.period and r.period.preset == "this_year")
+    yield "wait", _table(player, "contributions of this year", lambda r: r.period and r.period.preset == "this_year")
     yield "settle", None
     named("contributions-this-year")
     player.press("period:last_3_years")
-    yield "wait", _table(player, "缴费明细 of the last 3 years", lambda r: r.period.preset == "last_3_years")
+    yield "wait", _table(player, "contributions of the last 3 years", lambda r: r.period.preset == "last_3_years")
     yield "settle", None
     if state.records.pages < 2:
         raise JourneyFailed(f"three years of contributions on {state.records.pages} page")
@@ -101,7 +101,7 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
     yield from _back(player)
 
     player.press("service:benefits")
-    yield "wait", _table(player, "待遇发放", lambda r: r.summary)
+    yield "wait", _table(player, "benefit payments", lambda r: r.summary)
     yield "settle", None
     named("benefits")
     yield from _back(player)
@@ -113,16 +113,16 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
         controller.session.session_id, "contact_update", {"phone": "13912345678"}, idempotency_key="records-story"
     )
     player.press("service:applications")
-    yield "wait", _table(player, "办事进度", lambda r: r.rows or r.summary)
+    yield "wait", _table(player, "the applications", lambda r: r.rows or r.summary)
     yield "settle", None
     history = [row for row in state.records.rows if row[0] == ""]
     if not state.records.rows or not history:
-        raise JourneyFailed(f"办事进度 shows no application with its status history: {state.records.rows}")
+        raise JourneyFailed(f"the applications show none with its status history: {state.records.rows}")
     named("applications")
     yield from _back(player)
 
     player.press("service:rights_statement")
-    yield "wait", _table(player, "个人权益单", lambda r: r.period and r.period.kind == "year")
+    yield "wait", _table(player, "the rights statement", lambda r: r.period and r.period.kind == "year")
     yield "settle", None
     year = int(state.records.period.start)
     named("rights-statement")
@@ -133,13 +133,13 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
     yield from _back(player)
 
     player.press("service:card_info")
-    yield "wait", _table(player, "社保卡信息", lambda r: r.rows)
+    yield "wait", _table(player, "the card information", lambda r: r.rows)
     yield "settle", None
     named("card-info")
     yield from _back(player)
 
     player.press("service:print_transfer_certificate")
-    yield "screen", (Screen.PRINT_PREVIEW, "the 转出参保凭证 preview")
+    yield "screen", (Screen.PRINT_PREVIEW, "the transfer-out certificate preview")
     yield "settle", None
     named("transfer-preview")
     player.press("print")
