@@ -2,7 +2,7 @@
 
 python main.py [--demo]                    the kiosk UI
 python main.py doctor [--json]             check devices and server
-python main.py card read|verify-pin ...    the inserted 社会保障卡
+python main.py card read|verify-pin|change-pin    the inserted 社会保障卡
 python main.py print certificate ...       issue a certificate and write the printer bytes
 python main.py enroll --server URL --code CODE [--terminal-id ID]
 python main.py config sync [--json]

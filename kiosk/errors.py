@@ -25,6 +25,7 @@ class CardErrorKind(enum.Enum):
     UNEXPECTED_STATUS = "unexpected_status"  # a status word we do not know how to handle
     PIN_BLOCKED = "pin_blocked"  # 6983
     PIN_FORMAT = "pin_format"  # PIN not 6 digits (refused before any APDU)
+    PIN_TRIVIAL = "pin_trivial"  # a new PIN too easy to guess (kiosk.pin_policy; refused before any APDU)
     SERVICE = "service"  # pcscd not running / PC/SC service error
 
 

@@ -1,7 +1,7 @@
 """Virtual cards that answer the real APDUs, for the simulated reader, vpcd and the demo dock.
 
 - ``VirtualSocialSecurityCard``: a 社保卡 built from a ``CardProfile`` (or ``from_card_data``),
-  answering SELECT / READ RECORD / VERIFY / INTERNAL AUTHENTICATE / GET RESPONSE like a card
+  answering SELECT / READ RECORD / VERIFY / CHANGE PIN / INTERNAL AUTHENTICATE / GET RESPONSE like a card
   would, either as a T=0 card (``61xx`` then GET RESPONSE, ``6Cxx`` for a wrong Le) or directly
   (data + 9000).
 - ``NonSocialSecurityCard``: e.g. a bank card; SELECT of the SSSE DF answers ``6A82``.
@@ -12,7 +12,7 @@ while the next APDU is in flight → ``CardPulled``), ``mute`` (APDUs get no ans
 the ATR still comes after a reset, like a card that hangs mid-session),
 ``status_override`` (command prefix → status word), ``pin_blocked``.
 
-Commands are validated strictly like a real card: CLA ≠ 00 → 6E00, unknown INS → 6D00,
+Commands are validated strictly like a real card: CLA ≠ 00 → 6E00 (but 80 for CHANGE PIN), unknown INS → 6D00,
 bad P1/P2 → 6A86, Lc not matching the data → 6700, READ RECORD without a current EF → 6986.
 
 INTERNAL AUTHENTICATE ``00 88 00 <key id> 10 <challenge>`` answers SM4-ECB(K, challenge) with the
@@ -38,6 +38,7 @@ from typing import Protocol, runtime_checkable
 from common.card_auth import BLOCK, KEY_CARDHOLDER, cryptogram
 from common.ssn import mask_ssn
 from drivers.card.apdu import encode_bcd, encode_date, encode_record, encode_text
+from drivers.card.sim_change_pin import CLA_PROPRIETARY, INS_CHANGE_PIN, change_pin_status
 from drivers.card.sscard import SSSE_DF_NAME
 from kiosk.models import CardData
 
@@ -73,6 +74,9 @@ def _sw(sw: int) -> bytes:
 
 class VirtualCard:
     """Base: power state, APDU counting and the generic faults. Subclasses implement ``_answer``."""
+
+    # (CLA, INS) pairs answered besides CLA 00 (e.g. the 社保卡's CHANGE PIN 80 5E).
+    PROPRIETARY: frozenset[tuple[int, int]] = frozenset()
 
     def __init__(self, faults: CardFaults | None = None, atr: bytes = SSCARD_ATR) -> None:
         self.faults = faults or CardFaults()
@@ -117,7 +121,7 @@ class VirtualCard:
                     return _sw(sw)
             if len(apdu) < 4:
                 return _sw(0x6700)
-            if apdu[0] != 0x00:
+            if apdu[0] != 0x00 and (apdu[0], apdu[1]) not in self.PROPRIETARY:
                 return _sw(0x6E00)
             return self._answer(bytes(apdu))
 
@@ -203,15 +207,17 @@ class CardProfile:
 
 class VirtualSocialSecurityCard(VirtualCard):
     """A 社保卡 answering SELECT (DF by name, EF05/EF06), READ RECORD by tag, VERIFY, INTERNAL
-    AUTHENTICATE and GET RESPONSE."""
+    AUTHENTICATE, CHANGE PIN (drivers.card.sim_change_pin) and GET RESPONSE."""
+
+    PROPRIETARY = frozenset({(CLA_PROPRIETARY, INS_CHANGE_PIN)})
 
     def __init__(self, profile: CardProfile, faults: CardFaults | None = None) -> None:
         super().__init__(faults)
         self.profile = profile
         self._records = profile.records()
         self.tries_left = profile.pin_tries
-        self._df_selected = False
-        self._pin_verified = False  # the security state key 02 needs
+        self.df_selected = False
+        self.pin_verified = False  # the security state key 02 needs
         self._ef: bytes | None = None
         self._pending: bytes = b""  # T=0: response data waiting for GET RESPONSE
 
@@ -250,8 +256,8 @@ class VirtualSocialSecurityCard(VirtualCard):
         return f"VirtualSocialSecurityCard({self.profile!r})"
 
     def _on_reset(self) -> None:
-        self._df_selected = False
-        self._pin_verified = False
+        self.df_selected = False
+        self.pin_verified = False
         self._ef = None
         self._pending = b""
 
@@ -277,6 +283,8 @@ class VirtualSocialSecurityCard(VirtualCard):
             return self._read_record(p1, p2, body, le)
         if ins == 0x20:
             return self._verify(p1, p2, body)
+        if ins == INS_CHANGE_PIN:
+            return _sw(change_pin_status(self, p1, p2, body) if apdu[0] == CLA_PROPRIETARY else 0x6D00)
         if ins == 0x88:
             return self._internal_authenticate(p1, p2, body, le)
         if ins == 0xC0:
@@ -292,12 +300,12 @@ class VirtualSocialSecurityCard(VirtualCard):
             if body != SSSE_DF_NAME:
                 return _sw(0x6A82)
             # Selecting the DF (again) starts its security state afresh: the PIN must be verified anew.
-            self._df_selected, self._ef, self._pin_verified = True, None, False
+            self.df_selected, self._ef, self.pin_verified = True, None, False
             fci = bytes((0x6F, len(body) + 2, 0x84, len(body))) + body
         else:
             if len(body) != 2:
                 return _sw(0x6700)
-            if not self._df_selected or body not in self._records:
+            if not self.df_selected or body not in self._records:
                 return _sw(0x6A82)
             self._ef = body
             fci = bytes((0x62, 0x04, 0x83, 0x02)) + body
@@ -321,14 +329,14 @@ class VirtualSocialSecurityCard(VirtualCard):
             return _sw(0x6A86)
         if len(body) != 3:
             return _sw(0x6700)
-        if not self._df_selected:
+        if not self.df_selected:
             return _sw(0x6A88)
-        self._pin_verified = False
+        self.pin_verified = False
         if self.faults.pin_blocked or self.tries_left <= 0:
             return _sw(0x6983)
         if body.hex() == self.profile.pin:
             self.tries_left = self.profile.pin_tries
-            self._pin_verified = True
+            self.pin_verified = True
             return _sw(0x9000)
         self.tries_left -= 1
         return _sw(0x63C0 | self.tries_left)
@@ -339,9 +347,9 @@ class VirtualSocialSecurityCard(VirtualCard):
         if len(body) != BLOCK:
             return _sw(0x6700)
         key = self.profile.keys.get(key_id)
-        if not self._df_selected or key is None:
+        if not self.df_selected or key is None:
             return _sw(0x6A88)  # the keys live in the SSSE DF
-        if key_id == KEY_CARDHOLDER and not self._pin_verified:
+        if key_id == KEY_CARDHOLDER and not self.pin_verified:
             return _sw(0x6982)
         return self._with_data(cryptogram(key, body), le)
 

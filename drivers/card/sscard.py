@@ -4,6 +4,8 @@ Public API:
 - ``read_card(conn) -> CardData``: SELECT the SSSE DF by name, SELECT EF05, read its records by
   tag, SELECT EF06, read its records, decode and validate (SSN check digit, dates, codes).
 - ``verify_pin(conn, pin) -> PinResult``: VERIFY ``00 20 00 00 03 <6 digits BCD>``.
+- ``change_pin(conn, old, new) -> PinResult``: CHANGE PIN ``80 5E 01 00 07 <old BCD> FF <new BCD>``
+  (new PINs that kiosk.pin_policy refuses never reach the card).
 - ``internal_authenticate(conn, key_id, challenge) -> bytes``: INTERNAL AUTHENTICATE
   ``00 88 00 <key id> 10 <challenge>``, the card's proof for the gateway (common.card_auth).
 
@@ -18,6 +20,7 @@ The ATR is never looked at: a card is a 社保卡 when its SSSE DF can be select
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from common.card_auth import BLOCK, CHALLENGE_BYTES
@@ -35,6 +38,7 @@ from drivers.card.apdu import (
 from drivers.card.base import CardConnection
 from kiosk.errors import CardError, CardErrorKind
 from kiosk.models import CardData, PinResult
+from kiosk.pin_policy import is_pin_format, pin_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -153,16 +157,50 @@ def verify_pin(conn: CardConnection, pin: str, *, select: bool = True) -> PinRes
     finally:
         # Why: best effort so the PIN does not linger in our own buffer (bytes copies are immutable).
         apdu[5:] = b"\x00\x00\x00"
+    return _pin_result(resp, "VERIFY")
+
+
+def _pin_result(resp: Response, what: str) -> PinResult:
+    """9000 / 63Cx / 6983 of VERIFY and CHANGE PIN as a PinResult; anything else UNEXPECTED_STATUS."""
     if resp.ok:
         return PinResult(ok=True, tries_left=None, blocked=False)
     if resp.sw >> 4 == 0x63C:
         tries = resp.sw & 0x0F
-        logger.info("wrong PIN, %d tries left", tries)
+        logger.info("%s: wrong PIN, %d tries left", what, tries)
         return PinResult(ok=False, tries_left=tries, blocked=tries == 0)
     if resp.sw in (0x6983, 0x6984):
-        logger.info("PIN blocked (%04X)", resp.sw)
+        logger.info("%s: PIN blocked (%04X)", what, resp.sw)
         return PinResult(ok=False, tries_left=0, blocked=True)
-    raise _unexpected("VERIFY", resp)
+    raise _unexpected(what, resp)
+
+
+def change_pin(
+    conn: CardConnection, old_pin: str, new_pin: str, *, birth_date: dt.date | None = None, select: bool = True
+) -> PinResult:
+    """CHANGE PIN on the card itself: ``80 5E 01 00 07 <old BCD> FF <new BCD>``.
+
+    Both PINs are checked before any APDU (a typo never costs a try): PIN_FORMAT unless both are
+    6 digits, PIN_TRIVIAL for a new PIN that kiosk.pin_policy refuses (runs, one digit repeated,
+    ``birth_date``'s digits when given). The answer reads like VERIFY's: ok, ``tries_left`` after a
+    wrong old PIN (63Cx), blocked (6983). Neither PIN is logged; the APDU buffer is wiped after use.
+    ``select`` first selects the SSSE DF (the PIN lives there); pass False right after read_card.
+    """
+    if not is_pin_format(old_pin) or not is_pin_format(new_pin):
+        raise CardError(CardErrorKind.PIN_FORMAT, "PINs must be exactly 6 digits")
+    if pin_refusal(new_pin, birth_date) is not None:
+        raise CardError(CardErrorKind.PIN_TRIVIAL, "new PIN refused as too easy to guess (not sent)")
+    if select:
+        select_ssse(conn)
+    apdu = bytearray(b"\x80\x5e\x01\x00\x07")
+    apdu += bytes.fromhex(old_pin) + b"\xff" + bytes.fromhex(new_pin)
+    try:
+        resp = exchange(conn, bytes(apdu))
+    finally:
+        apdu[5:] = bytes(7)  # best effort, as in verify_pin
+    result = _pin_result(resp, "CHANGE PIN")
+    if result.ok:
+        logger.info("PIN changed on the card")
+    return result
 
 
 def internal_authenticate(conn: CardConnection, key_id: int, challenge: bytes) -> bytes:

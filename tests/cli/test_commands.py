@@ -82,8 +82,14 @@ def test_card_read_json_contract(demo_dir):
     assert len(card["birth_date"]) == 10 and card["birth_date"][4] == "-"
 
 
-def test_card_verify_pin_contract(demo_dir):
-    people = json.loads(
+_PEOPLE: dict[str, list[dict]] = {}
+
+
+def _demo_people(demo_dir) -> list[dict]:
+    """The demo residents (with their PINs) as `server seed --json` lists them (seeded once per dir)."""
+    if str(demo_dir) in _PEOPLE:
+        return _PEOPLE[str(demo_dir)]
+    _PEOPLE[str(demo_dir)] = json.loads(
         subprocess.run(
             [
                 sys.executable,
@@ -107,12 +113,31 @@ def test_card_verify_pin_contract(demo_dir):
             check=True,
         ).stdout
     )
+    return _PEOPLE[str(demo_dir)]
+
+
+def test_card_verify_pin_contract(demo_dir):
+    people = _demo_people(demo_dir)
     good = main_py("card", "verify-pin", "--json", data_dir=demo_dir, stdin=people[0]["pin"] + "\n")
     assert json.loads(good.stdout) == {"ok": True, "tries_left": None, "blocked": False}, good.stderr
     wrong_pin = "000000" if people[0]["pin"] != "000000" else "111111"
     bad = main_py("card", "verify-pin", "--json", data_dir=demo_dir, stdin=wrong_pin + "\n")
     answer = json.loads(bad.stdout)
     assert answer["ok"] is False and answer["blocked"] is False and answer["tries_left"] >= 1
+
+
+def test_card_change_pin_contract(demo_dir):
+    """`card change-pin --demo`: old PIN then new PIN on stdin, the VERIFY-like object on stdout."""
+    old = _demo_people(demo_dir)[0]["pin"]
+    new = "802731" if old != "802731" else "913842"
+    good = main_py("card", "change-pin", "--json", data_dir=demo_dir, stdin=f"{old}\n{new}\n")
+    assert good.returncode == 0 and json.loads(good.stdout) == {"ok": True, "tries_left": None, "blocked": False}
+    wrong_old = "000000" if old != "000000" else "111111"
+    bad = main_py("card", "change-pin", "--json", data_dir=demo_dir, stdin=f"{wrong_old}\n{new}\n")
+    answer = json.loads(bad.stdout)
+    assert bad.returncode == 3 and answer["ok"] is False and answer["blocked"] is False and answer["tries_left"] >= 1
+    trivial = main_py("card", "change-pin", "--json", data_dir=demo_dir, stdin=f"{old}\n123456\n")
+    assert trivial.returncode == 1 and trivial.stdout == "" and "too easy" in trivial.stderr
 
 
 def _demo_ssn(demo_dir) -> str:

@@ -84,3 +84,32 @@ def test_errors_bilingual(reader):
     assert code == 1 and "No card" in err
     code, _, err = run(reader, "read", "--reader", "^Other Reader$")
     assert code == 1 and "reader" in err.lower()
+
+
+def test_change_pin_json(reader):
+    code, out, _ = run(reader, "change-pin", "--json", stdin="123456\n802731\n")
+    assert (code, out) == (0, '{"ok": true, "tries_left": null, "blocked": false}\n')
+    assert reader.inserted_card.profile.pin == "802731"
+    code, out, _ = run(reader, "change-pin", "--json", stdin="123456\n409172\n")
+    assert code == 3 and json.loads(out) == {"ok": False, "tries_left": 2, "blocked": False}
+    assert run(reader, "verify-pin", "--json", stdin="802731\n")[0] == 0
+
+
+def test_change_pin_text_never_echoes_pins(reader):
+    code, out, err = run(reader, "change-pin", stdin="123456\n802731\n")
+    assert code == 0 and "PIN changed" in out and "802731" not in out + err and "123456" not in out + err
+
+
+@pytest.mark.parametrize("new", ["123456", "000000", "850312"])
+def test_change_pin_trivial_refused_before_the_card(reader, new):
+    before = reader.inserted_card.apdu_count
+    code, out, err = run(reader, "change-pin", "--json", stdin=f"123456\n{new}\n")
+    assert code == 1 and out == "" and "太简单" in err and "too easy" in err
+    assert reader.inserted_card.profile.pin == "123456" and reader.inserted_card.tries_left == 3
+    if new != "850312":  # the birth date is only known once the card is read; nothing is changed
+        assert reader.inserted_card.apdu_count == before
+
+
+def test_change_pin_needs_two_lines(reader):
+    code, out, err = run(reader, "change-pin", "--json", stdin="123456\n")
+    assert code == 1 and out == "" and "6 digits" in err and reader.inserted_card.apdu_count == 0

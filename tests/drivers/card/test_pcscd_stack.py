@@ -14,7 +14,7 @@ import pytest
 from drivers.card.monitor import CardMonitor
 from drivers.card.pcsc_reader import PcscCardReader
 from drivers.card.simulator import CardFaults, NonSocialSecurityCard, VirtualSocialSecurityCard
-from drivers.card.sscard import read_card, verify_pin
+from drivers.card.sscard import change_pin, read_card, verify_pin
 from kiosk.errors import CardError, CardErrorKind
 from tests.drivers.card.carddata import make_card_data
 
@@ -287,3 +287,19 @@ def test_pcscd_dies_with_a_killed_owner(tmp_path):
     config = str(tmp_path / "run" / "reader.conf")
     alive = subprocess.run(["pgrep", "-f", config], capture_output=True, text=True)
     assert alive.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("t0", [False, True])
+def test_change_pin_through_pcscd(pcscd, bridge, t0):
+    """CHANGE PIN (CLA 80) through vpcd → pcscd → pyscard: the card keeps the new PIN."""
+    reader = PcscCardReader(pcscd.reader_name_pattern)
+    virtual = card(t0=t0)
+    bridge.insert(virtual)
+    wait_present(reader)
+    with reader.connect() as conn:
+        assert change_pin(conn, "000001", "802731").tries_left == 2
+        assert change_pin(conn, "123456", "802731").ok
+    with reader.connect() as conn:
+        assert verify_pin(conn, "802731").ok
+        assert verify_pin(conn, "123456").tries_left == 2
+    assert virtual.profile.pin == "802731"
