@@ -34,10 +34,11 @@ SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     # The staff story's PIN is 480915 (demo.display_stories.STAFF_DEMO_PIN); only its hash is set.
     # The tour visits every service of the catalogue: all of them are offered for its run.
     "tour": ("services.enabled=" + repr(list(KNOWN_SERVICES)),),
-    # The 办理 journeys (demo.wizard_stories) open every application wizard from the menu.
+    # The 办理 journeys (demo.wizard_stories) open every application wizard from the menu, and 办事进度.
     # Its messages stay 2 s (default 5): it reads each one, and sees dozens of them.
     "wizards": (
-        "services.enabled=" + repr(list(KNOWN_SERVICES[KNOWN_SERVICES.index("unemployment_registration") :])),
+        "services.enabled="
+        + repr(["applications", *KNOWN_SERVICES[KNOWN_SERVICES.index("unemployment_registration") :]]),
         "session.message_seconds=2",
     ),
     # The 查询/打印 story visits these (demo.record_stories.SERVICES).

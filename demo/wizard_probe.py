@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from demo.wizard_answers import sample_answer
 from server.applications.applicant import Applicant
 from server.applications.forms import ApplicationRequest
 from server.applications.rules import RULES
@@ -70,9 +71,6 @@ def find(ctx: Any, terminal_id: str, people: list[dict[str, Any]], kind: str, fo
                 continue
             applicant = Applicant(db, ctx.source, person, "probe", terminal_id, BackOfficeSettings(), now)
             for overrides in _candidates(kind, person, ctx.source, applicant.today):
-                answers = {f.name: overrides.get(f.name, "") for f in form.fields}
-                from demo.wizard_answers import sample_answer
-
                 answers = {f.name: sample_answer(f, overrides) for f in form.fields}
                 body = {"kind": kind, "idempotency_key": "probe-0000000000", "form": form.payload(answers)}
                 try:

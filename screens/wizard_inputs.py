@@ -2,7 +2,8 @@
 
 - the numeric keypad (PIN-pad layout) of digits, phone numbers, dates, bank accounts and photo
   receipt numbers; an amount's keypad has a decimal point;
-- the letters-and-digits pad of a TEXT answer and of an address's detail (building, room);
+- the letters-and-digits pad of a TEXT answer and of an address's detail (building, room), seven
+  keys a row so its six rows keep the 长辈模式 button height;
 - the division lists (province → city → county, GB/T 2260): eight big buttons a page, 上一页 /
   下一页 for a long list and 上一级 to go back up, never a scrolled list.
 

@@ -116,12 +116,11 @@ class WizardScreen(BaseView):
             self.inputs.add_widget(grid)
         elif mode == "list":
             self.inputs.add_widget(wizard_inputs.picker(self._step_button, intent, lambda: self._page()))
-        elif mode in ("repick", "text"):
-            if mode == "text":
-                pad = wizard_inputs.keypad(self._step_button, intent, wizard_inputs.TEXT_PAD, 6, "SecondaryButton")
-                self.inputs.add_widget(pad)
-            if view.question.kind in PICKED:
-                self.inputs.add_widget(self._step_button("wizard:repick", lambda: intent("repick")))
+        elif mode == "text":  # an address's detail too: 返回 takes it back to the county list
+            pad = wizard_inputs.keypad(self._step_button, intent, wizard_inputs.TEXT_PAD, 7, "SecondaryButton")
+            self.inputs.add_widget(pad)
+        elif mode == "repick":
+            self.inputs.add_widget(self._step_button("wizard:repick", lambda: intent("repick")))
         elif mode == "amount":
             self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.AMOUNT_PAD, 3))
         elif mode == "digits":

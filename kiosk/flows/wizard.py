@@ -99,6 +99,8 @@ class WizardFlow(Flow):
         if intent == "tick" and view.step is WizardStep.NOTICE:
             self.host.state.wizard = replace(view, agreed=not view.agreed, error=None)
             self.host.publish()
+        elif intent == "back" and self._picked(view.question):
+            self._repick(view.question)
         elif intent == "back":
             if self._index == 0:
                 self.host.enter_menu()
@@ -139,8 +141,21 @@ class WizardFlow(Flow):
         elif intent == "page":
             self._page += 1 if value == "+1" else -1
         elif intent == "repick":
-            self._answers[field.name] = ""
-            self._reset_picker()
+            self._repick(field)
+            return
+        self._view()
+
+    def _picked(self, field: FormField | None) -> bool:
+        """A REGION / ADDRESS step whose county is picked: 返回 goes back to its list."""
+        if field is None or field.kind not in PICKED:
+            return False
+        return divisions.division(split_address(self._answers.get(field.name, ""))[0]) is not None
+
+    def _repick(self, field: FormField) -> None:
+        """Back to the list the county was picked from (its detail, if any, is dropped with it)."""
+        found = divisions.division(split_address(self._answers.get(field.name, ""))[0])
+        self._answers[field.name] = ""
+        self._cursor, self._page = (found.parent if found else None), 1
         self._view()
 
     def _edit(self, field: FormField, intent: str, value: str) -> None:

@@ -115,6 +115,12 @@ def test_the_division_lists_pick_a_county_and_then_take_the_detail() -> None:
     controller.intent("pick", "320583")
     view = controller.state.wizard
     assert view.picker is None and view.value == "320583|"
+    controller.intent("back")  # 返回 on the detail: back to the list the county came from
+    view = controller.state.wizard
+    assert view.question.name == "address" and view.picker.parent == "320500" and view.value == ""
+    controller.intent("page", "+1")
+    controller.intent("page", "-1")
+    controller.intent("pick", "320583")
     for key in "A8-12x03":  # "x" is not on the letters pad
         controller.intent("type", key.upper() if key != "x" else "x")
     assert controller.state.wizard.value == "320583|A8-1203"

@@ -49,6 +49,8 @@ def test_every_wizard_submits_prints_and_lists_and_a_pulled_card_submits_nothing
             assert record["made"] == 1 and record["printed"] and record["listed"], record
         else:
             assert record["made"] == 0 and record["reason"], record
+    on_screen = [record["on_progress_screen"] for record in records.values() if "on_progress_screen" in record]
+    assert on_screen and all(on_screen), records  # the last resident's receipts, in 办事进度
     refused = {name for name, record in records.items() if record["outcome"] != "receipt"}
     # Refused exactly when the records let nobody through, and only where the demo data has nobody.
     assert refused == {name for name, record in records.items() if not record["eligible"]}
