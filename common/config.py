@@ -42,6 +42,7 @@ KNOWN_SERVICES = (
     "insurance_info",
     "contributions",
     "card_info",
+    "change_pin",
     "print_insured_certificate",
     "print_payment_certificate",
     "print_rights_statement",
@@ -129,11 +130,33 @@ def plain_http_refusal(url: str) -> str | None:
     )
 
 
+# The resident screens whose idle time counts (kiosk.state.Screen values): session.idle_timeouts keys.
+TIMED_SCREENS = ("pin", "menu", "records", "print_preview", "wizard", "message", "change_pin")
+
+
 class SessionConfig(_Section):
     idle_timeout: int = Field(ge=5, le=3600)
     countdown: int = Field(ge=3, le=120)
     max_pin_attempts: int = Field(ge=1, le=3)
     message_seconds: int = Field(ge=1, le=60)
+    # Per-screen idle time (screen -> seconds) instead of idle_timeout: longer where residents type
+    # (PIN pads, a wizard's text entry), shorter on a result screen.
+    idle_timeouts: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("idle_timeouts")
+    @classmethod
+    def _known_screens(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = [name for name in value if name not in TIMED_SCREENS]
+        if unknown:
+            raise ValueError(f"idle_timeouts keys among {', '.join(TIMED_SCREENS)} (unknown: {', '.join(unknown)})")
+        wrong = [name for name, seconds in value.items() if not 5 <= seconds <= 3600]
+        if wrong:
+            raise ValueError(f"idle_timeouts are 5-3600 seconds (not: {', '.join(wrong)})")
+        return value
+
+    def idle_timeout_for(self, screen: str) -> int:
+        """Seconds without a touch on ``screen`` (a kiosk.state.Screen value) before the countdown."""
+        return self.idle_timeouts.get(screen, self.idle_timeout)
 
 
 class CardConfig(_Section):
@@ -194,6 +217,8 @@ class UiConfig(_Section):
     font_scale: float = Field(ge=0.8, le=2.0)
     # 长辈模式 (large type, stronger contrast) at the start of every session; a resident may switch.
     elder_mode_default: bool = False
+    # PIN pads (修改密码) with the digits in a new random order on every step, against shoulder-surfing.
+    shuffled_pin_pad: bool = False
     # The staff PIN of the maintenance screen, as kiosk.staff_access.hash_pin makes it (never the PIN).
     staff_pin_hash: str = Field(default="", max_length=200)
 

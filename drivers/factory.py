@@ -43,6 +43,13 @@ class CardSessionAdapter:
 
         return verify_pin(self._connection, pin)
 
+    def change_pin(self, old_pin: str, new_pin: str) -> PinResult:
+        from drivers.card.sscard import change_pin, read_card
+
+        # The card's own birth date, so a new PIN made of it is refused before anything is sent.
+        birth_date = read_card(self._connection).birth_date
+        return change_pin(self._connection, old_pin, new_pin, birth_date=birth_date, select=False)
+
     def authenticate(self, key_id: int, challenge: bytes) -> bytes:
         from drivers.card.sscard import internal_authenticate
 

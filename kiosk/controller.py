@@ -408,7 +408,8 @@ class KioskController:
         if self.state.screen in UNTIMED_SCREENS:
             return
         idle = now - self._last_touch
-        remaining = idle_countdown(idle, self.config.session.idle_timeout, self.config.session.countdown)
+        limit = self.config.session.idle_timeout_for(self.state.screen.value)
+        remaining = idle_countdown(idle, limit, self.config.session.countdown)
         if remaining is None:
             if self.state.countdown is not None:
                 self.state.countdown = None

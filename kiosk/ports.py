@@ -22,6 +22,11 @@ class CardSession(Protocol):
 
     def read(self) -> CardData: ...
     def verify_pin(self, pin: str) -> PinResult: ...
+    def change_pin(self, old_pin: str, new_pin: str) -> PinResult:
+        """CHANGE PIN on the card itself (answers like VERIFY). Raises kiosk.errors.CardError, among
+        them PIN_TRIVIAL for a new PIN kiosk.pin_policy refuses (incl. the card's birth date)."""
+        ...
+
     def authenticate(self, key_id: int, challenge: bytes) -> bytes:
         """The card's INTERNAL AUTHENTICATE cryptogram of the gateway's 16-byte ``challenge`` under
         ``key_id`` (common.card_auth: 01 card presence, 02 cardholder after a good ``verify_pin``).

@@ -12,6 +12,7 @@ from __future__ import annotations
 from kiosk.printer_status import PrinterStatus
 from kiosk.service_types import CertificateParams, Device, Group, Params, QueryParams, ServiceSpec, WizardParams
 from kiosk.services_applications import application_services
+from kiosk.services_card import card_services
 from kiosk.services_records import record_services
 from kiosk.state import MenuItem, Message
 
@@ -27,7 +28,9 @@ __all__ = [
     "menu_items",
 ]
 
-CATALOGUE: dict[str, ServiceSpec] = {spec.id: spec for spec in record_services() + application_services()}
+CATALOGUE: dict[str, ServiceSpec] = {
+    spec.id: spec for spec in record_services() + application_services() + card_services()
+}
 
 
 def menu_items(enabled: list[str], printer: PrinterStatus, has_camera: bool) -> list[MenuItem]:

@@ -29,6 +29,7 @@ class Screen(enum.Enum):
     MESSAGE = "message"
     REMOVE_CARD = "remove_card"
     OUT_OF_SERVICE = "out_of_service"
+    CHANGE_PIN = "change_pin"  # 修改社保卡密码: the PIN pad of kiosk.flows.change_pin
     MAINTENANCE = "maintenance"  # staff only: behind the hidden corner gesture and the staff PIN
 
 
@@ -120,6 +121,17 @@ class StaffView:
 
 
 @dataclass
+class ChangePinView:
+    """The 修改密码 screen: which PIN is asked (``step``: "old", "new", "again"), how many digits are
+    typed (never the digits), the message of the last step, and the pad's key order."""
+
+    step: str = "old"
+    pin_length: int = 0
+    message: Message | None = None
+    keys: tuple[str, ...] = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0")
+
+
+@dataclass
 class KioskState:
     screen: Screen = Screen.ATTRACT
     language: str = "zh_CN"
@@ -147,6 +159,7 @@ class KioskState:
     announcements: list[Notice] = field(default_factory=list)
     announcement_index: int = 0
     staff: StaffView | None = None  # only on Screen.MAINTENANCE
+    change_pin: ChangePinView | None = None  # only on Screen.CHANGE_PIN
 
     def snapshot(self) -> KioskState:
         return copy.deepcopy(self)
@@ -173,4 +186,5 @@ class KioskState:
             or self.wizard
             or self.session_active
             or self.pin_length
+            or self.change_pin
         )

@@ -22,6 +22,7 @@ from kiosk.i18n import tr
 from kiosk.state import KioskState, Screen
 from kiosk.voice import VoicePrompter
 from screens import frame_probe, theme, views
+from screens.change_pin_view import ChangePinView
 from screens.maintenance_view import MaintenanceView
 from screens.menu_view import MenuView
 from screens.record_views import RecordsView
@@ -45,6 +46,7 @@ VIEW_CLASSES: dict[Screen, type[views.BaseView]] = {
     Screen.OUT_OF_SERVICE: views.OutOfServiceView,
     Screen.WIZARD: WizardScreen,
     Screen.MAINTENANCE: MaintenanceView,
+    Screen.CHANGE_PIN: ChangePinView,
 }
 # The hidden staff corner (kiosk.staff_screen): the top-left of the header, in window pixels.
 STAFF_CORNER = (120, 96)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.flows.certificate import CertificateFlow
+from kiosk.flows.change_pin import ChangePinFlow
 from kiosk.flows.query import QueryFlow
 from kiosk.flows.wizard import WizardFlow
 from kiosk.session import Flow, FlowHost
@@ -14,4 +15,5 @@ FLOWS: dict[str, Callable[[FlowHost, Any], Flow]] = {
     "query": QueryFlow,
     "certificate": CertificateFlow,
     "wizard": WizardFlow,
+    "change_pin": ChangePinFlow,
 }

@@ -11,6 +11,7 @@ from kiosk.config import load_config, parse_override
 from kiosk.controller import KioskController
 from kiosk.errors import BackendRejected, CardError, CardErrorKind, PrinterError
 from kiosk.models import CardData, PinResult
+from kiosk.pin_policy import pin_refusal
 from kiosk.printer_status import PrinterStatus
 from kiosk.worker import InlineWorker
 
@@ -57,6 +58,17 @@ class FakeCardSession:
         self.port.tries -= 1
         return PinResult(False, self.port.tries, self.port.tries == 0)
 
+    def change_pin(self, old_pin: str, new_pin: str) -> PinResult:
+        """CHANGE PIN as the card answers it (the trivial-PIN refusal is kiosk.pin_policy's, as in sscard)."""
+        refusal = pin_refusal(new_pin, self.port.card.birth_date)
+        if refusal is not None:
+            raise CardError(CardErrorKind.PIN_TRIVIAL if refusal == "card.pin_trivial" else CardErrorKind.PIN_FORMAT)
+        self.port.changes.append((old_pin, new_pin))
+        result = self.verify_pin(old_pin)
+        if result.ok:
+            self.port.pin = new_pin
+        return result
+
     def authenticate(self, key_id: int, challenge: bytes) -> bytes:
         """INTERNAL AUTHENTICATE as the card answers it: key 02 only after a good VERIFY (else 6982)."""
         self.port.authentications.append(key_id)
@@ -79,6 +91,7 @@ class FakeCardPort:
     read_error: Exception | None = None
     auth_error: Exception | None = None
     pins: list[str] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (old, new) PINs sent with CHANGE PIN
     authentications: list[int] = field(default_factory=list)  # key ids the card was asked to use
     closed: int = 0
     present: bool = False  # what the reader says when the core asks on the attract screen

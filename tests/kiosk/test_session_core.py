@@ -9,10 +9,16 @@ from common.config import KNOWN_SERVICES
 from kiosk.errors import BackendTimeout
 from kiosk.flows import FLOWS
 from kiosk.services import CATALOGUE, CertificateParams, QueryParams, WizardParams
+from kiosk.services_card import ChangePinParams
 from kiosk.state import Screen, WizardStep
 from tests.kiosk.fakes import FakeQrScanPort, make_controller
 
-FLOW_PARAMS = {"query": QueryParams, "certificate": CertificateParams, "wizard": WizardParams}
+FLOW_PARAMS = {
+    "query": QueryParams,
+    "certificate": CertificateParams,
+    "wizard": WizardParams,
+    "change_pin": ChangePinParams,
+}
 
 
 def log_in(controller, pin="123456"):
