@@ -44,6 +44,10 @@ QUERIES = {
     " sum(personal_amount), sum(unit_amount) FROM {t} WHERE person_id = :pid AND paid"
     " GROUP BY 1, 2 ORDER BY 1",
 }
+YEARS = (
+    "SELECT year, type_code, months, base_total, personal_total, unit_total FROM contribution_years"
+    " WHERE person_id = :pid ORDER BY year, type_code"
+)
 PLAIN = "public.contributions"
 HASHED = f"{SCHEMA}.contributions"
 
@@ -188,6 +192,17 @@ def run(quick: bool) -> list[dict[str, Any]]:
                 plain = _timed(conn, sql.format(t=PLAIN), pids)
                 for figure, pick in (("p50", 0.5), ("p99", 0.99)):
                     row(f"{name} {figure}", _pct(hashed, pick), "ms", f"unpartitioned {figure}", _pct(plain, pick))
+            # What 0009 changed, on the same persons: the statement's rows from the yearly sums.
+            years = _timed(conn, YEARS, pids)
+            summed = _timed(conn, QUERIES["个人权益单 SUM by year (before 0009)"].format(t=PLAIN), pids)
+            for figure, pick in (("p50", 0.5), ("p99", 0.99)):
+                row(
+                    f"个人权益单 from contribution_years {figure}",
+                    _pct(years, pick),
+                    "ms",
+                    f"SUM by year {figure}",
+                    _pct(summed, pick),
+                )
             sizes: dict[str, tuple[float, float, int]] = {t: _bytes_per_row(conn, t) for t in (HASHED, PLAIN)}
             for figure, index in (("table bytes/row", 0), ("index bytes/row", 1)):
                 row(figure, sizes[HASHED][index], "B", f"unpartitioned {figure}", sizes[PLAIN][index])
