@@ -46,6 +46,8 @@ SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
         "services.enabled=['insurance_info','contributions','benefits','applications','rights_statement','card_info',"
         "'print_transfer_certificate']",
     ),
+    # 修改社保卡密码 (demo.change_pin_stories), on the shuffled PIN pad.
+    "change-pin": ("services.enabled=['insurance_info','change_pin']", "ui.shuffled_pin_pad=true"),
     "staff": (
         "ui.staff_pin_hash='pbkdf2_sha256$200000$6b696f736b2d64656d6f2d7374616666$1b17850156c65b5aa99b2bd14df706c9c8af7cfcb511ac6687b654859341d661'",
     ),

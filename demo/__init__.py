@@ -21,4 +21,5 @@ STORY_NAMES = (
     "tour",
     "wizards",
     "records",
+    "change-pin",
 )

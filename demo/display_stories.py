@@ -232,7 +232,16 @@ def _wizard(tour: _Tour, service: str) -> Iterator[Step]:
         tour.shot(service, "message")
 
 
-FLOW_VISITS = {"query": _query, "certificate": _certificate, "wizard": _wizard}
+def _change_pin(tour: _Tour, service: str) -> Iterator[Step]:
+    """The 修改密码 pad's first step (the whole change: demo.change_pin_stories), then 返回."""
+    player = tour.player
+    yield "wait", (lambda: player.showing(Screen.CHANGE_PIN), "the change-PIN pad")
+    yield "settle", None
+    tour.shot(service, "change_pin")
+    player.press("back")
+
+
+FLOW_VISITS = {"query": _query, "certificate": _certificate, "wizard": _wizard, "change_pin": _change_pin}
 
 
 def tour(player: Any) -> Iterator[Step]:

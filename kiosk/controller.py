@@ -32,7 +32,7 @@ from kiosk.errors import CardError, CardErrorKind
 from kiosk.flows import FLOWS
 from kiosk.flows.esscard import EsscardFlow
 from kiosk.flows.face import FaceFlow
-from kiosk.flows.identify import CardPinFlow
+from kiosk.flows.identify import CardPinFlow, PinPadIntents
 from kiosk.i18n import LANGUAGES
 from kiosk.messages import error_message, idle_countdown
 from kiosk.ports import Backend, CardPort, FacePort, PreviewPort, QrScanPort
@@ -54,7 +54,7 @@ UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUS
 NO_RESIDENT_SCREENS = (*IDLE_SCREENS, Screen.MAINTENANCE)
 
 
-class KioskController:
+class KioskController(PinPadIntents):
     def __init__(
         self,
         config: KioskConfig,
@@ -225,24 +225,6 @@ class KioskController:
                 self._on_card_inserted()
 
         self._worker.submit(port.card_present, present, lambda exc: logger.debug("card presence: %s", exc))
-
-    # ----------------------------------------------------------------- identification intents
-    def pin_digit(self, digit: str) -> None:
-        self._identify_intent("digit", digit)
-
-    def pin_delete(self) -> None:
-        self._identify_intent("delete")
-
-    def pin_clear(self) -> None:
-        self._identify_intent("clear")
-
-    def pin_submit(self) -> None:
-        self._identify_intent("submit")
-
-    def _identify_intent(self, intent: str, value: str = "") -> None:
-        self.touch()
-        if self._identify is not None:
-            self._identify.handle(intent, value)
 
     def choose_face(self) -> None:
         """Verify by face instead of the PIN: camera capture with action liveness, then the server's 1:1 check."""

@@ -52,9 +52,13 @@ class ChangePinView(BaseView):
         self.digit_keys = []
         for slot in range(SLOTS):
             if slot == 9:
-                pad.add_widget(self.button("pin:clear", lambda: self.controller.intent("clear"), rule="PinKey"))
+                pad.add_widget(
+                    self.button("pin:clear", lambda: self.controller.intent("clear"), rule="PinKey", size_hint_y=1)
+                )
             elif slot == 11:
-                pad.add_widget(self.button("pin:delete", lambda: self.controller.intent("delete"), rule="PinKey"))
+                pad.add_widget(
+                    self.button("pin:delete", lambda: self.controller.intent("delete"), rule="PinKey", size_hint_y=1)
+                )
             else:
                 key = make("PinKey", size_hint_y=1)
                 key.bind(on_release=lambda widget: self.controller.intent("digit", widget.text))

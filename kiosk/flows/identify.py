@@ -22,6 +22,33 @@ logger = logging.getLogger(__name__)
 PIN_LENGTH = 6
 
 
+class PinPadIntents:
+    """The sign-in PIN pad's intents, as the controller offers them to the screens (a mixin of
+    kiosk.controller.KioskController): each counts as a touch and goes to the identification flow."""
+
+    _identify: Flow | None
+
+    def touch(self) -> None:
+        raise NotImplementedError
+
+    def pin_digit(self, digit: str) -> None:
+        self._identify_intent("digit", digit)
+
+    def pin_delete(self) -> None:
+        self._identify_intent("delete")
+
+    def pin_clear(self) -> None:
+        self._identify_intent("clear")
+
+    def pin_submit(self) -> None:
+        self._identify_intent("submit")
+
+    def _identify_intent(self, intent: str, value: str = "") -> None:
+        self.touch()
+        if self._identify is not None:
+            self._identify.handle(intent, value)
+
+
 class CardPinFlow(Flow):
     """Reads the inserted card, takes the PIN on the pad and opens the resident's server session."""
 
