@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 Step = tuple[str, Any]
 _touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
+SETTLE_FRAMES = 4  # main-loop frames after a change before a screenshot may be taken
+SETTLE_SECONDS = 0.1
 OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"
 OBSERVER_TIMEOUT = 30.0  # for the observer to grab the display and answer
 
@@ -93,7 +95,8 @@ class StoryPlayer:
     def start(self) -> None:
         logger.info("scripted journey starting; output in %s", self.out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        self._event = Clock.schedule_interval(self._advance, 0.1)
+        # Every frame: a story step costs one frame, not a fixed tick (the tour takes hundreds).
+        self._event = Clock.schedule_interval(self._advance, 0)
 
     # ----------------------------------------------------------------- helpers for steps
     def screen(self) -> Screen:
@@ -224,8 +227,7 @@ class StoryPlayer:
                 wake_at = time.monotonic() + arg
                 self._waiting = (lambda: time.monotonic() >= wake_at, wake_at + 1, "a pause")
             elif kind == "settle":
-                settle_until = time.monotonic() + 0.4  # let layouts and textures update before a screenshot
-                self._waiting = (lambda: time.monotonic() >= settle_until, settle_until + 1, "layout")
+                self._waiting = (self._settled_after(), time.monotonic() + 2, "layout")
         except StopIteration:
             self._finish(0, f"{self.script} complete")
         except JourneyFailed as exc:
@@ -233,6 +235,15 @@ class StoryPlayer:
         except Exception as exc:  # a crash in a step is a failed journey, reported, not a hung app
             logger.exception("journey step crashed")
             self._finish(1, f"{self.script} crashed: {type(exc).__name__}: {exc}")
+
+    @staticmethod
+    def _settled_after() -> Callable[[], bool]:
+        """A predicate true once layouts and textures have caught up with the last change: Kivy runs
+        its layout and text triggers before each frame and a change can cascade over a few frames,
+        so wait SETTLE_FRAMES main-loop frames and at least SETTLE_SECONDS (a fixed 0.4 s before:
+        most of the tour's time)."""
+        frame, since = Clock.frames_displayed, time.monotonic()
+        return lambda: Clock.frames_displayed >= frame + SETTLE_FRAMES and time.monotonic() >= since + SETTLE_SECONDS
 
     def _finish(self, code: int, summary: str) -> None:
         if self._event is not None:
