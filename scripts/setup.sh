@@ -65,4 +65,7 @@ fi
 # The voice prompts (kiosk/locale/*/voice/*.wav, not in git) are rendered from the compiled texts
 # with espeak-ng; only prompts whose words, voice or espeak-ng version changed are rendered again.
 .venv/bin/python scripts/voice.py build
+# The pinyin input method's index (.cache/pinyin/, not in git) from pypinyin and jieba: ~8 s to
+# build, so it is built here once per package version rather than on the kiosk's first text question.
+.venv/bin/python -m kiosk.pinyin_index build
 echo "setup: ready"
