@@ -192,3 +192,28 @@ class PinyinInput:
     def clear(self) -> None:
         self.text, self.letters = "", ""
         self._changed()
+
+
+@dataclass(frozen=True)
+class ImeView:
+    """What the screen shows of the input method: the mode (中 or 英), the pinyin being typed (its
+    syllables), the bar's page of candidates and whether it can page back or on."""
+
+    chinese: bool = True
+    syllables: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    has_prev: bool = False
+    has_next: bool = False
+
+
+def ime_view(typing: PinyinInput, chinese: bool) -> ImeView:
+    """The screen's snapshot of ``typing`` (no lookup at all while nothing is typed)."""
+    if not chinese or not typing.letters:
+        return ImeView(chinese=chinese)
+    return ImeView(
+        chinese=True,
+        syllables=tuple(typing.syllables()),
+        candidates=tuple(c.text for c in typing.candidates()),
+        has_prev=typing.has_prev(),
+        has_next=typing.has_next(),
+    )

@@ -102,6 +102,9 @@ class WizardView:
     # On a REGION or ADDRESS step: the division list shown (kiosk.divisions.PickerPage), or None
     # once a county is picked and the address's detail is being typed.
     picker: Any = None
+    # On a free-text step (and an address's detail): the pinyin input method's
+    # kiosk.pinyin_input.ImeView (中/英, pending pinyin, the candidate bar), else None.
+    ime: Any = None
 
 
 @dataclass

@@ -16,12 +16,14 @@ from typing import Any
 from common.ssn import mask_ssn
 from kiosk import divisions
 from kiosk.forms import ADDRESS_SEPARATOR, NUMERIC, PICKED, FieldKind, FormField, WizardForm, split_address
+from kiosk.pinyin_input import PinyinInput, ime_view
 from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen, WizardStep, WizardView
 
 logger = logging.getLogger(__name__)
 
 MAX_TYPED = 100
+IME_PAGE = 4  # candidates on the bar: four phrases of four characters fit the pad's width
 TEXT_KEYS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")  # the letters-and-digits pad
 
 
@@ -36,6 +38,11 @@ class WizardFlow(Flow):
         self._submitted = False
         self._cursor: str | None = None  # the division whose children the picker lists
         self._page = 1
+        # The pinyin input method of a text question (kiosk.pinyin_input): its pending pinyin and
+        # the bar's page; the answer itself is only ever in self._answers.
+        self._ime = PinyinInput(page_size=IME_PAGE)
+        self._ime_for: str | None = None
+        self._chinese = True
         # NOTICE, CONFIRM, one step per field, REVIEW
         self._steps: list[tuple[WizardStep, FormField | None]] = [
             (WizardStep.NOTICE, None),
@@ -63,6 +70,7 @@ class WizardFlow(Flow):
             value=self._answers.get(field.name, "") if field else "",
             error=None,
             picker=self._picker_page(field),
+            ime=self._ime_state(field),
             resident=[("wizard.name", card.name if card else ""), ("wizard.ssn", mask_ssn(card.ssn) if card else "")],
             review=[
                 (f.label_key, f.shown(self._answers.get(f.name, "")), f.display(self._answers.get(f.name, "")))
@@ -82,6 +90,48 @@ class WizardFlow(Flow):
         if code and divisions.division(code) is not None:
             return None
         return divisions.page(self._cursor, self._page)
+
+    @staticmethod
+    def _composes(field: FormField | None) -> bool:
+        """A free text (not a code with a pattern) or an address's detail takes Chinese."""
+        if field is None:
+            return False
+        return (field.kind is FieldKind.TEXT and field.pattern is None) or field.kind is FieldKind.ADDRESS
+
+    def _ime_state(self, field: FormField | None) -> Any:
+        if not self._composes(field):
+            self._ime_for = None
+            return None
+        if self._ime_for != field.name:
+            # A new question starts with nothing pending: a free text in Chinese, an address's
+            # detail (a building and room, mostly letters and digits) on the letters pad.
+            self._ime.clear()
+            self._ime_for, self._chinese = field.name, field.kind is FieldKind.TEXT
+        return ime_view(self._ime, self._chinese)
+
+    def _publish_ime(self, field: FormField) -> None:
+        view = self.host.state.wizard
+        if view is not None:
+            self.host.state.wizard = replace(view, ime=self._ime_state(field), error=None)
+        self.host.publish()
+
+    def _compose(self, field: FormField, intent: str, value: str) -> None:
+        """中/英 switch, a candidate chosen from the bar, or the bar paged."""
+        if not self._composes(field):
+            return
+        if intent == "ime":
+            self._chinese = not self._chinese
+            self._ime.clear()
+        elif intent == "candidates" and value == "+1":
+            self._ime.next_page()
+        elif intent == "candidates":
+            self._ime.prev_page()
+        elif intent == "candidate" and value.isdigit():
+            chosen = self._ime.choose(int(value))
+            if chosen:
+                self._edit(field, "append", chosen)
+                return
+        self._publish_ime(field)
 
     def start(self) -> None:
         self.host.state.wizard = None
@@ -112,6 +162,8 @@ class WizardFlow(Flow):
                 self._view()
         elif intent in ("pick", "up", "page", "repick") and view.question is not None:
             self._pick(view.question, intent, value)
+        elif intent in ("ime", "candidate", "candidates") and view.question is not None:
+            self._compose(view.question, intent, value)
         elif intent in ("input", "type", "delete") and view.question is not None:
             self._edit(view.question, intent, value)
         elif intent == "next":
@@ -159,6 +211,17 @@ class WizardFlow(Flow):
         self._view()
 
     def _edit(self, field: FormField, intent: str, value: str) -> None:
+        if self._composes(field) and self._chinese:  # letters are pinyin while Chinese is on
+            if intent == "type" and value.isascii() and value.isalpha():
+                self._ime.type(value)
+                self._publish_ime(field)
+                return
+            if intent == "delete" and self._ime.letters:
+                self._ime.backspace()
+                self._publish_ime(field)
+                return
+            if intent == "input":
+                self._ime.clear()
         current = self._answers.get(field.name, "")
         head = ""
         if field.kind is FieldKind.ADDRESS:  # only the detail is typed; the division was picked
@@ -173,12 +236,14 @@ class WizardFlow(Flow):
             if typed is None:
                 return
             current = typed
+        elif intent == "append" and len(current) + len(value) <= MAX_TYPED:
+            current += value
         elif intent == "delete":
             current = current[:-1].rstrip("-") if field.kind is FieldKind.DATE else current[:-1]
         self._answers[field.name] = head + current
         view = self.host.state.wizard
         if view is not None:
-            self.host.state.wizard = replace(view, value=head + current, error=None)
+            self.host.state.wizard = replace(view, value=head + current, error=None, ime=self._ime_state(field))
         self.host.publish()
 
     @staticmethod

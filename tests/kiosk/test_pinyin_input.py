@@ -13,6 +13,8 @@ from pypinyin.pinyin_dict import pinyin_dict
 from kiosk import pinyin_index
 from kiosk.pinyin_index import PinyinIndex, load_index, toneless
 from kiosk.pinyin_input import PinyinInput, candidates, split
+from tests.kiosk.fakes import make_controller
+from tests.kiosk.test_session_core import log_in
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +120,44 @@ def test_index_is_built_from_the_packages(tmp_path: Path) -> None:
     path = pinyin_index.write_cache(tmp_path)
     assert "pypinyin-0.55.0" in path.name
     assert load_index(tmp_path).bucket("bj")[:20] == built.bucket("bj")[:20]
+
+
+def test_the_dispute_wizard_takes_its_respondent_in_pinyin() -> None:
+    """The flow: letters are pinyin on a free text, the bar's choice goes into the answer, 退格
+    takes pinyin first, 中/英 switches to the letters pad, and the review shows the Chinese."""
+    controller, *_ = make_controller("services.enabled=['dispute_mediation']")
+    log_in(controller)
+    controller.choose_service("dispute_mediation")
+    controller.intent("tick")
+    controller.intent("next")
+    controller.intent("next")
+    view = controller.state.wizard
+    assert view.question.name == "respondent" and view.ime.chinese and view.ime.candidates == ()
+    for letter in "MOUMOUKEJIYOUXIANGONGSIX":
+        controller.intent("type", letter)
+    controller.intent("delete")  # the stray x: a pinyin letter, not a character of the answer
+    view = controller.state.wizard
+    assert view.ime.syllables[:3] == ("mou", "mou", "ke") and view.ime.candidates[0] == "某某"
+    assert len(view.ime.candidates) == 4 and view.ime.has_next and view.value == ""
+    controller.intent("candidates", "+1")
+    assert controller.state.wizard.ime.has_prev
+    controller.intent("candidates", "-1")
+    while controller.state.wizard.ime.syllables:
+        controller.intent("candidate", "0")
+    assert controller.state.wizard.value == "某某科技有限公司"
+    controller.intent("delete")
+    controller.intent("ime")  # 英: letters go into the answer as typed
+    controller.intent("type", "A")
+    assert controller.state.wizard.value == "某某科技有限公A"
+    assert not controller.state.wizard.ime.chinese
+    controller.intent("delete")
+    controller.intent("ime")
+    controller.intent("type", "S")
+    controller.intent("type", "I")
+    while "司" not in controller.state.wizard.ime.candidates:
+        assert controller.state.wizard.ime.has_next
+        controller.intent("candidates", "+1")
+    controller.intent("candidate", str(controller.state.wizard.ime.candidates.index("司")))
+    assert controller.state.wizard.value == "某某科技有限公司"
+    controller.intent("next")
+    assert controller.state.wizard.question.name == "category"
