@@ -22,4 +22,5 @@ STORY_NAMES = (
     "wizards",
     "records",
     "change-pin",
+    "pinyin",
 )

@@ -17,7 +17,7 @@ from typing import Any
 
 from kivy.base import EventLoop
 
-from demo import change_pin_stories, display_stories, record_stories, wizard_stories
+from demo import change_pin_stories, display_stories, pinyin_story, record_stories, wizard_stories
 from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
 from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
@@ -49,6 +49,7 @@ class DemoStories(StoryPlayer):
             "wizards": wizard_stories.wizards,
             "records": record_stories.records,
             "change-pin": change_pin_stories.change_pin,
+            "pinyin": pinyin_story.pinyin,
         }
         super().__init__(app, world, out_dir, result, script, stories[script])  # type: ignore[arg-type]
 

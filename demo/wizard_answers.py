@@ -2,8 +2,8 @@
 
 ``sample_answer`` is a plausible answer of each kind of question (kiosk.forms.FieldKind);
 ``enter`` is the story steps that type or pick it through the wizard's own buttons (keypads, the
-division lists page by page), so the tour and the wizard journeys exercise what a resident
-touches. Answers can be overridden per field name (a journey that needs the resident's own
+division lists page by page, a Chinese text in pinyin through the candidate bar), so the tour and
+the wizard journeys exercise what a resident touches. Answers can be overridden per field name (a journey that needs the resident's own
 region, say).
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 
 from kiosk import divisions
 from kiosk.forms import FieldKind, FormField, split_address
+from kiosk.pinyin_index import is_hanzi
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ def sample_answer(field: FormField, overrides: dict[str, str] | None = None) -> 
     if kind is FieldKind.TEXT:
         if field.pattern:
             return "A320583202400000001"
-        return "ACME-KUNSHAN" if field.min_length < 10 else "UNPAID-WAGES-2-MONTHS"
+        # A free text is Chinese, typed in pinyin: the employer's name, the dispute's description.
+        return "某某科技有限公司" if field.min_length < 10 else "拖欠工资两个月未发放"
     if kind is FieldKind.DIGITS:
         return "3205830101" if field.prefix else "123456"
     return "123456"
@@ -90,6 +92,42 @@ def enter(player: Any, field: FormField, value: str) -> Iterator[Step]:
                 raise RuntimeError(f"{field.name}: {target} is on no page")
     elif field.kind is FieldKind.DATE:
         typed = value.replace("-", "")
+    ime = state.wizard.ime if state.wizard is not None else None
+    if ime is not None and ime.chinese != is_hanzi(typed):
+        player.press("wizard:ime")  # 中/英 to the answer's script
+        yield "settle", None
+    if ime is not None and is_hanzi(typed):
+        yield from _pinyin(player, field, typed)
+        return
     for char in typed:  # the pad's buttons stay while it is typed on: no need to wait between keys
         player.press(f"wizard:key:{char}")
     yield "settle", None
+
+
+def _pinyin(player: Any, field: FormField, text: str) -> Iterator[Step]:
+    """Type ``text``'s pinyin (read by pypinyin) on the letters, then touch the bar's candidates
+    that begin what is still missing, the longest first, paging on when none is on the bar."""
+    from pypinyin import Style, lazy_pinyin
+
+    state = player.app.controller.state
+    for letter in "".join(lazy_pinyin(text, style=Style.NORMAL)):
+        player.press(f"wizard:key:{letter.upper()}")
+    yield "settle", None
+    player.shot(f"pinyin-{field.name}")  # the candidate bar, for the tour
+    for _ in range(4 * len(text)):  # a choice or a page per round, with room to spare
+        view = state.wizard
+        if view is None or view.ime is None:
+            raise RuntimeError(f"{field.name}: the pinyin pad is gone")
+        done = view.value.split("|")[-1]
+        if done == text:
+            return
+        missing = text[len(done) :]
+        fits = [c for c in view.ime.candidates if missing.startswith(c)]
+        if fits:
+            player.press(f"wizard:cand:{view.ime.candidates.index(max(fits, key=len))}")
+        elif view.ime.has_next:
+            player.press("wizard:cand:next")
+        else:
+            raise RuntimeError(f"{field.name}: no candidate begins {missing!r}")
+        yield "settle", None
+    raise RuntimeError(f"{field.name}: {text!r} was not typed")

@@ -21,7 +21,7 @@ from kivy.utils import escape_markup
 from kiosk.forms import NUMERIC, PICKED, FieldKind, split_address
 from kiosk.i18n import tr
 from kiosk.state import KioskState, WizardStep, WizardView
-from screens import theme, wizard_inputs
+from screens import pinyin_pad, theme, wizard_inputs
 from screens.views import BaseView, message_text
 from screens.widgets import KioskLabel, make
 
@@ -116,6 +116,9 @@ class WizardScreen(BaseView):
             self.inputs.add_widget(grid)
         elif mode == "list":
             self.inputs.add_widget(wizard_inputs.picker(self._step_button, intent, lambda: self._page()))
+        elif mode == "pinyin":  # a free text or an address's detail: the candidate bar over the keys
+            self.inputs.width = dp(pinyin_pad.WIDTH)
+            self.inputs.add_widget(pinyin_pad.pinyin_pad(self._step_button, intent))
         elif mode == "text":  # an address's detail too: 返回 takes it back to the county list
             pad = wizard_inputs.keypad(self._step_button, intent, wizard_inputs.TEXT_PAD, 7, "SecondaryButton")
             self.inputs.add_widget(pad)
@@ -169,7 +172,12 @@ class WizardScreen(BaseView):
         if question.kind is FieldKind.ADDRESS:
             place, detail = question.shown(split_address(view.value)[0] + "|"), split_address(view.value)[1]
             answer = f"{place}\n{tr('wizard.address_detail', lang)}：{detail or '—'}"
-        self._lines([tr(question.label_key, lang), f"[b]{escape_markup(answer) or '—'}[/b]"])
+        pending = "'".join(view.ime.syllables) if view.ime is not None else ""
+        typed = f"[b]{escape_markup(answer) or ('' if pending else '—')}[/b]"
+        # The pinyin not yet turned into characters, underlined after the answer, as an IME shows it.
+        self._lines([tr(question.label_key, lang), typed + (f" [u]{escape_markup(pending)}[/u]" if pending else "")])
+        if view.ime is not None and "wizard:ime" in self.intents:
+            pinyin_pad.show(self.intents, view.ime, lang)
         if question.kind is FieldKind.CHOICE:
             for choice in question.choices:
                 chosen = "● " if choice.value == view.value else ""
@@ -211,9 +219,12 @@ def _input_mode(view: WizardView) -> str:
     if kind is FieldKind.CHOICE:
         return "choice"
     if kind in PICKED:
-        return "list" if view.picker is not None else "repick" if kind is FieldKind.REGION else "text"
-    if kind is FieldKind.TEXT:
-        return "text"
+        if view.picker is not None:
+            return "list"
+        if kind is FieldKind.REGION:
+            return "repick"
+    if kind in (FieldKind.TEXT, FieldKind.ADDRESS):
+        return "pinyin" if view.ime is not None else "text"
     if kind is FieldKind.AMOUNT:
         return "amount"
     return "digits" if kind in NUMERIC else ""
