@@ -1,6 +1,8 @@
 """The pinyin journey (``--script pinyin``): one wizard whose free texts are typed in pinyin.
 
-A resident the demo records let through signs in, opens 劳动人事争议调解申请, and answers every
+A resident the demo records let through turns 长辈模式 on at the attract screen (the pad's keys and
+bar are then checked against the larger rules at every screenshot; the wizard journeys check the
+standard ones), signs in, opens 劳动人事争议调解申请, and answers every
 question by touch; the employer's name (某某科技有限公司) and the description are typed as pinyin
 letters and chosen on the candidate bar (demo.wizard_answers), with a screenshot of the bar. The
 application is submitted and the receipt printed; ``pinyin.json`` in the output directory holds the
@@ -17,7 +19,7 @@ from typing import Any
 from demo.player import JourneyFailed
 from demo.wizard_stories import _answer_until, _log_in, _pull_at_menu, _submit
 from kiosk.services import CATALOGUE
-from kiosk.state import WizardStep
+from kiosk.state import Screen, WizardStep
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,14 @@ def pinyin(player: Any) -> Iterator[Step]:
     pick = find(server._ctx, server.terminal_id, player.world.people, SERVICE, form, set())  # noqa: SLF001
     if pick is None:
         raise JourneyFailed(f"nobody in the demo records may make {SERVICE}")
+    yield "screen", (Screen.ATTRACT, "attract screen")
+    player.press("elder")
+    yield "settle", None
+    if not player.app.controller.state.elder_mode:
+        raise JourneyFailed("长辈模式 did not turn on")
     yield from _log_in(player, pick.person)
     yield from _answer_until(player, SERVICE, pick.overrides, WizardStep.REVIEW)
-    record: dict[str, Any] = {"service": SERVICE}
+    record: dict[str, Any] = {"service": SERVICE, "elder_mode": player.app.controller.state.elder_mode}
     yield from _submit(player, SERVICE, record)
     record["form"] = _stored_form(player)
     logger.info("pinyin journey: %s", record.get("outcome"))
