@@ -49,7 +49,13 @@ class WizardParams:
     form: WizardForm
 
 
-Params = QueryParams | CertificateParams | WizardParams
+@dataclass(frozen=True)
+class CardParams:
+    """A service on the 社会保障卡 itself (修改密码): nothing to configure per entry; the PIN rules
+    are kiosk.pin_policy's."""
+
+
+Params = QueryParams | CertificateParams | WizardParams | CardParams
 
 
 @dataclass(frozen=True)

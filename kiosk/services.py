@@ -10,7 +10,16 @@ changes. Which of them a terminal offers comes from ``services.enabled`` in its 
 from __future__ import annotations
 
 from kiosk.printer_status import PrinterStatus
-from kiosk.service_types import CertificateParams, Device, Group, Params, QueryParams, ServiceSpec, WizardParams
+from kiosk.service_types import (
+    CardParams,
+    CertificateParams,
+    Device,
+    Group,
+    Params,
+    QueryParams,
+    ServiceSpec,
+    WizardParams,
+)
 from kiosk.services_applications import application_services
 from kiosk.services_card import card_services
 from kiosk.services_records import record_services
@@ -18,6 +27,7 @@ from kiosk.state import MenuItem, Message
 
 __all__ = [
     "CATALOGUE",
+    "CardParams",
     "CertificateParams",
     "Device",
     "Group",

@@ -6,19 +6,9 @@ reader (kiosk.flows.change_pin). The PINs never leave the terminal.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
-from kiosk.service_types import Group, ServiceSpec
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ChangePinParams:
-    """The 修改密码 flow has nothing to configure per entry: the PIN rules are kiosk.pin_policy's."""
+from kiosk.service_types import CardParams, Group, ServiceSpec
 
 
 def card_services() -> list[ServiceSpec]:
     """The card's own services, in catalogue order."""
-    return [ServiceSpec("change_pin", Group.APPLY, "change_pin", ChangePinParams())]  # type: ignore[arg-type]
+    return [ServiceSpec("change_pin", Group.APPLY, "change_pin", CardParams())]

@@ -10,7 +10,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, and_, bindparam, case, func, select, true
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, case, func, or_, select, true
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from server.db import ReadConnections
@@ -142,7 +142,13 @@ _YEARS = (
         ContributionYear.personal_total,
         ContributionYear.unit_total,
     )
-    .where(ContributionYear.person_id == bindparam("pid"), ContributionYear.year <= bindparam("to_year"))
+    .where(
+        ContributionYear.person_id == bindparam("pid"),
+        ContributionYear.year <= bindparam("to_year"),
+        # Before the asked years only the 养老 row counts (the account balance carries over): a
+        # statement of this year reads about 40 rows instead of every type of every year (~175).
+        or_(ContributionYear.year >= bindparam("from_year"), ContributionYear.type_code == "110"),
+    )
     .order_by(ContributionYear.year, ContributionYear.type_code)
 )
 
@@ -340,7 +346,11 @@ class SqlResidentDataSource(ResidentDataSource):
         # dozen rows, where summing decades of months on every request served 399 statements/s.
         def read(conn: Connection) -> list[Any] | None:
             pid = self._person_id(conn, ssn)
-            return None if pid is None else conn.execute(_YEARS, {"pid": pid, "to_year": to_year}).all()
+            return (
+                None
+                if pid is None
+                else conn.execute(_YEARS, {"pid": pid, "from_year": from_year, "to_year": to_year}).all()
+            )
 
         rows = self._reads.run(read)
         return [] if rows is None else year_summaries(rows, from_year)

@@ -8,8 +8,7 @@ import dataclasses
 from common.config import KNOWN_SERVICES
 from kiosk.errors import BackendTimeout
 from kiosk.flows import FLOWS
-from kiosk.services import CATALOGUE, CertificateParams, QueryParams, WizardParams
-from kiosk.services_card import ChangePinParams
+from kiosk.services import CATALOGUE, CardParams, CertificateParams, QueryParams, WizardParams
 from kiosk.state import Screen, WizardStep
 from tests.kiosk.fakes import FakeQrScanPort, make_controller
 
@@ -17,7 +16,7 @@ FLOW_PARAMS = {
     "query": QueryParams,
     "certificate": CertificateParams,
     "wizard": WizardParams,
-    "change_pin": ChangePinParams,
+    "change_pin": CardParams,
 }
 
 
