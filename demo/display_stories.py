@@ -211,7 +211,9 @@ def _wizard(tour: _Tour, service: str) -> Iterator[Step]:
             player.press("wizard:tick")
             yield "settle", None
         elif step is WizardStep.FIELD:
-            yield from enter(player, view.question, sample_answer(view.question))
+            # The candidate bar of a text typed in pinyin is one of the tour's screens too.
+            bar = lambda name: tour.shot(service, name)  # noqa: E731 - a one-line callback
+            yield from enter(player, view.question, sample_answer(view.question), shot=bar)
             yield "settle", None
         where = (view.step, view.step_number)
         player.press("wizard:next")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kiosk import divisions
@@ -66,8 +66,10 @@ def division_path(code: str) -> list[str]:
     return path
 
 
-def enter(player: Any, field: FormField, value: str) -> Iterator[Step]:
-    """Touch ``value`` into the FIELD step on screen (a choice, the lists, or a pad's keys)."""
+def enter(player: Any, field: FormField, value: str, shot: Callable[[str], None] | None = None) -> Iterator[Step]:
+    """Touch ``value`` into the FIELD step on screen (a choice, the lists, or a pad's keys); a
+    Chinese text's candidate bar is photographed through ``shot`` (the tour's, to list it), else
+    ``player.shot``."""
     state = player.app.controller.state
     if field.kind is FieldKind.CHOICE:
         player.press(f"wizard:choice:{value}")
@@ -97,14 +99,14 @@ def enter(player: Any, field: FormField, value: str) -> Iterator[Step]:
         player.press("wizard:ime")  # 中/英 to the answer's script
         yield "settle", None
     if ime is not None and is_hanzi(typed):
-        yield from _pinyin(player, field, typed)
+        yield from _pinyin(player, field, typed, shot or player.shot)
         return
     for char in typed:  # the pad's buttons stay while it is typed on: no need to wait between keys
         player.press(f"wizard:key:{char}")
     yield "settle", None
 
 
-def _pinyin(player: Any, field: FormField, text: str) -> Iterator[Step]:
+def _pinyin(player: Any, field: FormField, text: str, shot: Callable[[str], None]) -> Iterator[Step]:
     """Type ``text``'s pinyin (read by pypinyin) on the letters, then touch the bar's candidates
     that begin what is still missing, the longest first, paging on when none is on the bar."""
     from pypinyin import Style, lazy_pinyin
@@ -113,7 +115,7 @@ def _pinyin(player: Any, field: FormField, text: str) -> Iterator[Step]:
     for letter in "".join(lazy_pinyin(text, style=Style.NORMAL)):
         player.press(f"wizard:key:{letter.upper()}")
     yield "settle", None
-    player.shot(f"pinyin-{field.name}")  # the candidate bar, for the tour
+    shot(f"pinyin-{field.name}")  # the candidate bar
     for _ in range(4 * len(text)):  # a choice or a page per round, with room to spare
         view = state.wizard
         if view is None or view.ime is None:
