@@ -3,7 +3,7 @@
 #
 # A gzipped tar of the repository at HEAD (git archive: committed files only, no .venv, no data),
 # a top-level VERSION file holding VERSION, and the build output a terminal needs (compiled
-# catalogues, voice prompts). Publish it with
+# catalogues, voice prompts, the pinyin index). Publish it with
 #   python -m server publish-release OUT.tar.gz --version VERSION [--notes TEXT]
 # (docs/software-update.md).
 set -eu
@@ -40,6 +40,9 @@ printf '%s\n' "$version" >"$work/tree/VERSION"
 # the rendered voice prompts (a terminal has neither Babel's sources step nor espeak-ng to run).
 "$python" "$work/tree/scripts/i18n.py" compile >/dev/null
 "$python" "$work/tree/scripts/voice.py" build >/dev/null
+# The pinyin input method's index (.cache/pinyin/, ~8 s to build from pypinyin and jieba): built
+# here so that a terminal never builds it on a resident's first text question.
+(cd "$work/tree" && "$python" -m kiosk.pinyin_index build >/dev/null)
 tar --owner=0 --group=0 --numeric-owner --sort=name -C "$work/tree" -cf "$work/release.tar" .
 gzip -n -9 <"$work/release.tar" >"$work/release.tar.gz"
 mv "$work/release.tar.gz" "$out"
