@@ -34,6 +34,7 @@ _touch_ids = itertools.count(1)
 STEP_TIMEOUT = 20.0
 SETTLE_FRAMES = 4  # main-loop frames after a change before a screenshot may be taken
 SETTLE_SECONDS = 0.1
+START_SETTLE_SECONDS = 1.0
 OBSERVER_ENV = "RENSHE_JOURNEY_OBSERVER"
 OBSERVER_TIMEOUT = 30.0  # for the observer to grab the display and answer
 
@@ -97,6 +98,10 @@ class StoryPlayer:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         # Every frame: a story step costs one frame, not a fixed tick (the tour takes hundreds).
         self._event = Clock.schedule_interval(self._advance, 0)
+        # The window and its layouts are still settling in the first frames after start (sizes,
+        # fonts): a first tap computed from a layout of then can miss its button.
+        begin_at = time.monotonic() + START_SETTLE_SECONDS
+        self._waiting = (lambda: time.monotonic() >= begin_at, begin_at + 1, "the window after start")
 
     # ----------------------------------------------------------------- helpers for steps
     def screen(self) -> Screen:
