@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from server.auth import terminal_for_token_hash, token_hash_of
 from server.card_keys import IssuerKeyStore
@@ -25,9 +22,6 @@ from server.settings import ServerSettings
 from server.store.base import ResidentDataSource
 
 logger = logging.getLogger(__name__)
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 @dataclass
@@ -46,20 +40,6 @@ class GatewayContext:
 
 # Dependencies without I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the thread
 # pool, and each such hop costs more than the look-up it wraps.
-
-
-def in_thread(handler: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """Make a blocking handler an ``async def`` that runs it in the thread pool: one hop per request.
-
-    FastAPI hands a plain ``def`` handler to the thread pool and then validates its answer in a
-    second hop; on the hot resident queries the two hops cost more CPU than the queries themselves.
-    """
-
-    @functools.wraps(handler)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await run_in_threadpool(handler, *args, **kwargs)
-
-    return run
 
 
 async def get_ctx(request: Request) -> GatewayContext:
