@@ -33,23 +33,13 @@ def _type(player: Any, pin: str, step: str) -> Iterator[Step]:
     player.press("pin:ok")
 
 
-def _sign_in(player: Any, pin: str) -> Iterator[Step]:
-    yield "screen", (Screen.PIN, "PIN screen")
-    for digit in pin:
-        player.press(f"pin:{digit}")
-    yield "settle", None
-    player.press("pin:ok")
-    yield "screen", (Screen.MENU, "menu after the PIN")
-    yield "settle", None
-
-
 def change_pin(player: Any) -> Iterator[Step]:
     state = player.app.controller.state
     old_pin = player.person["pin"]
     wrong = next(pin for pin in ("918273", "827364") if pin != old_pin)
     yield "screen", (Screen.ATTRACT, "attract screen")
     player.world.insert_person(0)
-    yield from _sign_in(player, old_pin)
+    yield from player.sign_in(old_pin)
     player.shot("menu")
 
     player.press("service:change_pin")
@@ -92,7 +82,7 @@ def change_pin(player: Any) -> Iterator[Step]:
     yield "screen", (Screen.ATTRACT, "attract screen")
     player.check_nothing_left()
     player.world.devices.card_slot.insert(card)  # the same card, now with the new PIN
-    yield from _sign_in(player, NEW_PIN)
+    yield from player.sign_in(NEW_PIN)
     player.shot("signed-in-with-new-pin")
     player.press("exit")
     yield "screen", (Screen.REMOVE_CARD, "remove-card screen")

@@ -129,6 +129,16 @@ class StoryPlayer:
     def press(self, intent: str) -> None:
         tap(self.reveal(intent))
 
+    def sign_in(self, pin: str) -> Iterator[Step]:
+        """Steps: on the PIN screen (a card is in), type ``pin`` on the pad, OK, and the menu."""
+        yield "screen", (Screen.PIN, "PIN screen")
+        for digit in pin:
+            self.press(f"pin:{digit}")
+        yield "settle", None
+        self.press("pin:ok")
+        yield "screen", (Screen.MENU, "menu after the PIN")
+        yield "settle", None
+
     def shot(self, name: str, widget: Any = None) -> None:
         """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
         PNG, opaque; then let an observer, if one is attached, see the display as it is now."""

@@ -60,12 +60,7 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
         player.press("elder")
         yield "settle", None
     player.world.insert_person(0)
-    yield "screen", (Screen.PIN, "PIN screen")
-    for digit in player.person["pin"]:
-        player.press(f"pin:{digit}")
-    player.press("pin:ok")
-    yield "screen", (Screen.MENU, "menu")
-    yield "settle", None
+    yield from player.sign_in(player.person["pin"])
     named("menu")
 
     player.press("service:contributions")

@@ -46,13 +46,7 @@ def _log_in(player: Any, index: int) -> Iterator[Step]:
     person = player.world.people[index]
     yield "screen", (Screen.ATTRACT, "attract screen")
     player.world.insert_person(index)
-    yield "screen", (Screen.PIN, "PIN screen after inserting the card")
-    for digit in person["pin"]:
-        player.press(f"pin:{digit}")
-    yield "settle", None
-    player.press("pin:ok")
-    yield "screen", (Screen.MENU, "menu after the PIN")
-    yield "settle", None
+    yield from player.sign_in(person["pin"])
 
 
 def _pull(player: Any) -> Iterator[Step]:
