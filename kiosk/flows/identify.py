@@ -13,13 +13,12 @@ import logging
 
 from kiosk.card_sign_in import sign_in_with_pin
 from kiosk.models import CardData, PinResult
+from kiosk.pin_policy import PIN_LENGTH
 from kiosk.ports import CardPort, CardSession
 from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen
 
 logger = logging.getLogger(__name__)
-
-PIN_LENGTH = 6
 
 
 class PinPadIntents:
