@@ -15,6 +15,7 @@ from typing import Any
 from common.ssn import mask_name, mask_ssn
 from kiosk.documents import Column, Cut, Divider, Document, Heading, Image, KeyValue, QRCode, Spacer, Table, Text
 from kiosk.i18n import DEFAULT_LANGUAGE, N_, tr
+from kiosk.records import insurance_type
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def _person_block(person: dict[str, Any], lang: str, full_ssn: bool, masked_name
 def _enrolment_table(enrolments: list[Any], lang: str) -> Table | None:
     rows = [
         [
-            _s(e.get("type_name") or e.get("type_code")),
+            insurance_type(e, lang),
             _s(e.get("status")),
             _s(e.get("start_date")),
             _s(e.get("unit_name")),
@@ -119,7 +120,7 @@ def _payment_table(rows_in: list[Any], totals: dict[str, Any], lang: str) -> tup
         rows.append(
             [
                 _s(row.get("period")) + ("" if paid else "*"),
-                _s(row.get("type_name")),
+                insurance_type(row, lang),
                 _money(row.get("base")),
                 _money(row.get("personal")),
                 _money(row.get("unit")),

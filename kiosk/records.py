@@ -46,7 +46,7 @@ def insurance_records(data: dict, lang: str) -> Records:
     """参保信息 from the gateway's /insurance answer."""
     rows = [
         [
-            str(item.get("type_name", item.get("type_code", ""))),
+            insurance_type(item, lang),
             str(item.get("status", "")),
             str(item.get("start_date", "")),
             str(item.get("unit_name", "")),
@@ -70,7 +70,7 @@ def contribution_records(data: dict, lang: str) -> Records:
     rows = [
         [
             str(item.get("period", "")),
-            str(item.get("type_name", "")),
+            insurance_type(item, lang),
             _money(item.get("base")),
             _money(item.get("personal")),
             _money(item.get("unit")),
@@ -176,7 +176,8 @@ def application_records(data: dict, lang: str) -> Records:
     for app in data.get("items") or []:
         status = _named("app.status", app.get("status"), app.get("status_name"), lang)
         submitted = str(app.get("submitted_at") or "")[:10]
-        rows.append([f"{app.get('type_name', '')} {app.get('number', '')}".strip(), status, submitted, ""])
+        kind = _named("service", app.get("kind"), app.get("type_name"), lang)  # the kinds are the kiosk's service ids
+        rows.append([f"{kind} {app.get('number', '')}".strip(), status, submitted, ""])
         for event in app.get("history") or []:
             at = str(event.get("at") or "")[:16].replace("T", " ")
             name = _named("app.status", event.get("status"), event.get("status_name"), lang)
@@ -207,7 +208,7 @@ def rights_records(data: dict, lang: str) -> Records:
         for kind in year.get("by_type") or []:
             rows.append(
                 [
-                    str(kind.get("type_name", kind.get("type_code", ""))),
+                    insurance_type(kind, lang),
                     str(kind.get("months", "")),
                     _money(kind.get("personal")),
                     _money(kind.get("unit")),
@@ -256,7 +257,24 @@ RUNTIME_KEYS = (
     N_("app.status.collected"),
     N_("app.status.completed"),
     N_("app.status.rejected"),
+    # The insurance types (险种) by their national code; "all" is a payment certificate's monthly
+    # row of every type together (server.certificates).
+    N_("insurance.type.110"),
+    N_("insurance.type.120"),
+    N_("insurance.type.170"),
+    N_("insurance.type.210"),
+    N_("insurance.type.310"),
+    N_("insurance.type.390"),
+    N_("insurance.type.410"),
+    N_("insurance.type.510"),
+    N_("insurance.type.all"),
 )
+
+
+def insurance_type(item: dict, lang: str) -> str:
+    """An insurance type (险种) in ``lang``, from the item's ``type_code``; the gateway's own
+    ``type_name`` (简体) for a code the catalogue does not know."""
+    return _named("insurance.type", item.get("type_code"), item.get("type_name"), lang)
 
 
 def _named(family: str, code: object, fallback: object, lang: str) -> str:

@@ -186,6 +186,7 @@ def build_content(
                     "unit": Decimal(0),
                     "paid": True,
                     "unit_name": c.unit_name or "",
+                    "type_code": "all",  # every type of the month together; the kiosk names it in its language
                     "type_name": "各险种合计",
                     "region_name": region_name(c.region),
                 },
