@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
-from server import api, api_queries, applications, card_sessions, face_sessions, verify
+from server import api, api_queries, applications, card_photos, card_sessions, face_sessions, verify
 from server.applications.office import build_back_office
 from server.applications.settings import BackOfficeSettings
 from server.card_keys import FileKeyStore, IssuerKeyStore, key_file_path
@@ -128,6 +128,7 @@ def create_app(
     install_fleet(app, settings.data_dir)
     app.include_router(fleet_router)
     app.include_router(applications.router)
+    app.include_router(card_photos.router)
     app.include_router(reference_router)
     app.include_router(verify.router)
     return app

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from common.card_auth import KEY_CARD_PRESENCE
 from common.ssn import InvalidSSN, mask_ssn, validate_ssn
 from server.api import open_resident_session, person_out
+from server.card_photos import PHOTO_BODY_LIMIT, PHOTO_PATH
 from server.card_proof import check_card_proof
 from server.context import GatewayContext, get_ctx, get_db, get_terminal
 from server.errors import TERMINAL_ERROR_RESPONSES, ApiError, ErrorBody
@@ -235,7 +236,8 @@ def start_face_session(
 
 
 class FaceUploadMiddleware(GatewayMiddleware):
-    """:class:`GatewayMiddleware` whose body limit is ``FACE_BODY_LIMIT`` on the face endpoint.
+    """:class:`GatewayMiddleware` whose body limit is ``FACE_BODY_LIMIT`` on the face endpoint and
+    ``PHOTO_BODY_LIMIT`` on the card-photo upload (server.card_photos).
 
     Every other path keeps the gateway's small limit; JPEG frames cannot fit in 64 KiB.
     """
@@ -243,9 +245,13 @@ class FaceUploadMiddleware(GatewayMiddleware):
     def __init__(self, app: ASGIApp, max_body_bytes: int, faults: FaultState) -> None:
         super().__init__(app, max_body_bytes, faults)
         self._face = GatewayMiddleware(app, max(max_body_bytes, FACE_BODY_LIMIT), faults)
+        self._photo = GatewayMiddleware(app, max(max_body_bytes, PHOTO_BODY_LIMIT), faults)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path") == FACE_PATH:
             await self._face(scope, receive, send)
+            return
+        if scope["type"] == "http" and PHOTO_PATH.match(scope.get("path", "")):
+            await self._photo(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

@@ -250,6 +250,24 @@ class Application(Base):
     )
 
 
+class CardPhoto(Base):
+    """A 社保卡 photo the terminal took in a resident's session (server.card_photos, migration 0010).
+
+    A card application names it as ``photo:<id>``; ``used_at`` is set when one does, so a photo
+    goes with at most one application. Only its own person, in its own session, may use it."""
+
+    __tablename__ = "card_photos"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str] = mapped_column(String(32))
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id"))
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class ApplicationEvent(Base):
     __tablename__ = "application_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

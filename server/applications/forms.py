@@ -24,6 +24,12 @@ Phone = Annotated[str, Field(pattern=r"^1[3-9]\d{9}$")]
 SEPARATION_REASONS = ("合同到期", "单位解除", "单位破产或撤销", "被迫解除")
 Separation = Literal["合同到期", "单位解除", "单位破产或撤销", "被迫解除", "主动离职", "其他"]
 Delivery = Literal["pickup", "mail"]
+# 社保卡 photo: one the terminal took in this session (server.card_photos), or the 数码照片回执号 a
+# photo studio gives (its digits).
+CardPhotoRef = Annotated[
+    str,
+    Field(pattern=r"^(photo:[0-9a-f]{32}|\d{6,20})$", description="photo:<photo_id> or a photo receipt number"),
+]
 Bank = Literal["中国工商银行", "中国农业银行", "中国银行", "中国建设银行", "交通银行", "中国邮政储蓄银行"]
 
 
@@ -62,12 +68,14 @@ class ResidentPensionForm(StrictModel):
 
 class CardApplicationForm(StrictModel):
     bank: Bank
+    photo: CardPhotoRef
     delivery: Delivery = "pickup"
     address: str | None = Field(default=None, min_length=5, max_length=100, description="needed to mail")
 
 
 class CardReplacementForm(StrictModel):
     reason: Literal["lost", "damaged", "expired", "info_change"]
+    photo: CardPhotoRef
     delivery: Delivery = "pickup"
     address: str | None = Field(default=None, min_length=5, max_length=100, description="needed to mail")
 

@@ -66,7 +66,7 @@ VALUE_NAMES = {
 }
 REGION_FIELDS = ("from_region", "to_region", "target_region", "address_region")
 # Already spelled out in ``details`` by the rules: not repeated.
-HIDDEN_WHEN_DETAILED = {"route", "mode", "delivery", "bank"}
+HIDDEN_WHEN_DETAILED = {"route", "mode", "delivery", "bank", "photo"}
 # Spelled out by the rules under another label: the form's row would say it twice.
 RESTATED = {"业务": "reason"}
 

@@ -8,18 +8,26 @@
 - 挂失: a current card; 临时挂失 of a card in normal use lapses after the configured days (it reads
   as normal again), 正式挂失 (of a normal or temporarily suspended card) does not.
 - 解挂: a 临时挂失 card; a 正式挂失 cannot be lifted (补卡 instead).
-Mailing a card needs an address.
+Mailing a card needs an address. 申领 and 补卡/换卡 need the card's photo: one the terminal took in
+this session (``photo:<id>``, server.card_photos: this person's, this session's, not used by
+another application) or a photo studio's 数码照片回执号; its reference goes into the details so
+staff see which photo the card is to be made with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy import update
 
 from common.ssn import mask_card_number
 from server.applications.applicant import MIN_WORKING_AGE, Applicant, Decision, invalid, refuse
+from server.card_photos import PHOTO_PREFIX
 from server.certificates import CHINA_TZ
+from server.models import CardPhoto
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,37 @@ def _delivery(form: Any) -> dict[str, str]:
     return {"领卡方式": "邮寄" if form.delivery == "mail" else "网点领取"}
 
 
+Effect = Callable[[Any, dict[str, Any]], None]
+
+
+def _photo_used() -> Any:
+    return refuse("photo_used", "这张照片已用于另一项申请，请重新拍照", "The photo was used by another application")
+
+
+def _photo(a: Applicant, form: Any, then: Effect) -> tuple[dict[str, str], Effect]:
+    """The details of the form's photo, and ``then`` preceded by marking a terminal photo used."""
+    value = form.photo
+    if not value.startswith(PHOTO_PREFIX):
+        return {"照片回执号": value}, then
+    photo_id = value.removeprefix(PHOTO_PREFIX)
+    photo = a.db.get(CardPhoto, photo_id)
+    if photo is None or photo.person_id != a.person.person_id or photo.session_id != a.session_id:
+        raise invalid("photo_not_found", "找不到这张照片，请重新拍照", "No such photo taken in this session")
+    if photo.used_at is not None:
+        raise _photo_used()
+
+    def effect(writer: Any, details: dict[str, Any]) -> None:
+        # Conditional, so of two applications racing for one photo only one takes it.
+        taken = a.db.execute(
+            update(CardPhoto).where(CardPhoto.id == photo_id, CardPhoto.used_at.is_(None)).values(used_at=a.now)
+        )
+        if taken.rowcount != 1:
+            raise _photo_used()
+        then(writer, details)
+
+    return {"照片": "终端拍摄", "照片编号": photo_id}, effect
+
+
 def _new_card(a: Applicant) -> Any:
     def effect(writer: Any, details: dict[str, Any]) -> None:
         number = writer.add_card(a.person.ssn, a.person.region, a.today)
@@ -62,6 +101,7 @@ def _new_card(a: Applicant) -> Any:
 
 
 def card_application(a: Applicant, form: Any) -> Decision:
+    photo, effect = _photo(a, form, _new_card(a))  # a wrong photo is the form's fault: said first
     _guardian(a)
     if not any(e.status == "active" for e in a.enrolments):
         raise refuse("not_insured", "您当前没有正常参保，暂不能申领社保卡", "Not insured at present")
@@ -75,18 +115,18 @@ def card_application(a: Applicant, form: Any) -> Decision:
                 "The card was reported lost: apply for a replacement",
             )
         raise refuse("card_exists", "您已持有社保卡，如需更换请办理补卡/换卡", "You already hold a card")
-    details = {"合作银行": form.bank, **_delivery(form)}
-    return Decision("accepted", "申领已受理，等待审核", details, _new_card(a))
+    details = {"合作银行": form.bank, **photo, **_delivery(form)}
+    return Decision("accepted", "申领已受理，等待审核", details, effect)
 
 
 def card_replacement(a: Applicant, form: Any) -> Decision:
+    photo, effect = _photo(a, form, _new_card(a))
     _guardian(a)
     _not_in_production(a)
     current = a.current_card
     if current is None:
         raise refuse("no_card", "您尚未持有社保卡，请办理社保卡申领", "No card held: apply for a first card")
-    details = {"业务": REPLACEMENT_REASONS[form.reason], **_delivery(form)}
-    effect = _new_card(a)
+    details = {"业务": REPLACEMENT_REASONS[form.reason], **photo, **_delivery(form)}
     if form.reason == "lost":
         if current.status not in ("temp_lost", "lost"):
             raise refuse("report_loss_first", "补卡前请先办理挂失", "Report the card lost first")

@@ -54,7 +54,7 @@ def seed_applications(fleet: Fleet, client: TestClient) -> dict[str, Submitted]:
     start = (dt.date.today() + dt.timedelta(days=5)).isoformat()
     made: dict[str, Submitted] = {}
     for name, person, kind, form in (
-        ("card", in_a[0], "card_replacement", {"reason": "damaged"}),
+        ("card", in_a[0], "card_replacement", {"reason": "damaged", "photo": "20261201000001"}),
         ("filing_a", in_a[1], "medical_filing", {"target_region": "110105", "reason": "异地安置", "start_date": start}),
         ("filing_b", in_b[0], "medical_filing", {"target_region": "110105", "reason": "异地安置", "start_date": start}),
     ):

@@ -62,7 +62,9 @@ def test_a_card_application_through_staff_review(office: Office) -> None:
     region = rural.record.region
     sid = office.session(rural)
     answer = office.submit(
-        sid, "card_application", {"bank": "中国建设银行", "delivery": "mail", "address": "人民路 9 号"}
+        sid,
+        "card_application",
+        {"bank": "中国建设银行", "photo": "20261201000001", "delivery": "mail", "address": "人民路 9 号"},
     )
     assert answer.status_code == 201, answer.text
     number = answer.json()["number"]
@@ -144,7 +146,7 @@ def test_a_replacement_cancels_the_old_card_when_the_new_one_is_collected(office
         lambda r: r.record.employment_status == "employed" and r.card is not None and r.card["card_status"] == "normal"
     )
     sid = office.session(holder)
-    number = office.submit(sid, "card_replacement", {"reason": "damaged"}).json()["number"]
+    number = office.submit(sid, "card_replacement", {"reason": "damaged", "photo": "20261201000001"}).json()["number"]
     admin = Principal("admin", "admin", ())
     for to, kw in (("approved", {}), ("producing", {}), ("shipped", {"tracking_number": "EMS0001"}), ("collected", {})):
         _decide(office, admin, _app_id(office, number), to, **kw)

@@ -193,31 +193,48 @@ def _cards_of(office: Office, ssn: str) -> list[Card]:
 def test_card_application_and_replacement(office: Office) -> None:
     rural = office.find(lambda r: _status(r) == "resident" and not r.enrolments.get("170"), fresh=False)
     sid = office.session(rural)
-    refused(office.submit(sid, "card_replacement", {"reason": "lost"}), "no_card")
-    refused(office.submit(sid, "card_application", {"bank": "中国银行", "delivery": "mail"}), "address_required", 422)
-    ok = office.submit(sid, "card_application", {"bank": "中国银行"})
+    refused(office.submit(sid, "card_replacement", {"reason": "lost", "photo": "20261201000001"}), "no_card")
+    refused(
+        office.submit(sid, "card_application", {"bank": "中国银行", "photo": "20261201000001", "delivery": "mail"}),
+        "address_required",
+        422,
+    )
+    ok = office.submit(sid, "card_application", {"bank": "中国银行", "photo": "20261201000001"})
     assert ok.status_code == 201 and ok.json()["status"] == "accepted", ok.text
     [card] = _cards_of(office, rural.ssn)
     assert card.production_stage == "applied" and not card.is_current
-    refused(office.submit(sid, "card_application", {"bank": "中国银行"}), "card_in_production")
+    refused(
+        office.submit(sid, "card_application", {"bank": "中国银行", "photo": "20261201000001"}), "card_in_production"
+    )
     child = office.find(lambda r: r.age < 16, fresh=False)
-    refused(office.submit(office.session(child), "card_application", {"bank": "中国银行"}), "guardian_required")
-    refused(office.submit(office.session(child), "card_replacement", {"reason": "damaged"}), "guardian_required")
+    refused(
+        office.submit(office.session(child), "card_application", {"bank": "中国银行", "photo": "20261201000001"}),
+        "guardian_required",
+    )
+    refused(
+        office.submit(office.session(child), "card_replacement", {"reason": "damaged", "photo": "20261201000001"}),
+        "guardian_required",
+    )
     holder = office.find(lambda r: _status(r) == "employed" and _card_normal(r))
     sid = office.session(holder)
-    refused(office.submit(sid, "card_application", {"bank": "中国银行"}), "card_exists")
-    refused(office.submit(sid, "card_replacement", {"reason": "lost"}), "report_loss_first")
-    far = office.submit(sid, "card_replacement", {"reason": "expired"})
+    refused(office.submit(sid, "card_application", {"bank": "中国银行", "photo": "20261201000001"}), "card_exists")
+    refused(office.submit(sid, "card_replacement", {"reason": "lost", "photo": "20261201000001"}), "report_loss_first")
+    far = office.submit(sid, "card_replacement", {"reason": "expired", "photo": "20261201000001"})
     if holder.card and dt.date.fromisoformat(holder.card["expires_on"]) > _today() + dt.timedelta(days=90):
         refused(far, "card_not_expiring")
     damaged = office.submit(
-        sid, "card_replacement", {"reason": "damaged", "delivery": "mail", "address": "昆山市人民路 1 号"}
+        sid,
+        "card_replacement",
+        {"reason": "damaged", "photo": "20261201000001", "delivery": "mail", "address": "昆山市人民路 1 号"},
     )
     assert damaged.status_code == 201, damaged.text
     old, new = _cards_of(office, holder.ssn)[-2:]
     assert old.is_current and old.status == "normal" and new.production_stage == "applied"  # the old card works on
     unemployed = office.find(lambda r: _status(r) == "unemployed" and _card_normal(r) and r.paid_210 < 12, fresh=False)
-    refused(office.submit(office.session(unemployed), "card_application", {"bank": "中国银行"}), "not_insured")
+    refused(
+        office.submit(office.session(unemployed), "card_application", {"bank": "中国银行", "photo": "20261201000001"}),
+        "not_insured",
+    )
     producing = office.find(
         lambda r: (
             r.card is not None
@@ -225,17 +242,20 @@ def test_card_application_and_replacement(office: Office) -> None:
             and any(c.production_stage != "issued" for c in _cards_of(office, r.ssn))
         )
     )
-    refused(office.submit(office.session(producing), "card_replacement", {"reason": "damaged"}), "card_in_production")
+    refused(
+        office.submit(office.session(producing), "card_replacement", {"reason": "damaged", "photo": "20261201000001"}),
+        "card_in_production",
+    )
 
     # 补卡 of a card reported lost for good; of a temporarily suspended one, which becomes final.
     lost = office.find(lambda r: r.card is not None and r.card["card_status"] == "lost")
     sid = office.session(lost)  # a lost card cannot sign in: the 电子社保卡
-    refused(office.submit(sid, "card_application", {"bank": "中国银行"}), "use_replacement")
-    assert office.submit(sid, "card_replacement", {"reason": "lost"}).status_code == 201
+    refused(office.submit(sid, "card_application", {"bank": "中国银行", "photo": "20261201000001"}), "use_replacement")
+    assert office.submit(sid, "card_replacement", {"reason": "lost", "photo": "20261201000001"}).status_code == 201
     temp = office.find(lambda r: r.card is not None and r.card["card_status"] == "temp_lost")
     sid = office.session(temp)
-    refused(office.submit(sid, "card_replacement", {"reason": "damaged"}), "card_state")
-    assert office.submit(sid, "card_replacement", {"reason": "lost"}).status_code == 201
+    refused(office.submit(sid, "card_replacement", {"reason": "damaged", "photo": "20261201000001"}), "card_state")
+    assert office.submit(sid, "card_replacement", {"reason": "lost", "photo": "20261201000001"}).status_code == 201
     assert _cards_of(office, temp.ssn)[0].status == "lost"
 
 
