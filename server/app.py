@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
-from server import api, api_queries, applications, card_photos, card_sessions, face_sessions, verify
+from server import api, api_queries, applications, card_photos, card_sessions, face_checks, face_sessions, verify
 from server.applications.office import build_back_office
 from server.applications.settings import BackOfficeSettings
 from server.card_keys import FileKeyStore, IssuerKeyStore, key_file_path
@@ -121,6 +121,7 @@ def create_app(
     # Routes are matched in order: the hot ones first (resident queries, heartbeats), so a request
     # is not tried against every console page before it finds its handler.
     app.include_router(face_sessions.router)
+    app.include_router(face_checks.router)
     app.include_router(esscard_router.router)
     app.include_router(card_sessions.router)
     app.include_router(api.router)

@@ -25,6 +25,7 @@ of dlib work does not block the event loop.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
@@ -48,6 +49,8 @@ from server.schemas import HEX32_PATTERN, PersonOut
 logger = logging.getLogger(__name__)
 
 FACE_PATH = "/api/v1/sessions/face"
+# The face check of an open session (server.face_checks) takes the same frames.
+FACE_CHECK_PATH = re.compile(r"^/api/v1/sessions/[0-9a-f]{32}/face-checks$")
 MAX_FRAME_BYTES = 512 * 1024
 # Whole multipart body: the frames plus form fields and part headers.
 FACE_BODY_LIMIT = MAX_FRAMES * MAX_FRAME_BYTES + 16 * 1024
@@ -103,6 +106,10 @@ _CODES = {
 }
 # Outcomes that are a rejected identity claim and count towards the daily lock.
 _COUNTED = {"below_threshold", "inconsistent_capture"}
+LOCKED_MESSAGE = (
+    "今日人脸验证失败次数过多，请明天再试或使用密码",
+    "Too many failed face verifications today; use the PIN or try tomorrow",
+)
 
 
 def enrolled_photo(ctx: GatewayContext, db: Session, ssn: str) -> bytes | None:
@@ -117,7 +124,9 @@ def enrolled_photo(ctx: GatewayContext, db: Session, ssn: str) -> bytes | None:
     return bytes(photo) if photo else None
 
 
-def _read_frames(frames: list[UploadFile]) -> list[bytes]:
+def read_frames(frames: list[UploadFile]) -> list[bytes]:
+    """The uploaded JPEG frames: 422 ``invalid_frames`` unless 1-``MAX_FRAMES``, 413 ``frame_too_large``
+    for one over ``MAX_FRAME_BYTES``."""
     if not 1 <= len(frames) <= MAX_FRAMES:
         raise ApiError(
             422,
@@ -134,12 +143,12 @@ def _read_frames(frames: list[UploadFile]) -> list[bytes]:
     return out
 
 
-def _verify(ctx: GatewayContext, db: Session, terminal: Terminal, ssn: str, captured: list[bytes]) -> VerifyResult:
+def _verify(ctx: GatewayContext, db: Session, terminal_id: str, ssn: str, captured: list[bytes]) -> VerifyResult:
     """The enrolled photo against the capture; 409 ``no_enrolled_photo`` when there is none."""
     masked = mask_ssn(ssn)
     photo = enrolled_photo(ctx, db, ssn)
     if photo is None:
-        logger.info("face verification without enrolled photo", extra={"terminal_id": terminal.id, "ssn": masked})
+        logger.info("face verification without enrolled photo", extra={"terminal_id": terminal_id, "ssn": masked})
         raise ApiError(
             409,
             "no_enrolled_photo",
@@ -150,7 +159,7 @@ def _verify(ctx: GatewayContext, db: Session, terminal: Terminal, ssn: str, capt
     logger.info(
         "face verification",
         extra={
-            "terminal_id": terminal.id,
+            "terminal_id": terminal_id,
             "ssn": masked,
             "match": result.match,
             "score": round(result.score, 4),
@@ -166,6 +175,39 @@ def _log_failure(reservation: Reservation) -> None:
         "face verification failed",
         extra={"ssn": mask_ssn(reservation.ssn), "failures_today": reservation.failures},
     )
+
+
+def verify_resident(
+    ctx: GatewayContext,
+    db: Session,
+    terminal_id: str,
+    ssn: str,
+    captured: list[bytes],
+    locked: tuple[str, str] = LOCKED_MESSAGE,
+) -> VerifyResult:
+    """1:1 verification of ``captured`` against ``ssn``'s enrolled photo under the daily failure
+    lock (shared by every face endpoint): the matching result, or the refusal as an ApiError
+    (``locked`` is the (zh, en) words of the 429, which say what to do instead)."""
+    # The attempt is taken from the day's allowance before the slow verification, so simultaneous
+    # requests cannot all pass a check made before any of them counted (server.face.attempts).
+    reservation = reserve_attempt(db, ssn, MAX_FAILURES_PER_DAY)
+    if reservation is None:
+        logger.info("face verification locked", extra={"terminal_id": terminal_id, "ssn": mask_ssn(ssn)})
+        raise ApiError(429, "face_locked", *locked)
+    counted = False
+    try:
+        result = _verify(ctx, db, terminal_id, ssn, captured)
+        reason = None if result.match else (result.reason or "below_threshold")
+        counted = reason in _COUNTED
+    finally:
+        if not counted:
+            release_attempt(db, reservation)
+    if reason is not None:
+        if counted:
+            _log_failure(reservation)
+        status, zh, en = _FAILURES.get(reason, _FAILURES["below_threshold"])
+        raise ApiError(status, _CODES.get(reason, reason), zh, en)
+    return result
 
 
 @router.post(
@@ -193,7 +235,7 @@ def start_face_session(
         ssn = validate_ssn(ssn)
     except InvalidSSN as exc:
         raise ApiError(422, "invalid_request", "ssn：社会保障号码格式不正确", f"ssn: invalid ({exc})") from exc
-    captured = _read_frames(frames)
+    captured = read_frames(frames)
     person = check_card_proof(
         ctx,
         db,
@@ -204,31 +246,7 @@ def start_face_session(
         cryptogram_hex=cryptogram,
         key_id=KEY_CARD_PRESENCE,
     )
-    masked = mask_ssn(ssn)
-    # The attempt is taken from the day's allowance before the slow verification, so simultaneous
-    # requests cannot all pass a check made before any of them counted (server.face.attempts).
-    reservation = reserve_attempt(db, ssn, MAX_FAILURES_PER_DAY)
-    if reservation is None:
-        logger.info("face verification locked", extra={"terminal_id": terminal.id, "ssn": masked})
-        raise ApiError(
-            429,
-            "face_locked",
-            "今日人脸验证失败次数过多，请明天再试或使用密码",
-            "Too many failed face verifications today; use the PIN or try tomorrow",
-        )
-    counted = False
-    try:
-        result = _verify(ctx, db, terminal, ssn, captured)
-        reason = None if result.match else (result.reason or "below_threshold")
-        counted = reason in _COUNTED
-    finally:
-        if not counted:
-            release_attempt(db, reservation)
-    if reason is not None:
-        if counted:
-            _log_failure(reservation)
-        status, zh, en = _FAILURES.get(reason, _FAILURES["below_threshold"])
-        raise ApiError(status, _CODES.get(reason, reason), zh, en)
+    result = verify_resident(ctx, db, terminal.id, ssn, captured)
     session_id = open_resident_session(db, terminal, person, "face")
     return FaceSessionResponse(
         session_id=session_id, person=person_out(person), face=FaceScore(score=round(result.score, 4))
@@ -248,7 +266,8 @@ class FaceUploadMiddleware(GatewayMiddleware):
         self._photo = GatewayMiddleware(app, max(max_body_bytes, PHOTO_BODY_LIMIT), faults)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path") == FACE_PATH:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == FACE_PATH or FACE_CHECK_PATH.match(path)):
             await self._face(scope, receive, send)
             return
         if scope["type"] == "http" and PHOTO_PATH.match(scope.get("path", "")):

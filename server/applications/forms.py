@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from server.face.checks import CHECK_ID_PATTERN
 from server.reference.hospitals import HOSPITAL_CODE_PATTERN
 from server.reference.training import COURSE_ID_PATTERN
 from server.schemas import IDEMPOTENCY_PATTERN, StrictModel
@@ -35,6 +36,12 @@ Bank = Literal["中国工商银行", "中国农业银行", "中国银行", "中�
 
 class EmptyForm(StrictModel):
     pass
+
+
+class PensionCertificationForm(StrictModel):
+    # A face check of this session (POST /sessions/{id}/face-checks); not needed when the session
+    # itself was opened by face.
+    face_check: str | None = Field(default=None, pattern=CHECK_ID_PATTERN)
 
 
 class UnemploymentRegistrationForm(StrictModel):
@@ -151,7 +158,7 @@ class ResidentPensionEnrollment(_Base):
 
 class PensionCertification(_Base):
     kind: Literal["pension_certification"]
-    form: EmptyForm = Field(default_factory=EmptyForm)
+    form: PensionCertificationForm = Field(default_factory=PensionCertificationForm)
 
 
 class CardApplication(_Base):

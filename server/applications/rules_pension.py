@@ -6,8 +6,10 @@
 - 城乡居民养老保险参保登记: 户籍 in the 参保地, aged 16 or over, not a student, not in the
   employees' scheme (an active 职工养老 enrolment) nor drawing its pension, not already enrolled.
   The 170 enrolment is made when staff approve.
-- 养老待遇资格认证: pensioners only, once a calendar year, by face on the terminal (a session opened
-  with the face), recorded with the terminal and the time.
+- 养老待遇资格认证: pensioners only, once a calendar year, by face on the terminal: a session opened
+  with the face, or a face check of this session and person (the wizard's face step, server.face
+  .checks) at most ten minutes old and used by no other application; recorded with the terminal
+  and the time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from server.api import _as_utc
 from server.applications.applicant import MIN_WORKING_AGE, Applicant, Decision, refuse
 from server.applications.rules_unemployment import check_regions
 from server.certificates import CHINA_TZ
+from server.face.checks import claim_check, usable_check
 from server.reference.divisions import full_name
 
 logger = logging.getLogger(__name__)
@@ -75,12 +78,9 @@ def resident_pension_enrollment(a: Applicant, form: Any) -> Decision:
 def pension_certification(a: Applicant, form: Any) -> Decision:
     if not a.pensioner:
         raise refuse("not_pensioner", "您不是养老待遇领取人员，无需认证", "Only pensioners are certified")
+    check_id = getattr(form, "face_check", None)
     if a.auth_method != "face":
-        raise refuse(
-            "face_required",
-            "养老待遇资格认证须在终端刷脸完成，请选择刷脸登录",
-            "Certification is by face: sign in with your face",
-        )
+        _check_face(a, check_id)
     year = a.today.year
     for app in a.applications("pension_certification"):
         if app.status == "completed" and _as_utc(app.created_at).astimezone(CHINA_TZ).year == year:
@@ -92,4 +92,46 @@ def pension_certification(a: Applicant, form: Any) -> Decision:
         "认证终端": a.terminal_id,
         "认证时间": f"{at:%Y-%m-%d %H:%M:%S}",
     }
-    return Decision("completed", f"{year} 年度认证通过", details)
+    effect = None
+    if a.auth_method != "face" and check_id:
+
+        def effect(_writer: Any, _details: dict[str, Any]) -> None:
+            # Taken in the submission's transaction: of two simultaneous submissions naming one
+            # check, the second finds it used.
+            if not claim_check(a.db, check_id, a.session_id, a.person.person_id, a.now):
+                raise refuse(*FACE_CHECK_REFUSALS["face_check_used"])
+
+    return Decision("completed", f"{year} 年度认证通过", details, effect)
+
+
+FACE_CHECK_REFUSALS = {
+    "face_required": (
+        "face_required",
+        "养老待遇资格认证须本人刷脸完成，请先完成人脸核验",
+        "Certification is by face: complete the face check first",
+    ),
+    "face_check_invalid": (
+        "face_check_invalid",
+        "人脸核验无效，请重新核验",
+        "The face check is not valid for this session; check again",
+    ),
+    "face_check_expired": (
+        "face_check_expired",
+        "人脸核验已超过 10 分钟，请重新核验",
+        "The face check is more than 10 minutes old; check again",
+    ),
+    "face_check_used": (
+        "face_check_used",
+        "该次人脸核验已用于其他申请，请重新核验",
+        "The face check was used by another application; check again",
+    ),
+}
+
+
+def _check_face(a: Applicant, check_id: str | None) -> None:
+    """A face check of this session and person, fresh and unused; else the refusal."""
+    if not check_id:
+        raise refuse(*FACE_CHECK_REFUSALS["face_required"])
+    problem = usable_check(a.db, check_id, a.session_id, a.person.person_id, a.now)
+    if problem is not None:
+        raise refuse(*FACE_CHECK_REFUSALS[problem])

@@ -211,7 +211,7 @@ def test_face_session(gateway: EmbeddedServer, client: BackendClient) -> None:
 
     people = gateway.demo_people()
     face_person = people[0]
-    assert face_person["has_photo"] and not any(p["has_photo"] for p in people[1:])
+    assert face_person["has_photo"]
     session = _face(client, face_person, _jpeg_frames(astronaut_bgr()))
     assert session["person"]["name"] == face_person["name"]
     assert session["face"]["score"] >= 0.45

@@ -71,8 +71,17 @@ def test_seeded_rows_are_the_generated_people(seeded: Session) -> None:
             select(func.count()).select_from(BenefitPayment).where(BenefitPayment.person_id == pid)
         )
         assert benefits == len(p.benefits)
-    # Only the first person carries the demo photo.
-    assert seeded.scalar(select(func.count()).select_from(Person).where(Person.photo.is_not(None))) == 1
+    # The demo photo: the first person's, and the first pensioner's with a usable card (the face
+    # step of 养老待遇资格认证).
+    pensioner = next(
+        p
+        for p in demo_data.generate_people(PERSONS, SEED, AS_OF)[1:]
+        if p.employment_status == "retired"
+        and p.current_card["status"] == "normal"
+        and p.current_card["production_stage"] == "issued"
+    )
+    with_photo = set(seeded.scalars(select(Person.ssn).where(Person.photo.is_not(None))))
+    assert with_photo == {people[0].ssn, pensioner.ssn}
 
 
 def test_every_row_points_at_a_row_that_exists(seeded: Session) -> None:
