@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 Step = tuple[str, Any]
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SAMPLE_REGION = "110101"  # 北京市东城区: a 直辖市's county (two levels) unlike the terminal's 昆山 (three)
+FACE_TIMEOUT = 60.0  # two liveness challenges of the simulated person (a ~6 s loop) and the 1:1 check
 
 
 def today() -> dt.date:
@@ -53,6 +54,8 @@ def sample_answer(field: FormField, overrides: dict[str, str] | None = None) -> 
         return "某某科技有限公司" if field.min_length < 10 else "拖欠工资两个月未发放"
     if kind is FieldKind.DIGITS:
         return "3205830101" if field.prefix else "123456"
+    if kind is FieldKind.FACE:
+        return ""  # the step's own answer: the gateway's id of the face check the camera passes
     return "123456"
 
 
@@ -74,6 +77,9 @@ def enter(player: Any, field: FormField, value: str, shot: Callable[[str], None]
     if field.kind is FieldKind.CHOICE:
         player.press(f"wizard:choice:{value}")
         yield "settle", None
+        return
+    if field.kind is FieldKind.FACE:
+        yield from _face(player, shot or player.shot)
         return
     typed = value
     if field.kind in (FieldKind.REGION, FieldKind.ADDRESS):
@@ -133,3 +139,35 @@ def _pinyin(player: Any, field: FormField, text: str, shot: Callable[[str], None
             raise RuntimeError(f"{field.name}: no candidate begins {missing!r}")
         yield "settle", None
     raise RuntimeError(f"{field.name}: {text!r} was not typed")
+
+
+def _face(player: Any, shot: Callable[[str], None]) -> Iterator[Step]:
+    """The face step: the demo resident's live face before the simulated camera, 开始核验, the
+    camera screen (``face-capture``), then the step again with the check passed (``face-done``)."""
+    from kiosk.state import Screen
+
+    state = player.app.controller.state
+    player.world.show_face("match")
+    player.press("wizard:face")
+    yield "screen", (Screen.FACE, "the face step's camera")
+    yield "wait", (lambda: state.face_preview is not None, "the camera's live picture")
+    yield "settle", None
+    shot("face-capture")
+    yield (
+        "wait",
+        (
+            lambda: (
+                player.showing(Screen.WIZARD)
+                and state.wizard is not None
+                and (bool(state.wizard.value) or state.wizard.failure is not None)
+            ),
+            "the face check's answer",
+            FACE_TIMEOUT,
+        ),
+    )
+    player.world.show_face("none")
+    yield "settle", None
+    view = state.wizard
+    if view is None or not view.value:
+        raise RuntimeError(f"the face check did not pass ({view.failure if view else 'no wizard'})")
+    shot("face-done")

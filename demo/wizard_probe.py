@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from demo.wizard_answers import sample_answer
+from kiosk.forms import FieldKind
 from server.applications.applicant import Applicant
 from server.applications.forms import ApplicationRequest
 from server.applications.rules import RULES
@@ -62,14 +63,21 @@ def find(ctx: Any, terminal_id: str, people: list[dict[str, Any]], kind: str, fo
     """The first resident (not in ``skip``) whose application of ``kind`` the rules would take,
     with the answers that get it through; None when the demo data has nobody."""
     now = dt.datetime.now(dt.UTC)
+    by_face = any(f.kind is FieldKind.FACE for f in form.fields)
     for index, card in enumerate(people):
         if index in skip or card.get("card_status") != "normal":
             continue
+        if by_face and not card.get("has_photo"):
+            continue  # the face step needs an enrolled photo the simulated camera's person matches
         with ctx.sessions() as db:
             person = ctx.source.find_person(card["ssn"])
             if person is None:
                 continue
             applicant = Applicant(db, ctx.source, person, "probe", terminal_id, BackOfficeSettings(), now)
+            if by_face:
+                # The face step will pass for this resident; the rule takes a session opened by face
+                # as it takes that step's check, and a probe has no check to name.
+                applicant.auth_method = "face"
             for overrides in _candidates(kind, person, ctx.source, applicant.today):
                 answers = {f.name: sample_answer(f, overrides) for f in form.fields}
                 body = {"kind": kind, "idempotency_key": "probe-0000000000", "form": form.payload(answers)}

@@ -238,6 +238,24 @@ class BackendClient:
                 raise FaceRefused(exc.status_code, exc.code, exc.message_zh, exc.message_en) from exc
             raise
 
+    def face_check(self, session_id: str, frames: list[bytes], timeout: float | None = None) -> dict[str, Any]:
+        """A 1:1 face check of 1-3 live JPEG ``frames`` inside the open session (the card is not
+        asked again): ``{face_check_id, score}``. Never retried (a failure counts towards the
+        resident's daily lock, shared with face sign-in); a refused face raises ``FaceRefused``
+        as :meth:`start_face_session` does (``face_locked`` sends the resident to the counter)."""
+        try:
+            return self._json(
+                "POST",
+                f"{API}/sessions/{session_id}/face-checks",
+                idempotent=False,
+                files=[("frames", (f"frame{i}.jpg", frame, "image/jpeg")) for i, frame in enumerate(frames)],
+                timeout=max(self.timeout, FACE_TIMEOUT) if timeout is None else timeout,
+            )
+        except BackendRejected as exc:
+            if exc.code in FACE_REFUSAL_CODES:
+                raise FaceRefused(exc.status_code, exc.code, exc.message_zh, exc.message_en) from exc
+            raise
+
     def end_session(self, session_id: str) -> None:
         self._request("DELETE", f"{API}/sessions/{session_id}", idempotent=True)
 

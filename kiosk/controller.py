@@ -110,6 +110,10 @@ class KioskController(PinPadIntents):
     def printing(self) -> Any:
         return self._printing
 
+    @property
+    def face(self) -> FacePort | None:
+        return self._face
+
     def run(
         self, job: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
     ) -> None:

@@ -8,7 +8,8 @@ the form the gateway's model of that kind accepts (server/applications/forms.py)
 
 Values are kept as the wizard's strings: a REGION is a six-digit GB/T 2260 code, an ADDRESS is
 ``<code>|<detail>`` (the division picked from lists, then the building and room typed), a PHOTO
-is ``photo:<reference>`` of a picture the terminal took or a photo receipt number (digits).
+is ``photo:<reference>`` of a picture the terminal took or a photo receipt number (digits), a FACE
+the gateway's id of a face check made in this session (never shown: the review reads 已完成人脸核验).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class FieldKind(enum.Enum):
     ADDRESS = "address"  # province → city → county (GB/T 2260) from lists, then the detail
     PHOTO = "photo"  # taken by the terminal's camera, or a photo receipt number
     REGION = "region"  # province → city → county from lists, no detail
+    FACE = "face"  # a live face check by the terminal's camera; the answer is the gateway's check id
 
 
 # The kinds typed on the numeric keypad (the letters pad is for TEXT and an address's detail).
@@ -61,7 +63,9 @@ _PATTERNS: dict[FieldKind, re.Pattern[str]] = {
     FieldKind.AMOUNT: re.compile(r"^(0|[1-9]\d{0,8})(\.\d{1,2})?$"),
     FieldKind.BANK_ACCOUNT: re.compile(r"^\d{12,19}$"),
     FieldKind.PHOTO: re.compile(r"^(photo:[A-Za-z0-9_.-]{4,64}|\d{6,20})$"),
+    FieldKind.FACE: re.compile(r"^[0-9a-f]{32}$"),
 }
+FACE_DONE_KEY = "form.face.done"
 
 
 def luhn_ok(digits: str) -> bool:
@@ -110,7 +114,9 @@ class FormField:
     def validate(self, value: str) -> str | None:
         value = value.strip()
         if not value:
-            return "form.error.required" if self.required else None
+            if not self.required:
+                return None
+            return "form.error.face" if self.kind is FieldKind.FACE else "form.error.required"
         if self.kind is FieldKind.CHOICE:
             return None if any(choice.value == value for choice in self.choices) else "form.error.choice"
         if self.kind in PICKED:
@@ -149,13 +155,18 @@ class FormField:
 
     def display(self, value: str) -> str | None:
         """The label key of a chosen option (to show it translated), or None to show ``shown(value)``."""
+        if self.kind is FieldKind.FACE:
+            return FACE_DONE_KEY if value else None
         for choice in self.choices:
             if choice.value == value:
                 return choice.label_key
         return None
 
     def shown(self, value: str) -> str:
-        """The answer as the resident reads it back (a division by its name, not its code)."""
+        """The answer as the resident reads it back (a division by its name, not its code; a face
+        check by ``display``'s words, never its id)."""
+        if self.kind is FieldKind.FACE:
+            return ""
         if self.kind is FieldKind.REGION and value:
             return divisions.full_name(value)
         if self.kind is FieldKind.ADDRESS and value:

@@ -88,6 +88,11 @@ class Backend(Protocol):
         kiosk.errors.FaceRefused when the gateway refuses the face (the PIN stays the way in)."""
         ...
 
+    def face_check(self, session_id: str, frames: list[bytes]) -> dict:
+        """``{face_check_id, score}`` of a 1:1 check of live ``frames`` in the open session. Raises
+        kiosk.errors.FaceRefused when the gateway refuses the face (``face_locked``: not today)."""
+        ...
+
     def start_esscard_session(self, code: str) -> dict:
         """Raises kiosk.errors.BackendRejected with a code of common.esscard.REFUSALS for a code refused."""
         ...

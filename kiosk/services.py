@@ -45,14 +45,14 @@ CATALOGUE: dict[str, ServiceSpec] = {
 
 def menu_items(enabled: list[str], printer: PrinterStatus, has_camera: bool) -> list[MenuItem]:
     """The menu of a terminal: its enabled services in their configured order; a service that needs
-    the camera is left out without one, and one that prints is shown disabled, with the reason,
-    while the printer cannot print."""
+    the camera is shown disabled, with the reason, without a working one, and one that prints
+    likewise while the printer cannot print."""
     items = []
     for name in enabled:
         spec = CATALOGUE[name]
         if Device.CAMERA in spec.needs and not has_camera:
-            continue
-        if Device.PRINTER in spec.needs and not printer.usable:
+            items.append(MenuItem(name, enabled=False, reason=Message("service.camera_unavailable")))
+        elif Device.PRINTER in spec.needs and not printer.usable:
             reason = Message("service.printing_unavailable", {"reason_key": printer.reason_key})
             items.append(MenuItem(name, enabled=False, reason=reason))
         else:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from kiosk.config import KioskConfig
 from kiosk.models import CardData
-from kiosk.ports import Backend, CardSession, PreviewPort
+from kiosk.ports import Backend, CardSession, FacePort, PreviewPort
 from kiosk.printer_status import PrinterStatus
 from kiosk.state import KioskState, Message, Screen
 
@@ -32,6 +32,7 @@ class SessionContext:
     session_id: str | None = None
     identity: str = ""  # who signed in (their 社会保障号码, or the gateway's person block): never shown
     pin_failures: int = 0
+    by_face: bool = False  # the gateway opened the session on a face check (face sign-in)
 
     @property
     def signed_in(self) -> bool:
@@ -46,6 +47,7 @@ class SessionContext:
     def identify(self, answer: dict) -> None:
         """Record who signed in: the card's 社会保障号码, or for a cardless sign-in the gateway's
         description of the person (masked SSN, name, birth date: together, one resident)."""
+        self.by_face = isinstance(answer.get("face"), dict)
         if self.card is not None:
             self.identity = self.card.ssn
             return
@@ -68,6 +70,11 @@ class FlowHost(Protocol):
     @property
     def printing(self) -> Any:
         """The kiosk.print_service.PrintService that owns the printer."""
+        ...
+
+    @property
+    def face(self) -> FacePort | None:
+        """The camera's face capture (quality gates + liveness), None on a terminal without one."""
         ...
 
     def run(

@@ -124,6 +124,8 @@ class WizardScreen(BaseView):
             self.inputs.add_widget(pad)
         elif mode == "repick":
             self.inputs.add_widget(self._step_button("wizard:repick", lambda: intent("repick")))
+        elif mode == "face":  # 开始核验 / 重试: the camera screen takes over (kiosk.flows.wizard_face)
+            self.inputs.add_widget(self._step_button("wizard:face", lambda: intent("face")))
         elif mode == "amount":
             self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.AMOUNT_PAD, 3))
         elif mode == "digits":
@@ -156,6 +158,9 @@ class WizardScreen(BaseView):
 
     def _show_field(self, view: WizardView, lang: str) -> None:
         question = view.question
+        if question.kind is FieldKind.FACE:
+            self._show_face(view, lang)
+            return
         if view.picker is not None:
             path = " / ".join(view.picker.path) or tr("wizard.pick_province", lang)
             self._lines(
@@ -188,6 +193,25 @@ class WizardScreen(BaseView):
         if "wizard:repick" in self.intents:
             self.intents["wizard:repick"].text = tr("wizard.repick", lang)
 
+    def _show_face(self, view: WizardView, lang: str) -> None:
+        """Done (已完成人脸核验, never the check's id) or what to do; the button is hidden once the
+        daily lock sends the resident to the counter (the reason is the error line's)."""
+        done = bool(view.value)
+        self._lines(
+            [
+                tr(view.question.label_key, lang),
+                f"[b]{tr('form.face.done', lang)}[/b]" if done else tr("wizard.face.hint", lang),
+            ]
+        )
+        button = self.intents["wizard:face"]
+        if done:
+            button.text = tr("wizard.face.again", lang)
+        elif view.face_status == "failed":
+            button.text = tr("wizard.face.retry", lang)
+        else:
+            button.text = tr("wizard.face.start", lang)
+        button.opacity, button.disabled = (0, True) if view.face_status == "locked" else (1, False)
+
     def _show_review(self, view: WizardView, lang: str) -> None:
         # An answer not given (an optional one) reads "—", not an empty line.
         self._lines(
@@ -218,6 +242,8 @@ def _input_mode(view: WizardView) -> str:
     kind = view.question.kind
     if kind is FieldKind.CHOICE:
         return "choice"
+    if kind is FieldKind.FACE:
+        return "face"
     if kind in PICKED:
         if view.picker is not None:
             return "list"

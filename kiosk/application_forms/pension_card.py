@@ -1,18 +1,21 @@
 """养老保险关系转移, 城乡居民养老保险参保登记, 养老待遇资格认证, and the card: 社保卡申领, 补卡/换卡,
 挂失 (临时 / 正式) and 解挂.
 
-养老待遇资格认证 asks nothing: the gateway certifies a pensioner whose session was opened with the
-face (刷脸登录, with liveness); its notice says so, and the gateway's refusal says it again to a
-resident who signed in with the card. The card's photo is not asked: the gateway's card forms
-take no photo (the 制卡 photo comes from the 公安 records at the 制卡 centre).
+养老待遇资格认证 asks for the resident's live face: its face step (kiosk.flows.wizard_face) runs the
+camera's capture with liveness and has the gateway check it against the enrolled photo; a session
+opened with the face (刷脸登录) skips it. It needs the camera: without one it is shown disabled.
+The card's photo is not asked: the gateway's card forms take no photo (the 制卡 photo comes from
+the 公安 records at the 制卡 centre).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from kiosk.application_forms import choices, wizard
 from kiosk.application_forms.unemployment import region_pair
 from kiosk.forms import FieldKind, FormField
-from kiosk.service_types import ServiceSpec
+from kiosk.service_types import Device, ServiceSpec
 
 GRADES = (200, 300, 500, 700, 1000, 1500, 2000, 3000)  # 缴费档次, yuan a year
 BANKS = (
@@ -52,7 +55,13 @@ def pension_card_services() -> list[ServiceSpec]:
                 cast="int",
             ),
         ),
-        wizard("pension_certification"),
+        replace(
+            wizard(
+                "pension_certification",
+                FormField("face_check", "form.pension.face_check", FieldKind.FACE),
+            ),
+            needs=frozenset({Device.CAMERA}),
+        ),
         wizard(
             "card_application",
             FormField("bank", "form.card.bank", FieldKind.CHOICE, choices=choices("form.card.bank", BANKS)),

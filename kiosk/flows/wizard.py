@@ -15,6 +15,7 @@ from typing import Any
 
 from common.ssn import mask_ssn
 from kiosk import divisions
+from kiosk.flows.wizard_face import FaceStep, skipped
 from kiosk.forms import ADDRESS_SEPARATOR, NUMERIC, PICKED, FieldKind, FormField, WizardForm, split_address
 from kiosk.pinyin_input import PinyinInput, ime_view
 from kiosk.session import Flow, FlowHost
@@ -50,11 +51,12 @@ class WizardFlow(Flow):
             *((WizardStep.FIELD, field) for field in self.form.fields),
             (WizardStep.REVIEW, None),
         ]
+        self._face = FaceStep(host, self._answers, self._view)  # a FACE question's capture and check
 
     # ------------------------------------------------------------------ view
     def _asked(self, index: int) -> bool:
         field = self._steps[index][1]
-        return field is None or self.form.asked(field, self._answers)
+        return field is None or (self.form.asked(field, self._answers) and not skipped(self.host, field))
 
     def _view(self, **changes: Any) -> None:
         step, field = self._steps[self._index]
@@ -75,7 +77,7 @@ class WizardFlow(Flow):
             review=[
                 (f.label_key, f.shown(self._answers.get(f.name, "")), f.display(self._answers.get(f.name, "")))
                 for f in self.form.fields
-                if self.form.asked(f, self._answers)
+                if self.form.asked(f, self._answers) and not skipped(self.host, f)
             ],
             **changes,
         )
@@ -140,6 +142,8 @@ class WizardFlow(Flow):
     # ------------------------------------------------------------------ intents
     def handle(self, intent: str, value: str = "") -> None:
         view = self.host.state.wizard
+        if self._face.handle(intent, view):
+            return
         if self.host.state.screen is not Screen.WIZARD or view is None:
             return
         if view.step is WizardStep.RESULT:
@@ -325,4 +329,5 @@ class WizardFlow(Flow):
         host.printing.print_receipt(receipt, lang, host.guard(done), host.guard(failed))
 
     def cancel(self) -> None:
+        self._face.cancel()
         self._answers.clear()

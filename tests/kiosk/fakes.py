@@ -195,6 +195,10 @@ class FakeBackend:
         self._proven(KEY_CARD_PRESENCE, challenge, cryptogram_)
         return {"session_id": "S2", "person": {"name": "张建国"}, "face": {"score": 0.7}}
 
+    def face_check(self, session_id, frames):
+        self._call("face_check", session_id, len(frames))
+        return {"face_check_id": "fc" * 16, "score": 0.7}
+
     def issue_certificate(self, session_id, kind, from_period=None, to_period=None, idempotency_key=None):
         self._call("issue_certificate", session_id, kind, idempotency_key)
         self.issued.append(idempotency_key)
