@@ -138,6 +138,7 @@ def assemble_kiosk(runtime: Runtime, post: Callable[[Callable[[], None]], None])
         preview_png,
         face=devices.face_port(),
         qr_scan=devices.qr_scan_port(),
+        photo=devices.photo_port(),
     )
     monitor = CardMonitor(
         devices.card_reader, controller.card_inserted, controller.card_removed, poll_interval=config.card.poll_interval

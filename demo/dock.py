@@ -81,6 +81,7 @@ class DemoDock(BoxLayout):
                 ("match", "本人"),
                 ("other", "他人"),
                 ("still_photo", "照片"),
+                ("portrait:astronaut", "证件照"),  # 本人 before a plain light wall: the 社保卡 photo's rules hold
                 ("esscard", "电子社保卡"),
             ],
             self._show_to_camera,

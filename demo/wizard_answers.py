@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from demo.photo_answers import TAKE_PHOTO, photo_step
 from kiosk import divisions
 from kiosk.forms import FieldKind, FormField, split_address
 from kiosk.pinyin_index import is_hanzi
@@ -56,6 +57,8 @@ def sample_answer(field: FormField, overrides: dict[str, str] | None = None) -> 
         return "3205830101" if field.prefix else "123456"
     if kind is FieldKind.FACE:
         return ""  # the step's own answer: the gateway's id of the face check the camera passes
+    if kind is FieldKind.PHOTO:
+        return TAKE_PHOTO  # the simulated camera takes it (a receipt number as an override)
     return "123456"
 
 
@@ -80,6 +83,9 @@ def enter(player: Any, field: FormField, value: str, shot: Callable[[str], None]
         return
     if field.kind is FieldKind.FACE:
         yield from _face(player, shot or player.shot)
+        return
+    if field.kind is FieldKind.PHOTO:
+        yield from photo_step(player, field, value, shot or player.shot)
         return
     typed = value
     if field.kind in (FieldKind.REGION, FieldKind.ADDRESS):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from demo.photo_answers import SAMPLE_RECEIPT, TAKE_PHOTO
 from demo.wizard_answers import sample_answer
 from kiosk.forms import FieldKind
 from server.applications.applicant import Applicant
@@ -80,6 +81,8 @@ def find(ctx: Any, terminal_id: str, people: list[dict[str, Any]], kind: str, fo
                 applicant.auth_method = "face"
             for overrides in _candidates(kind, person, ctx.source, applicant.today):
                 answers = {f.name: sample_answer(f, overrides) for f in form.fields}
+                # A photo is taken only on screen: the rules are asked with a photo studio's number.
+                answers.update({f.name: SAMPLE_RECEIPT for f in form.fields if answers[f.name] == TAKE_PHOTO})
                 body = {"kind": kind, "idempotency_key": "probe-0000000000", "form": form.payload(answers)}
                 try:
                     request = _REQUEST.validate_python(body)

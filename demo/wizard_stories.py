@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from demo.photo_answers import SAMPLE_RECEIPT
 from demo.player import JourneyFailed
 from demo.wizard_answers import enter, sample_answer
 from kiosk.services import CATALOGUE, WizardParams
@@ -36,6 +37,9 @@ SUBMIT_TIMEOUT = 30.0
 # 解挂 lifts the 临时挂失 the 挂失 journey just made, in the same session (a card reported lost
 # cannot start a new one); its pulled-card run is 挂失's.
 SAME_SESSION = {"card_unsuspend"}
+# 补卡/换卡 takes its photo with the simulated camera (the sample answer); 社保卡申领 types a photo
+# studio's receipt number, so both ways of the photo step are answered.
+ANSWERS = {"card_application": {"photo": SAMPLE_RECEIPT}}
 
 
 def _wizards() -> list[str]:
@@ -176,6 +180,7 @@ def wizards(player: Any) -> Iterator[Step]:
         form = CATALOGUE[name].params.form
         pick = find(server._ctx, server.terminal_id, player.world.people, name, form, set())  # noqa: SLF001
         index, overrides = (pick.person, pick.overrides) if pick else (0, {})
+        overrides = {**ANSWERS.get(name, {}), **overrides}
         record: dict[str, Any] = {"service": name, "person": index, "eligible": pick is not None}
         if signed_in != index:
             if signed_in is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from common.config import REPO_ROOT, KioskConfig
 from kiosk.models import CardData, PinResult
-from kiosk.ports import FacePort, QrScanPort
+from kiosk.ports import FacePort, PhotoPort, QrScanPort
 
 if TYPE_CHECKING:  # annotations only: a terminal without a camera never imports OpenCV or numpy
     from drivers.camera.base import Camera
@@ -101,6 +101,14 @@ class Devices:
         from drivers.camera.face_port import CameraFacePort
 
         return CameraFacePort(self.camera)
+
+    def photo_port(self) -> PhotoPort | None:
+        """kiosk.ports.PhotoPort (the 社保卡 photo) over the camera, or None on a terminal without one."""
+        if self.camera is None:
+            return None
+        from drivers.camera.photo_port import CameraPhotoPort
+
+        return CameraPhotoPort(self.camera)
 
     def qr_scan_port(self) -> QrScanPort | None:
         """kiosk.ports.QrScanPort (电子社保卡 codes) over the camera, or None on a terminal without one."""

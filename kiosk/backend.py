@@ -256,6 +256,17 @@ class BackendClient:
                 raise FaceRefused(exc.status_code, exc.code, exc.message_zh, exc.message_en) from exc
             raise
 
+    def upload_card_photo(self, session_id: str, jpeg: bytes) -> dict[str, Any]:
+        """Keep a 社保卡 photo (358 × 441 JPEG) the terminal took in the open session: ``{photo_id}``
+        for the card forms' ``photo:<photo_id>``. Never retried (a retry would store it twice);
+        refusals (``invalid_photo``, ``photo_face``, ``photo_too_large``) raise BackendRejected."""
+        return self._json(
+            "POST",
+            f"{API}/sessions/{session_id}/card-photos",
+            idempotent=False,
+            files=[("photo", ("photo.jpg", jpeg, "image/jpeg"))],
+        )
+
     def end_session(self, session_id: str) -> None:
         self._request("DELETE", f"{API}/sessions/{session_id}", idempotent=True)
 

@@ -35,7 +35,7 @@ from kiosk.flows.face import FaceFlow
 from kiosk.flows.identify import CardPinFlow, PinPadIntents
 from kiosk.i18n import LANGUAGES
 from kiosk.messages import error_message, idle_countdown
-from kiosk.ports import Backend, CardPort, FacePort, PreviewPort, QrScanPort
+from kiosk.ports import Backend, CardPort, FacePort, PhotoPort, PreviewPort, QrScanPort
 from kiosk.printer_status import PrinterStatus
 from kiosk.services import CATALOGUE, menu_items
 from kiosk.session import Flow, SessionContext
@@ -68,6 +68,7 @@ class KioskController(PinPadIntents):
         face: FacePort | None = None,
         wall_clock: Callable[[], dt.datetime] = utc_now,
         qr_scan: QrScanPort | None = None,
+        photo: PhotoPort | None = None,
     ) -> None:
         self.config = config
         self.backend = backend
@@ -81,6 +82,7 @@ class KioskController(PinPadIntents):
         self.build_document = document_builder
         self._face = face
         self._qr_scan = qr_scan
+        self._photo = photo
         self.state = KioskState(
             language=config.terminal.language,
             elder_mode=config.ui.elder_mode_default,
@@ -113,6 +115,11 @@ class KioskController(PinPadIntents):
     @property
     def face(self) -> FacePort | None:
         return self._face
+
+    @property
+    def photo(self) -> PhotoPort | None:
+        """The camera taking the 社保卡 photo (the card wizards' PHOTO step), None without a camera."""
+        return self._photo
 
     def run(
         self, job: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]

@@ -46,6 +46,7 @@ NUMERIC = frozenset(
 )
 PICKED = frozenset({FieldKind.ADDRESS, FieldKind.REGION})  # chosen from the division lists
 ADDRESS_SEPARATOR = "|"
+PHOTO_DONE_KEY = "form.photo.done"
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,8 @@ class FormField:
 
     def display(self, value: str) -> str | None:
         """The label key of a chosen option (to show it translated), or None to show ``shown(value)``."""
+        if self.kind is FieldKind.PHOTO and value.startswith("photo:"):
+            return PHOTO_DONE_KEY  # 已拍照: the photo's id means nothing to the resident
         if self.kind is FieldKind.FACE:
             return FACE_DONE_KEY if value else None
         for choice in self.choices:

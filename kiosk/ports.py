@@ -93,6 +93,11 @@ class Backend(Protocol):
         kiosk.errors.FaceRefused when the gateway refuses the face (``face_locked``: not today)."""
         ...
 
+    def upload_card_photo(self, session_id: str, jpeg: bytes) -> dict:
+        """``{photo_id}`` of a 社保卡 photo (358 × 441 JPEG) the terminal took in the open session;
+        the card forms then name it ``photo:<photo_id>``. Raises kiosk.errors.BackendRejected."""
+        ...
+
     def start_esscard_session(self, code: str) -> dict:
         """Raises kiosk.errors.BackendRejected with a code of common.esscard.REFUSALS for a code refused."""
         ...
@@ -135,6 +140,29 @@ class FaceOutcome:
 class FacePort(Protocol):
     def start(self, on_progress: Callable[[FaceProgress], None], on_done: Callable[[FaceOutcome], None]) -> None:
         """Begin one capture (quality gates + action liveness) on a worker thread; callbacks on that thread."""
+        ...
+
+    def cancel(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """``taken`` with the card's photo (358 × 441 JPEG); else why not (``photo.cancelled``,
+    ``photo.timeout``, ``camera.*``)."""
+
+    taken: bool
+    message_key: str | None
+    jpeg: bytes = b""
+
+
+class PhotoPort(Protocol):
+    """The camera taking the 社保卡 photo: it judges live frames against the photo's rules
+    (kiosk.photo_rules) and takes the photo once every rule has held for a steady moment."""
+
+    def start(self, on_progress: Callable[[FaceProgress], None], on_done: Callable[[PhotoOutcome], None]) -> None:
+        """Run on a worker thread; callbacks on that thread. ``on_progress`` gets preview frames whose
+        ``message_key`` is the first problem (``photo.problem.*``) or ``photo.hold_still``; exactly
+        one ``on_done`` ends it, unless ``cancel()`` came first: nothing is called after it returns."""
         ...
 
     def cancel(self) -> None: ...

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from kiosk.config import KioskConfig
 from kiosk.models import CardData
-from kiosk.ports import Backend, CardSession, FacePort, PreviewPort
+from kiosk.ports import Backend, CardSession, FacePort, PhotoPort, PreviewPort
 from kiosk.printer_status import PrinterStatus
 from kiosk.state import KioskState, Message, Screen
 
@@ -75,6 +75,11 @@ class FlowHost(Protocol):
     @property
     def face(self) -> FacePort | None:
         """The camera's face capture (quality gates + liveness), None on a terminal without one."""
+        ...
+
+    @property
+    def photo(self) -> PhotoPort | None:
+        """The camera taking the 社保卡 photo, None on a terminal without one."""
         ...
 
     def run(

@@ -105,6 +105,8 @@ class WizardView:
     # On a free-text step (and an address's detail): the pinyin input method's
     # kiosk.pinyin_input.ImeView (中/英, pending pinyin, the candidate bar), else None.
     ime: Any = None
+    # On a PHOTO step: the photo's own screen (kiosk.flows.wizard_photo.PhotoView), else None.
+    photo: Any = None
     # On a FACE step: "" (not done yet), "failed" (重试), "locked" (go to the counter) or "done".
     face_status: str = ""
 

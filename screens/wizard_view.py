@@ -21,7 +21,7 @@ from kivy.utils import escape_markup
 from kiosk.forms import NUMERIC, PICKED, FieldKind, split_address
 from kiosk.i18n import tr
 from kiosk.state import KioskState, WizardStep, WizardView
-from screens import pinyin_pad, theme, wizard_inputs
+from screens import photo_view, pinyin_pad, theme, wizard_inputs
 from screens.views import BaseView, message_text
 from screens.widgets import KioskLabel, make
 
@@ -55,6 +55,7 @@ class WizardScreen(BaseView):
         self._view: WizardView | None = None
         self._built_for: tuple[str, int, str] | None = None
         self._step_intents: list[str] = []
+        self._photo_panel: photo_view.PhotoPanel | None = None  # on a PHOTO step
 
     def _primary(self) -> None:
         view = self._view
@@ -130,6 +131,8 @@ class WizardScreen(BaseView):
             self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.AMOUNT_PAD, 3))
         elif mode == "digits":
             self.inputs.add_widget(wizard_inputs.keypad(self._step_button, intent, wizard_inputs.KEYPAD, 3))
+        elif mode.startswith("photo"):  # the card's photo: its own column (screens/photo_view.py)
+            self._photo_panel = photo_view.PhotoPanel(self._step_button, intent, view, self.inputs)
 
     def _page(self) -> Any:
         return self._view.picker if self._view is not None else None
@@ -158,6 +161,11 @@ class WizardScreen(BaseView):
 
     def _show_field(self, view: WizardView, lang: str) -> None:
         question = view.question
+        if question.kind is FieldKind.PHOTO:
+            self._lines(photo_view.lines(view, lang))
+            if self._photo_panel is not None:
+                self._photo_panel.show(view, lang, self.intents)
+            return
         if question.kind is FieldKind.FACE:
             self._show_face(view, lang)
             return
@@ -253,4 +261,6 @@ def _input_mode(view: WizardView) -> str:
         return "pinyin" if view.ime is not None else "text"
     if kind is FieldKind.AMOUNT:
         return "amount"
+    if kind is FieldKind.PHOTO:
+        return photo_view.input_mode(view)
     return "digits" if kind in NUMERIC else ""

@@ -8,6 +8,10 @@ Scenes (``show(scene)``):
 * ``"other"`` - a different live person (passes liveness, fails 1:1 verification);
 * ``"still_photo"`` - a printed photo of the matching person held up and moved around (fails
   liveness);
+* ``"portrait:<key>"`` - the person ``key`` keeping still, frontal, eyes open, in front of a plain
+  light wall: passes the 社保卡 photo's rules (drivers.camera.photo_rules);
+  ``"portrait:<key>:<fault>"`` fails one of them: ``busy`` (their own busy background),
+  ``eyes_closed``, ``turned`` (the head turned aside), ``dark`` (a dim room);
 * ``"qr:<payload>"`` - a phone showing a QR code of ``payload`` (a 电子社保卡 code), held at an
   angle and moved a little (:class:`drivers.camera.qr_synth.PhoneCode`); ``show_code(payload)``.
 
@@ -36,6 +40,8 @@ from drivers.camera.synth import (
     astronaut_bgr,
     lfw_face_bgr,
     live_script,
+    plain_background,
+    portrait_script,
     still_photo_script,
 )
 
@@ -45,7 +51,15 @@ logger = logging.getLogger(__name__)
 # comes from server.face.demo (an untouched crop of the same portrait).
 DEMO_FACES: dict[str, Callable[[], np.ndarray]] = {"astronaut": astronaut_bgr}
 OTHER_FACE: Callable[[], np.ndarray] = lfw_face_bgr
-SCENES = ("none", "match:<key>", "other", "still_photo", "qr:<payload>")
+SCENES = ("none", "match:<key>", "other", "still_photo", "portrait:<key>[:<fault>]", "qr:<payload>")
+# What each fault of a portrait scene holds throughout (drivers.camera.synth.Pose fields).
+PORTRAIT_FAULTS: dict[str, dict[str, float]] = {
+    "busy": {},
+    "eyes_closed": {"eyes": 1.0},
+    "turned": {"yaw_deg": 30.0},
+    "dark": {"light": 0.28},
+}
+PORTRAIT_FACE_FRACTION = 0.27  # a little farther than for the face check: head and shoulders in frame
 
 
 class SimulatedCamera(Camera):
@@ -86,6 +100,8 @@ class SimulatedCamera(Camera):
             if key not in DEMO_FACES:
                 raise ValueError(f"no demo face {key!r}; known: {sorted(DEMO_FACES)}")
             synth, poses = self._synth_for(key, DEMO_FACES[key]), live_script(self.fps)
+        elif scene.startswith("portrait:"):
+            synth, poses = self._portrait(scene)
         elif scene == "other":
             synth, poses = self._synth_for("(other)", OTHER_FACE), live_script(self.fps)
         elif scene == "still_photo":
@@ -102,10 +118,29 @@ class SimulatedCamera(Camera):
         """A phone showing a QR code of ``payload`` (e.g. a 电子社保卡 code) in front of the camera."""
         self.show(f"qr:{payload}")
 
-    def _synth_for(self, key: str, loader: Callable[[], np.ndarray]) -> FaceSynth:
+    def _synth_for(self, key: str, loader: Callable[[], np.ndarray], face_fraction: float = 0.34) -> FaceSynth:
         if key not in self._synths:
-            self._synths[key] = FaceSynth(loader(), self._engine)
+            self._synths[key] = FaceSynth(loader(), self._engine, face_fraction=face_fraction)
         return self._synths[key]
+
+    def _portrait(self, scene: str) -> tuple[FaceSynth, list[Pose]]:
+        _, key, *rest = scene.split(":")
+        fault = rest[0] if rest else ""
+        if key not in DEMO_FACES or len(rest) > 1 or (fault and fault not in PORTRAIT_FAULTS):
+            raise ValueError(
+                f"no portrait scene {scene!r}; faces {sorted(DEMO_FACES)}, faults {sorted(PORTRAIT_FAULTS)}"
+            )
+        loader = DEMO_FACES[key]
+        if fault == "busy":  # the person where they stand, whatever is behind them
+            synth = self._synth_for(f"(busy) {key}", loader, PORTRAIT_FACE_FRACTION)
+        else:
+            engine = self._engine
+
+            def plain() -> np.ndarray:
+                return plain_background(loader(), engine)
+
+            synth = self._synth_for(f"(portrait) {key}", plain, PORTRAIT_FACE_FRACTION)
+        return synth, portrait_script(self.fps, **PORTRAIT_FAULTS.get(fault, {}))
 
     def unplug(self) -> None:
         with self._lock:

@@ -63,6 +63,42 @@ def lfw_face_bgr(index: int = 93) -> np.ndarray:
     return cv2.cvtColor(big, cv2.COLOR_GRAY2BGR)
 
 
+LIGHT_WALL = (238, 236, 232)  # BGR: the pale grey of a photo booth's backdrop
+
+
+def plain_background(image: np.ndarray, engine: FaceEngine | None = None) -> np.ndarray:
+    """``image`` with everything but the person (head, neck, shoulders) painted a plain light wall.
+
+    The person is found from the 68 landmarks: an ellipse over the head and hair, and a trapezoid
+    of the neck and shoulders down to the bottom edge, feathered so no seam reads as an edge."""
+    engine = engine or FaceEngine(upsample=1)
+    boxes = engine.detect(image)
+    if not boxes:
+        raise ValueError("no face in the source image")
+    pts = engine.landmarks(image, boxes[0])
+    width = float(pts[16, 0] - pts[0, 0])
+    cx, chin, brows = float(pts[[0, 16], 0].mean()), float(pts[8, 1]), float(pts[17:27, 1].min())
+    mask = np.zeros(image.shape[:2], np.uint8)
+    centre = (int(round(cx)), int(round(brows + 0.28 * width)))
+    cv2.ellipse(mask, centre, (int(0.70 * width), int(0.92 * width)), 0, 0, 360, 255, -1)
+    bottom = image.shape[0]
+    shoulders = [
+        (cx - 0.27 * width, chin),
+        (cx + 0.27 * width, chin),
+        (cx + 0.45 * width, chin + 0.4 * width),
+        (cx + 1.5 * width, chin + 0.8 * width),
+        (cx + 1.9 * width, bottom),
+        (cx - 1.9 * width, bottom),
+        (cx - 1.5 * width, chin + 0.8 * width),
+        (cx - 0.45 * width, chin + 0.4 * width),
+    ]
+    cv2.fillPoly(mask, [np.array(shoulders, np.int32)], 255)
+    alpha = (cv2.GaussianBlur(mask, (0, 0), 3).astype(np.float32) / 255.0)[..., None]
+    wall = np.empty_like(image)
+    wall[:] = LIGHT_WALL
+    return (image * alpha + wall * (1.0 - alpha)).astype(np.uint8)
+
+
 class FaceSynth:
     """Renders posed 640×480 frames of the single face in ``image`` (BGR)."""
 
@@ -222,6 +258,17 @@ def still_photo_script(fps: float = 25.0, seconds: float = 6.0) -> list[Pose]:
                 noise=2.0,
             )
         )
+    return poses
+
+
+def portrait_script(fps: float = 25.0, seconds: float = 4.0, **hold: float) -> list[Pose]:
+    """A resident keeping still for the 社保卡 photo: a slight sway only; ``hold`` (e.g. ``eyes=1``,
+    ``yaw_deg=30``, ``light=0.3``) is kept throughout, to fail one of the photo's rules."""
+    poses = []
+    for i in range(int(fps * seconds)):
+        t = i / fps
+        sway = Pose(dx=2 * math.sin(t * 1.1), dy=1.5 * math.sin(t * 0.8 + 1), roll_deg=0.5 * math.sin(t * 0.6))
+        poses.append(replace(sway, **hold))
     return poses
 
 

@@ -4,8 +4,8 @@
 养老待遇资格认证 asks for the resident's live face: its face step (kiosk.flows.wizard_face) runs the
 camera's capture with liveness and has the gateway check it against the enrolled photo; a session
 opened with the face (刷脸登录) skips it. It needs the camera: without one it is shown disabled.
-The card's photo is not asked: the gateway's card forms take no photo (the 制卡 photo comes from
-the 公安 records at the 制卡 centre).
+社保卡申领 and 补卡/换卡 ask for the card's photo before the delivery: taken now by the terminal's
+camera (kiosk.flows.wizard_photo) or a photo studio's receipt number.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ BANKS = (
     ("psbc", "中国邮政储蓄银行"),
 )
 REPLACEMENT_REASONS = (("lost", "lost"), ("damaged", "damaged"), ("expired", "expired"), ("info_change", "info_change"))
+
+
+def photo() -> FormField:
+    """The card's photo: ``photo:<id>`` of one the terminal took, or a photo receipt number."""
+    return FormField("photo", "form.card.photo", FieldKind.PHOTO, max_length=70)
 
 
 def delivery() -> tuple[FormField, FormField]:
@@ -65,6 +70,7 @@ def pension_card_services() -> list[ServiceSpec]:
         wizard(
             "card_application",
             FormField("bank", "form.card.bank", FieldKind.CHOICE, choices=choices("form.card.bank", BANKS)),
+            photo(),
             *delivery(),
         ),
         wizard(
@@ -75,6 +81,7 @@ def pension_card_services() -> list[ServiceSpec]:
                 FieldKind.CHOICE,
                 choices=choices("form.card.replacement_reason", REPLACEMENT_REASONS),
             ),
+            photo(),
             *delivery(),
         ),
         wizard(

@@ -16,6 +16,7 @@ from typing import Any
 from common.ssn import mask_ssn
 from kiosk import divisions
 from kiosk.flows.wizard_face import FaceStep, skipped
+from kiosk.flows.wizard_photo import PhotoStep
 from kiosk.forms import ADDRESS_SEPARATOR, NUMERIC, PICKED, FieldKind, FormField, WizardForm, split_address
 from kiosk.pinyin_input import PinyinInput, ime_view
 from kiosk.session import Flow, FlowHost
@@ -51,6 +52,7 @@ class WizardFlow(Flow):
             *((WizardStep.FIELD, field) for field in self.form.fields),
             (WizardStep.REVIEW, None),
         ]
+        self._photo = PhotoStep(host, self._answers, self._view)  # a PHOTO question's camera and upload
         self._face = FaceStep(host, self._answers, self._view)  # a FACE question's capture and check
 
     # ------------------------------------------------------------------ view
@@ -73,6 +75,7 @@ class WizardFlow(Flow):
             error=None,
             picker=self._picker_page(field),
             ime=self._ime_state(field),
+            photo=self._photo.view(field),
             resident=[("wizard.name", card.name if card else ""), ("wizard.ssn", mask_ssn(card.ssn) if card else "")],
             review=[
                 (f.label_key, f.shown(self._answers.get(f.name, "")), f.display(self._answers.get(f.name, "")))
@@ -142,6 +145,8 @@ class WizardFlow(Flow):
     # ------------------------------------------------------------------ intents
     def handle(self, intent: str, value: str = "") -> None:
         view = self.host.state.wizard
+        if self._photo.handle(intent, view):
+            return
         if self._face.handle(intent, view):
             return
         if self.host.state.screen is not Screen.WIZARD or view is None:
@@ -329,5 +334,6 @@ class WizardFlow(Flow):
         host.printing.print_receipt(receipt, lang, host.guard(done), host.guard(failed))
 
     def cancel(self) -> None:
+        self._photo.cancel()
         self._face.cancel()
         self._answers.clear()
