@@ -44,7 +44,7 @@ SCRIPT_SETTINGS: dict[str, tuple[str, ...]] = {
     # The 查询/打印 story visits these (demo.record_stories.SERVICES).
     "records": (
         "services.enabled=['insurance_info','contributions','benefits','applications','rights_statement','card_info',"
-        "'print_transfer_certificate']",
+        "'print_payment_certificate','print_transfer_certificate']",
     ),
     # 修改社保卡密码 (demo.change_pin_stories), on the shuffled PIN pad.
     "change-pin": ("services.enabled=['insurance_info','change_pin']", "ui.shuffled_pin_pad=true"),

@@ -2,8 +2,10 @@
 
 缴费明细 for a chosen period (近三年, then 自选月份 in the from–to editor) and its pages; 待遇发放;
 办事进度 with each application's status history; 个人权益单 year by year; 社保卡信息 with its
-制卡进度; 转出参保凭证 previewed and printed, its bytes kept as ``transfer.bin``. Each screenshot
-checks the legibility rules (demo.player.StoryPlayer.check_legible).
+制卡进度; 转出参保凭证 previewed and printed, its bytes kept as ``transfer.bin``. The 缴费凭证 of the
+months on screen (打印本期缴费凭证, its preview's 返回 back to the table) and from the menu, where it
+asks the months first (the chooser, 预览, the preview's 首页 to the menu). Each screenshot checks the
+legibility rules (demo.player.StoryPlayer.check_legible).
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from kiosk.state import Screen
 
 logger = logging.getLogger(__name__)
 
-SERVICES = ("contributions", "benefits", "applications", "rights_statement", "card_info", "print_transfer_certificate")
+SERVICES = (
+    "contributions",
+    "benefits",
+    "applications",
+    "rights_statement",
+    "card_info",
+    "print_payment_certificate",
+    "print_transfer_certificate",
+)
 
 
 def _table(player: Any, what: str, check: Any) -> tuple[Any, str]:
@@ -93,6 +103,26 @@ def _session(player: Any, language: str, elder: bool) -> Iterator[Step]:
         raise JourneyFailed(f"the chosen months {chosen} show no contributions")
     player.on_screen(chosen[0])
     named("contributions-chosen")
+    player.press("print")  # 打印本期缴费凭证
+    yield "screen", (Screen.PRINT_PREVIEW, "the certificate of the months on screen")
+    yield "settle", None
+    named("contributions-print-preview")
+    player.press("back")
+    yield "wait", _table(player, "the same months again", lambda r: (r.period.start, r.period.end) == chosen)
+    yield "settle", None
+    yield from _back(player)
+
+    player.press("service:print_payment_certificate")
+    yield "wait", _table(player, "the certificate's months", lambda r: r.period and not r.rows)
+    yield "settle", None
+    player.press("period:last_year")
+    yield "wait", _table(player, "last year's months", lambda r: r.period.preset == "last_year")
+    yield "settle", None
+    named("payment-certificate-months")
+    player.press("print")  # 预览
+    yield "screen", (Screen.PRINT_PREVIEW, "the certificate of last year")
+    yield "settle", None
+    named("payment-certificate-preview")
     yield from _back(player)
 
     player.press("service:benefits")

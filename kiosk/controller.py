@@ -52,6 +52,8 @@ IDLE_SCREENS = (Screen.ATTRACT, Screen.OUT_OF_SERVICE)
 UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE, Screen.MAINTENANCE)
 # No resident is served on these: staff intents run, the fleet may apply config.
 NO_RESIDENT_SCREENS = (*IDLE_SCREENS, Screen.MAINTENANCE)
+# The screens of a service that 首页 (back_to_menu) leaves for the menu; MESSAGE by its 继续.
+HOME_SCREENS = (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD, Screen.CHANGE_PIN)
 
 
 class KioskController(PinPadIntents):
@@ -316,7 +318,7 @@ class KioskController(PinPadIntents):
 
     def back_to_menu(self) -> None:
         self.touch()
-        if self.state.screen in (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD):
+        if self.state.screen in HOME_SCREENS:
             if self.session.signed_in:
                 self._message_until = None
                 self.enter_menu()

@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 EARLIEST_MONTH = "1990-01"  # the gateway's first period of record
 MAX_MONTHS = 120  # ten years in one table: more is pages nobody reads at a kiosk
+# A 缴费凭证 prints one line a month: five years is about 20 cm of 80 mm paper, and the gateway
+# refuses more (server.certificates.MAX_PAYMENT_MONTHS; a test keeps the two equal).
+CERTIFICATE_MAX_MONTHS = 60
+TOO_LONG = N_("period.error.too_long")
+CERTIFICATE_TOO_LONG = N_("period.error.certificate_too_long")
 PRESETS = ("this_year", "last_year", "last_3_years")
 # The buttons' words: the presets and ``custom`` (自选月份, the from–to editor).
 PRESET_KEYS = {
@@ -63,7 +68,8 @@ class PeriodChoice:
     ``kind`` is ``months`` (a from–to range; ``preset`` one of PRESETS or ``custom``) or ``year``
     (one year: ``start`` = ``end`` = ``YYYY``). ``editing`` is True while the from–to editor is
     open; ``draft_start``/``draft_end`` are the months being edited there and ``error`` the message
-    key of what is wrong with them (None when they can be applied)."""
+    key of what is wrong with them (None when they can be applied). ``max_months`` is the longest
+    range the service takes and ``too_long`` the message key that says so."""
 
     kind: str
     preset: str
@@ -73,6 +79,8 @@ class PeriodChoice:
     draft_start: str = ""
     draft_end: str = ""
     error: str | None = None
+    max_months: int = MAX_MONTHS
+    too_long: str = TOO_LONG
 
 
 def preset_range(preset: str, today: dt.date | None = None) -> tuple[str, str]:
@@ -89,8 +97,11 @@ def preset_range(preset: str, today: dt.date | None = None) -> tuple[str, str]:
     raise ValueError(f"unknown period preset {preset!r}")
 
 
-def validate_range(start: str, end: str, today: dt.date | None = None) -> str | None:
-    """The message key of what is wrong with a from–to range, or None when the gateway will take it."""
+def validate_range(
+    start: str, end: str, today: dt.date | None = None, max_months: int = MAX_MONTHS, too_long: str = TOO_LONG
+) -> str | None:
+    """The message key of what is wrong with a from–to range, or None when the gateway will take it;
+    ``too_long`` when it is longer than ``max_months``."""
     try:
         first, last = month_index(start), month_index(end)
     except ValueError:
@@ -101,14 +112,26 @@ def validate_range(start: str, end: str, today: dt.date | None = None) -> str | 
         return N_("period.error.too_early")
     if first > last:
         return N_("period.error.order")
-    if last - first + 1 > MAX_MONTHS:
-        return N_("period.error.too_long")
+    if last - first + 1 > max_months:
+        return too_long
     return None
 
 
-def months_choice(preset: str = "this_year", today: dt.date | None = None) -> PeriodChoice:
+def choice_error(choice: PeriodChoice, today: dt.date | None = None) -> str | None:
+    """What is wrong with the range a choice shows now (None when the service will take it)."""
+    return validate_range(choice.start, choice.end, today, choice.max_months, choice.too_long)
+
+
+def months_choice(
+    preset: str = "this_year", today: dt.date | None = None, max_months: int = MAX_MONTHS, too_long: str = TOO_LONG
+) -> PeriodChoice:
     start, end = preset_range(preset, today)
-    return PeriodChoice(MONTHS, preset, start, end)
+    return PeriodChoice(MONTHS, preset, start, end, max_months=max_months, too_long=too_long)
+
+
+def certificate_choice(preset: str = "this_year", today: dt.date | None = None) -> PeriodChoice:
+    """The months of a 缴费凭证: the presets and from–to of 缴费明细, at most CERTIFICATE_MAX_MONTHS."""
+    return months_choice(preset, today, CERTIFICATE_MAX_MONTHS, CERTIFICATE_TOO_LONG)
 
 
 def year_choice(year: int | None = None, today: dt.date | None = None) -> PeriodChoice:
@@ -122,7 +145,7 @@ def choose(choice: PeriodChoice, preset: str, today: dt.date | None = None) -> P
     if preset == "custom":
         return replace(choice, editing=True, draft_start=choice.start, draft_end=choice.end, error=None)
     start, end = preset_range(preset, today)
-    return PeriodChoice(MONTHS, preset, start, end)
+    return PeriodChoice(MONTHS, preset, start, end, max_months=choice.max_months, too_long=choice.too_long)
 
 
 def step(choice: PeriodChoice, which: str, months: int, today: dt.date | None = None) -> PeriodChoice:
@@ -134,17 +157,20 @@ def step(choice: PeriodChoice, which: str, months: int, today: dt.date | None = 
     current = choice.draft_start if which == "from" else choice.draft_end
     moved = month_of(min(high, max(low, month_index(current) + months)))
     start, end = (moved, choice.draft_end) if which == "from" else (choice.draft_start, moved)
-    return replace(choice, draft_start=start, draft_end=end, error=validate_range(start, end, today))
+    error = validate_range(start, end, today, choice.max_months, choice.too_long)
+    return replace(choice, draft_start=start, draft_end=end, error=error)
 
 
 def apply(choice: PeriodChoice, today: dt.date | None = None) -> PeriodChoice:
     """Close the editor with its range, or keep it open with the error when the range is wrong."""
     if not choice.editing:
         return choice
-    error = validate_range(choice.draft_start, choice.draft_end, today)
+    error = validate_range(choice.draft_start, choice.draft_end, today, choice.max_months, choice.too_long)
     if error is not None:
         return replace(choice, error=error)
-    return PeriodChoice(MONTHS, "custom", choice.draft_start, choice.draft_end)
+    return PeriodChoice(
+        MONTHS, "custom", choice.draft_start, choice.draft_end, max_months=choice.max_months, too_long=choice.too_long
+    )
 
 
 def cancel(choice: PeriodChoice) -> PeriodChoice:
@@ -156,6 +182,29 @@ def step_year(choice: PeriodChoice, years: int, today: dt.date | None = None) ->
     this_year = (today or dt.date.today()).year
     year = min(this_year, max(int(EARLIEST_MONTH[:4]), int(choice.start) + years))
     return replace(choice, start=f"{year:04d}", end=f"{year:04d}")
+
+
+def on_intent(choice: PeriodChoice, intent: str, value: str, today: dt.date | None = None) -> PeriodChoice | None:
+    """The choice after one of the records screen's period touches: ``period`` with a preset or
+    ``custom``, ``period_step`` with ``from:-12`` … ``to:+1`` or ``year:±1``, ``period_apply``,
+    ``period_cancel``. None for a touch that changes nothing (an unknown intent or value)."""
+    if intent == "period" and choice.kind == MONTHS and (value in PRESETS or value == "custom"):
+        return choose(choice, value, today)
+    if intent == "period_step":
+        which, _, amount = value.partition(":")
+        try:
+            count = int(amount)
+        except ValueError:
+            logger.info("period step %r ignored", value)
+            return None
+        if which == "year" and choice.kind == YEAR:
+            return step_year(choice, count, today)
+        return step(choice, which, count, today)
+    if intent == "period_apply":
+        return apply(choice, today)
+    if intent == "period_cancel":
+        return cancel(choice)
+    return None
 
 
 def decimal_of(value: object) -> Decimal:

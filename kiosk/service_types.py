@@ -31,6 +31,7 @@ class QueryParams:
     months: int | None = None
     page_size: int = 100
     print_service: str | None = None  # the catalogue id that prints this table, offered on its screen
+    print_key: str | None = None  # its button's words; printing the table's chosen months (kiosk.flows.query)
     # The resident chooses the period: "months" (今年/去年/近三年/from–to) or "year" (one year);
     # None: ``months`` back from today, or everything.
     period: str | None = None
@@ -38,10 +39,12 @@ class QueryParams:
 
 @dataclass(frozen=True)
 class CertificateParams:
-    """A certificate the gateway issues: its kind and the months it covers (None: no period)."""
+    """A certificate the gateway issues: its kind and the months back it covers (None: no period),
+    or the months the resident chooses."""
 
     kind: str
     months: int | None = None
+    choose_period: bool = False  # the resident chooses the months first (kiosk.periods.certificate_choice)
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,26 @@ def record_services() -> list[ServiceSpec]:
             "contributions",
             Group.QUERY,
             "query",
-            QueryParams("contributions", page_size=PAGE_ROWS, period=MONTHS),
+            QueryParams(
+                "contributions",
+                page_size=PAGE_ROWS,
+                period=MONTHS,
+                print_service="print_payment_certificate",
+                print_key=N_("contrib.print_period"),
+            ),
         ),
         ServiceSpec("rights_statement", Group.QUERY, "query", QueryParams("rights", period=YEAR)),
         ServiceSpec("benefits", Group.QUERY, "query", QueryParams("benefits", page_size=PAGE_ROWS)),
         ServiceSpec("applications", Group.QUERY, "query", QueryParams("applications")),
         ServiceSpec("card_info", Group.QUERY, "query", QueryParams("cards")),
         ServiceSpec("print_insured_certificate", Group.PRINT, "certificate", CertificateParams("insured"), printer),
-        ServiceSpec("print_payment_certificate", Group.PRINT, "certificate", CertificateParams("payment", 12), printer),
+        ServiceSpec(
+            "print_payment_certificate",
+            Group.PRINT,
+            "certificate",
+            CertificateParams("payment", choose_period=True),
+            printer,
+        ),
         ServiceSpec("print_rights_statement", Group.PRINT, "certificate", CertificateParams("rights", 12), printer),
         # 转出参保凭证 for 关系转移接续: everything paid at this 参保地, so no period.
         ServiceSpec(

@@ -67,6 +67,7 @@ class Records:
     page: int = 1
     pages: int = 1
     period: PeriodChoice | None = None  # the period the table covers, when the resident chooses it
+    print_key: str | None = None  # the words of the screen's print button (打印本期缴费凭证), None: no button
 
 
 class WizardStep(enum.Enum):

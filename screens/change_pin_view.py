@@ -32,7 +32,8 @@ SLOTS = 12
 
 
 class ChangePinView(BaseView):
-    """Prompt, dots, message and OK / back on the left; the PIN pad on the right."""
+    """Prompt, dots, message, OK and 返回 / 首页 on the left; the PIN pad on the right. 返回 is one
+    step back (kiosk.flows.change_pin), 首页 the menu, as on the other screens of a service."""
 
     def build(self) -> None:
         self.body.orientation = "horizontal"
@@ -46,7 +47,10 @@ class ChangePinView(BaseView):
             left.add_widget(widget)
         left.add_widget(Widget())
         left.add_widget(self.button("pin:ok", lambda: self.controller.intent("submit")))
-        left.add_widget(self.button("back", lambda: self.controller.intent("back"), rule="SecondaryButton"))
+        row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
+        row.add_widget(self.button("back", lambda: self.controller.intent("back"), rule="SecondaryButton"))
+        row.add_widget(self.button("home", self.controller.back_to_menu, rule="SecondaryButton"))
+        left.add_widget(row)
         self.body.add_widget(left)
         pad = GridLayout(cols=3, spacing=dp(12), size_hint_x=None, width=dp(480))
         self.digit_keys = []
@@ -83,3 +87,4 @@ class ChangePinView(BaseView):
         self.intents["pin:delete"].text = tr("key.delete", lang)
         self.intents["pin:ok"].text = tr("key.ok", lang)
         self.intents["back"].text = tr("key.back", lang)
+        self.intents["home"].text = tr("key.home", lang)

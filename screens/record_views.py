@@ -3,8 +3,11 @@
 Above the table, when the service lets the resident choose the period (kiosk.periods), either
 the presets (今年 / 去年 / 近三年 / 自选月份) or one year with 上一年 / 下一年; 自选月份 replaces
 the table with the from–to editor (big month and year steps, 确定 and 返回) until the range is
-applied or dropped. Below it then the page buttons (only when there is more than one page),
-返回 and 首页 (both back to the menu of services: the table is the first step of a query) and 退出.
+applied or dropped. Under the table the months shown, with the print button beside them when the
+service offers one (打印本期缴费凭证; a certificate's own months chooser has no table and 预览
+there). Below it then the page buttons
+(only when there is more than one page), 返回 and 首页 (both back to the menu of services: the
+table is the first step of a query) and 退出.
 Every touch is an intent for the query flow (kiosk.flows.query); the view keeps no state.
 """
 
@@ -66,6 +69,11 @@ class RecordsView(BaseView):
         self.table.bind(minimum_height=self.table.setter("height"))
         self.scroll.add_widget(self.table)
         self.summary = KioskLabel()
+        # The months and the print button share one row: the table keeps every line it can get.
+        self.print_row = self._row()
+        self.print_range = KioskLabel(size_hint_y=1)
+        self.print_row.add_widget(self.print_range)
+        self.print_row.add_widget(self.button("print", lambda: self.controller.intent("print")))  # the next step
         # The page buttons share the footer: the table needs every line of the screen it can get.
         footer = BoxLayout(size_hint_y=None, height=dp(ROW_HEIGHT), spacing=dp(16))
         self.pager = BoxLayout(spacing=dp(16), size_hint_x=2.4)
@@ -119,7 +127,9 @@ class RecordsView(BaseView):
         paged = table_shown and records is not None and records.pages > 1
         parts = [self.presets] if period is not None and period.kind == MONTHS and not self._editing else []
         parts += [self.years] if period is not None and period.kind != MONTHS else []
-        parts += [self.scroll, self.range_label, self.summary] if table_shown else [self.editor]
+        printable = table_shown and records is not None and records.print_key is not None
+        months = self.print_row if printable else self.range_label
+        parts += [self.scroll, months, self.summary] if table_shown else [self.editor]
         self._arrange(parts + [self.footer])
         buttons = [self.pager] if paged else []
         buttons += [self.intents["back"], self.intents["home"], self.intents["exit"]]
@@ -132,6 +142,8 @@ class RecordsView(BaseView):
             self.summary.text = ""
             return
         self.header_label.text = records.title  # the screen's name in the header: the body is for the table
+        self.intents["print"].text = tr(records.print_key, lang) if records.print_key else ""
+        self.print_range.text = self.range_label.text
         self.summary.text = "\n".join(records.summary) if table_shown else ""
         self.page_label.text = tr("records.page", lang, page=records.page, pages=records.pages)
         self.intents["page_prev"].text = tr("key.page_prev", lang)

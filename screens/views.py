@@ -306,8 +306,11 @@ class PreviewView(BaseView):
         self.image = Image(size_hint=(1, None), fit_mode="contain")
         scroll.add_widget(self.image)
         self.body.add_widget(scroll)
+        # 返回 is one step back (the months chooser or the table the print came from: the certificate
+        # flow decides), 首页 the menu, as on the records and wizard screens.
         row = BoxLayout(size_hint_y=None, height=dp(110), spacing=dp(16))
-        row.add_widget(self.button("back", self.controller.back_to_menu, rule="SecondaryButton"))
+        row.add_widget(self.button("back", lambda: self.controller.intent("back"), rule="SecondaryButton"))
+        row.add_widget(self.button("home", self.controller.back_to_menu, rule="SecondaryButton"))
         row.add_widget(self.button("print", self.controller.confirm_print))
         self.body.add_widget(row)
 
@@ -315,6 +318,7 @@ class PreviewView(BaseView):
         lang = state.language
         self.title.text = tr("print.preview_title", lang)
         self.intents["back"].text = tr("key.back", lang)
+        self.intents["home"].text = tr("key.home", lang)
         self.intents["print"].text = tr("key.print", lang)
         if state.preview_png:
             texture = CoreImage(io.BytesIO(state.preview_png), ext="png").texture

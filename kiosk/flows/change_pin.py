@@ -9,7 +9,9 @@ Contract:
 - the two new PINs differ: "change_pin.mismatch", back to the "new" step;
 - a wrong old PIN: "pin.wrong" with the card's tries left, back to the "old" step; a blocked card
   ends the session with "card.pin_blocked" (bring the ID card to a counter);
-- done: "change_pin.done" then the menu. ``ui.shuffled_pin_pad`` gives each step a new key order.
+- done: "change_pin.done" then the menu. ``ui.shuffled_pin_pad`` gives each step a new key order;
+- 返回 (``back``) is one step back (again → new → old, the PINs of the steps left typed again),
+  from the first step to the menu; 首页 (the controller's back_to_menu) always the menu.
 """
 
 from __future__ import annotations
@@ -80,12 +82,22 @@ class ChangePinFlow(Flow):
             self._submit(view)
             return
         elif intent == "back":
-            self.host.enter_menu()
+            self._back(view)
             return
         else:
             return
         view.pin_length = len(self._digits)
         self.host.publish()
+
+    def _back(self, view: ChangePinView) -> None:
+        if view.step == "again":
+            self._new = ""
+            self._step("new")
+        elif view.step == "new":
+            self._old = ""
+            self._step("old")
+        else:
+            self.host.enter_menu()
 
     def _submit(self, view: ChangePinView) -> None:
         typed = "".join(self._digits)

@@ -108,6 +108,21 @@ def test_short_pin_and_back_to_the_menu():
     assert controller.state.screen is Screen.MENU and controller.state.change_pin is None
 
 
+def test_back_is_one_step_back_and_home_the_menu():
+    controller, card, *_ = signed_in()
+    type_pin(controller, "123456")
+    controller.intent("back")
+    assert controller.state.change_pin.step == "old"  # the old PIN is typed again
+    type_pin(controller, "123456")
+    type_pin(controller, "802731")
+    controller.intent("back")
+    assert controller.state.change_pin.step == "new" and controller.state.change_pin.pin_length == 0
+    type_pin(controller, "802731")
+    controller.back_to_menu()  # 首页
+    assert controller.state.screen is Screen.MENU and controller.state.change_pin is None
+    assert card.changes == []
+
+
 def test_shuffled_pad_changes_the_key_order_per_step():
     controller, *_ = signed_in("ui.shuffled_pin_pad=true")
     orders = {controller.state.change_pin.keys}

@@ -1,7 +1,8 @@
 """The 查询 and 打印 services in the real Kivy app on Xvfb (``main.py --demo --script records``):
 缴费明细 for 近三年 and for months chosen in the from–to editor, paged; 待遇发放; 办事进度 with
-each application's status history; 个人权益单 year by year; 社保卡信息 and 制卡进度; 转出参保凭证
-previewed and printed — the printed bytes decoded. Once in 简体, then in English and 繁體 in
+each application's status history; 个人权益单 year by year; 社保卡信息 and 制卡进度; 缴费凭证 of the
+table's months and of months chosen first, previewed; 转出参保凭证 previewed and printed — the
+printed bytes decoded. Once in 简体, then in English and 繁體 in
 长辈模式; every screenshot kept the legibility rules of its mode."""
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ SESSION_SHOTS = [
     "contributions-page-2",
     "contributions-editor",
     "contributions-chosen",
+    "contributions-print-preview",
+    "payment-certificate-months",
+    "payment-certificate-preview",
     "benefits",
     "applications",
     "rights-statement",
