@@ -140,8 +140,10 @@ def test_a_card_pulled_leaves_nothing_of_the_photo() -> None:
     controller, card, *_ = _controller(camera)
     controller.intent("photo_camera")
     assert controller.state.wizard.photo.preview is not None
+    step = controller._flow._photo
+    step._jpeg = JPEG  # as if a photo had been taken before this run of the camera
     card.read_error = CardError(CardErrorKind.REMOVED, "pulled")
     card.present = False
     controller.card_removed()
-    assert camera.cancels >= 1
+    assert camera.cancels >= 1 and step._jpeg is None
     assert controller.state.wizard is None and not controller.state.holds_resident_data()
