@@ -35,13 +35,23 @@ SAMPLE_NOTICE: dict[str, Any] = {
 }
 
 
+# Residents of the demo world; a script that needs more brings its own count. The tour makes every
+# application once in each of its six passes, each pass with residents of its own (an application is
+# refused the second time): a hall's day of residents, each situation of server.demo_household
+# (one in twenty) six times over.
+DEMO_PERSONS = 12
+SCRIPT_PERSONS = {"tour": 120}
+
+
 def pcscd_usable() -> bool:
     """True when an isolated pcscd with vpcd can be started here (binaries present, root for unshare)."""
     return shutil.which("pcscd") is not None and VPCD_DRIVER.exists() and os.geteuid() == 0
 
 
 class DemoWorld:
-    def __init__(self, data_dir: Path, use_pcscd: bool | None = None, persons: int = 12, seed: int = 2024) -> None:
+    def __init__(
+        self, data_dir: Path, use_pcscd: bool | None = None, persons: int = DEMO_PERSONS, seed: int = 2024
+    ) -> None:
         self.data_dir = data_dir
         self.use_pcscd = pcscd_usable() if use_pcscd is None else use_pcscd
         self._persons = persons
@@ -134,7 +144,11 @@ class DemoWorld:
     def show_esscard(self, index: int) -> None:
         """Hold demo resident ``index``'s phone, showing a fresh 电子社保卡 code, up to the simulated
         camera (the code is minted by the embedded gateway and valid for 60 s)."""
-        self.devices.camera.show_code(self.server.mint_esscard(self.people[index]["ssn"]))
+        self.show_esscard_of(self.people[index]["ssn"])
+
+    def show_esscard_of(self, ssn: str) -> None:
+        """The same for any seeded resident, one without a card too (the tour's 社保卡申领)."""
+        self.devices.camera.show_code(self.server.mint_esscard(ssn))
 
     def staff_command(self, kind: str) -> int:
         """What a staff member sends from the console (maintenance_on/off, print_test_page, ...)."""

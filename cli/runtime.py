@@ -191,9 +191,10 @@ def open_runtime(args: argparse.Namespace, devices: bool = True, camera: bool = 
     world = None
     token = None
     if getattr(args, "demo", False):
-        from cli.demo_world import DemoWorld
+        from cli.demo_world import DEMO_PERSONS, SCRIPT_PERSONS, DemoWorld
 
-        world = DemoWorld(getattr(args, "data_dir", None) or DEMO_DATA_DIR)
+        persons = SCRIPT_PERSONS.get(getattr(args, "script", None) or "", DEMO_PERSONS)
+        world = DemoWorld(getattr(args, "data_dir", None) or DEMO_DATA_DIR, persons=persons)
         overrides = world.start() + overrides
         token = world.server.terminal_token
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 from kivy.base import EventLoop
 
-from demo import change_pin_stories, display_stories, pinyin_story, record_stories, wizard_stories
+from demo import change_pin_stories, display_stories, pinyin_story, record_stories, tour, wizard_stories
 from demo.player import STEP_TIMEOUT, JourneyFailed, Step, StoryPlayer, tap
 from kiosk.printer_status import PrinterStatus
 from kiosk.remote_config import BUNDLE_FILE
@@ -45,7 +45,7 @@ class DemoStories(StoryPlayer):
             "wizard": DemoStories._wizard,
             "elder-mode": display_stories.elder_mode,
             "staff": display_stories.staff,
-            "tour": display_stories.tour,
+            "tour": tour.tour,
             "wizards": wizard_stories.wizards,
             "records": record_stories.records,
             "change-pin": change_pin_stories.change_pin,

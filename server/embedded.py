@@ -57,7 +57,7 @@ class EmbeddedServer:
 
     def demo_people(self) -> list[dict[str, Any]]:
         """Seeded persons as virtual-card data: CardData JSON fields + ``pin`` + ``card_status`` +
-        ``has_photo`` (True for the first seeded person and the first pensioner with a usable card,
+        ``has_photo`` (True for the first seeded person and the first pensioners with a usable card,
         the ones face verification works for) +
         ``card_keys`` (the card's own keys from this gateway's key store, for INTERNAL AUTHENTICATE)."""
         with self._ctx.sessions() as db:

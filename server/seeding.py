@@ -67,20 +67,18 @@ def _insert_chunk(session: Session, main: list[DemoPerson], unit_ids: dict[str, 
         from server.face.demo import demo_photo_jpeg  # cv2 + scikit-image: only when seeding
 
         person_rows[0]["photo"] = demo_photo_jpeg("astronaut")
-        # And the first pensioner with a usable card, so 养老待遇资格认证's face step can be shown
-        # (the same portrait: it is the only live face the simulated camera has).
-        pensioner = next(
-            (
-                i
-                for i, p in enumerate(main)
-                if i > 0
-                and p.employment_status == "retired"
-                and p.current_card["status"] == "normal"
-                and p.current_card["production_stage"] == "issued"
-            ),
-            None,
-        )
-        if pensioner is not None:
+        # And the first pensioners with a usable card, so 养老待遇资格认证's face step can be shown
+        # (the same portrait: it is the only live face the simulated camera has); one for each
+        # pass of the demo's tour (demo.tour), since a pensioner is certified once a year.
+        pensioners = [
+            i
+            for i, p in enumerate(main)
+            if i > 0
+            and p.employment_status == "retired"
+            and p.current_card["status"] == "normal"
+            and p.current_card["production_stage"] == "issued"
+        ]
+        for pensioner in pensioners[:FACE_PENSIONERS]:
             person_rows[pensioner]["photo"] = person_rows[0]["photo"]
     ids = list(
         session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), person_rows).scalars()
@@ -129,6 +127,9 @@ def _insert_chunk(session: Session, main: list[DemoPerson], unit_ids: dict[str, 
 
 
 SEED_CHUNK = 500
+# Pensioners whose face is enrolled with the demo portrait (besides the first person): one for each
+# of the six passes of the demo tour, which certifies each pensioner once (养老待遇资格认证, yearly).
+FACE_PENSIONERS = 6
 
 
 def _skip_foreign_key_triggers(session: Session) -> None:

@@ -71,17 +71,18 @@ def test_seeded_rows_are_the_generated_people(seeded: Session) -> None:
             select(func.count()).select_from(BenefitPayment).where(BenefitPayment.person_id == pid)
         )
         assert benefits == len(p.benefits)
-    # The demo photo: the first person's, and the first pensioner's with a usable card (the face
-    # step of 养老待遇资格认证).
-    pensioner = next(
-        p
-        for p in demo_data.generate_people(PERSONS, SEED, AS_OF)[1:]
+    # The demo photo: the first person's, and the first pensioners' with a usable card (the face
+    # step of 养老待遇资格认证, once in each pass of the tour), all in the first chunk written.
+    pensioners = [
+        p.ssn
+        for p in demo_data.generate_people(PERSONS, SEED, AS_OF)[1 : seeding.SEED_CHUNK]
         if p.employment_status == "retired"
         and p.current_card["status"] == "normal"
         and p.current_card["production_stage"] == "issued"
-    )
+    ]
+    assert pensioners
     with_photo = set(seeded.scalars(select(Person.ssn).where(Person.photo.is_not(None))))
-    assert with_photo == {people[0].ssn, pensioner.ssn}
+    assert with_photo == {people[0].ssn, *pensioners[: seeding.FACE_PENSIONERS]}
 
 
 def test_every_row_points_at_a_row_that_exists(seeded: Session) -> None:
