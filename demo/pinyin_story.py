@@ -55,11 +55,12 @@ def pinyin(player: Any) -> Iterator[Step]:
     yield "settle", None
     if not player.app.controller.state.elder_mode:
         raise JourneyFailed("长辈模式 did not turn on")
-    yield from _log_in(player, pick.person)
+    resident = player.world.people[pick.person]
+    yield from _log_in(player, resident, pick.person)
     yield from _answer_until(player, SERVICE, pick.overrides, WizardStep.REVIEW)
     record: dict[str, Any] = {"service": SERVICE, "elder_mode": player.app.controller.state.elder_mode}
     yield from _submit(player, SERVICE, record)
     record["form"] = _stored_form(player)
     logger.info("pinyin journey: %s", record.get("outcome"))
-    yield from _pull_at_menu(player)
+    yield from _pull_at_menu(player, resident)
     (player.out_dir / "pinyin.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -16,15 +16,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
-from demo.wizard_probe import Pick, find
+from demo.wizard_probe import Pick, cardless, find
 from kiosk.forms import FieldKind
 from kiosk.services import CATALOGUE, WizardParams
 from server.applications.applicant import Applicant
 from server.applications.rules_unemployment import MIN_UNEMPLOYMENT_MONTHS
 from server.applications.settings import BackOfficeSettings
-from server.models import Card, Person
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +51,12 @@ class TourPlan:
         self._terminal = server.terminal_id
         # The residents with a card (world.people, by index), then those without one, who sign
         # in with the 电子社保卡 (``esscard``): 社保卡申领 is theirs.
-        self._people: list[dict[str, Any]] = [*world.people, *self._cardless()]
+        self._people: list[dict[str, Any]] = [*world.people, *cardless(self._ctx)]
         self.used: set[int] = {REFUSED_BY}
         self.nobody: set[str] = set()
         self._refused: dict[str, set[int]] = {}
         self._insured: dict[int, bool] = {}
         self._refusal: str | None = None
-
-    def _cardless(self) -> list[dict[str, Any]]:
-        """Seeded residents who hold no card (in the order seeded), as the probe reads people."""
-        with self._ctx.sessions() as db:
-            held = select(Card.id).where(Card.person_id == Person.id, Card.status != "cancelled").exists()
-            ssns = db.scalars(select(Person.ssn).where(~held).order_by(Person.id)).all()
-        return [{"ssn": ssn, "card_status": "normal", "esscard": True} for ssn in ssns]
 
     def resident(self, index: int) -> dict[str, Any]:
         """Resident ``index`` of a Pick: a card's profile (world.people), or ``ssn`` and

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import select
 
 from demo.photo_answers import SAMPLE_RECEIPT, TAKE_PHOTO
 from demo.wizard_answers import sample_answer
@@ -23,6 +24,7 @@ from server.applications.forms import ApplicationRequest
 from server.applications.rules import RULES
 from server.applications.settings import BackOfficeSettings
 from server.errors import ApiError
+from server.models import Card, Person
 from server.reference.training import courses
 
 logger = logging.getLogger(__name__)
@@ -92,3 +94,12 @@ def find(ctx: Any, terminal_id: str, people: list[dict[str, Any]], kind: str, fo
                     continue
                 return Pick(index, overrides)
     return None
+
+
+def cardless(ctx: Any) -> list[dict[str, Any]]:
+    """Seeded residents who hold no card (in the order seeded), as ``find`` reads people: they
+    sign in with the 电子社保卡 (``esscard``), and 社保卡申领 is theirs."""
+    with ctx.sessions() as db:
+        held = select(Card.id).where(Card.person_id == Person.id, Card.status != "cancelled").exists()
+        ssns = db.scalars(select(Person.ssn).where(~held).order_by(Person.id)).all()
+    return [{"ssn": ssn, "card_status": "normal", "esscard": True} for ssn in ssns]

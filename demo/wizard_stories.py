@@ -4,8 +4,9 @@ For each wizard, a resident the demo records let through (demo.wizard_probe asks
 gateway's rules; nobody qualifies for some kinds, and those are answered with the gateway's refusal
 on screen):
 
-1. signs in with the card and PIN, opens the wizard, ticks the notice, answers up to the middle, and
-   pulls the card: the session ends (the card-removed message, then the attract screen) and the
+1. signs in with the card and PIN (a resident with no card, who alone may apply for a first card
+   社保卡申领, with the 电子社保卡), opens the wizard, ticks the notice, answers up to the middle, and
+   pulls the card (the cardless resident goes 首页 and 退出): the session ends (the card-removed message, then the attract screen) and the
    gateway has no new application of that kind;
 2. signs in again (and stays signed in for the next wizard when the same resident fits), answers every question by touching the keypads and lists, submits, and either
    gets the result, prints the receipt (its number on the paper) and finds the application in the
@@ -46,11 +47,30 @@ def _wizards() -> list[str]:
     return [name for name, spec in CATALOGUE.items() if isinstance(spec.params, WizardParams)]
 
 
-def _log_in(player: Any, index: int) -> Iterator[Step]:
-    person = player.world.people[index]
+def _log_in(player: Any, resident: dict[str, Any], index: int) -> Iterator[Step]:
+    """Resident ``index`` signs in: the card and PIN, or (``esscard``: no card) the 电子社保卡."""
     yield "screen", (Screen.ATTRACT, "attract screen")
+    if resident.get("esscard"):
+        player.press("esscard")
+        yield "screen", (Screen.FACE, "the camera for the e-card code")
+        player.world.show_esscard_of(resident["ssn"])
+        yield "screen", (Screen.MENU, "menu after the e-card code")
+        return
     player.world.insert_person(index)
-    yield from player.sign_in(person["pin"])
+    yield from player.sign_in(resident["pin"])
+
+
+def _leave(player: Any, resident: dict[str, Any]) -> Iterator[Step]:
+    """In the middle of the wizard the resident goes: the card pulled, or (no card to pull) 首页
+    and 退出; either way the session ends with nothing of the resident left."""
+    if not resident.get("esscard"):
+        yield from _pull(player)
+        return
+    player.press("wizard:home")
+    yield "screen", (Screen.MENU, "the menu, the wizard left")
+    player.press("exit")
+    yield "screen", (Screen.ATTRACT, "attract screen after an e-card session")
+    player.check_nothing_left()
 
 
 def _pull(player: Any) -> Iterator[Step]:
@@ -171,29 +191,33 @@ def wizards(player: Any) -> Iterator[Step]:
     """Every wizard: a card pulled mid-way, then the whole application (see the module's doc).
     The resident stays signed in from one wizard's result to the next wizard's pulled run when the
     same resident fits both: one sign-in per wizard, not two."""
-    from demo.wizard_probe import find
+    from demo.wizard_probe import cardless, find
 
     server = player.world.server
+    ctx = server._ctx  # noqa: SLF001 - the demo's own in-process gateway
+    # The residents with a card (world.people, by index), then those without one (电子社保卡).
+    people = [*player.world.people, *cardless(ctx)]
     records: list[dict[str, Any]] = []
     signed_in: int | None = None
     for name in _wizards():
         form = CATALOGUE[name].params.form
-        pick = find(server._ctx, server.terminal_id, player.world.people, name, form, set())  # noqa: SLF001
+        pick = find(ctx, server.terminal_id, people, name, form, set())
         index, overrides = (pick.person, pick.overrides) if pick else (0, {})
+        resident = people[index]
         overrides = {**ANSWERS.get(name, {}), **overrides}
         record: dict[str, Any] = {"service": name, "person": index, "eligible": pick is not None}
         if signed_in != index:
             if signed_in is not None:
-                yield from _pull_at_menu(player)
-            yield from _log_in(player, index)
+                yield from _pull_at_menu(player, people[signed_in])
+            yield from _log_in(player, resident, index)
         before = _count(player, name)
         if name in SAME_SESSION:  # its card is 临时挂失 now: a new session could not start with it
             record["pulled_mid_wizard_made"] = 0
         else:
             yield from _answer_until(player, name, overrides, WizardStep.FIELD, shots=False)
             player.shot(f"{name}-before-pull")
-            yield from _pull(player)
-            yield from _log_in(player, index)
+            yield from _leave(player, resident)
+            yield from _log_in(player, resident, index)
             record["pulled_mid_wizard_made"] = _count(player, name) - before
         signed_in = index
         yield from _answer_until(player, name, overrides, WizardStep.REVIEW, shots=False)  # the tour has them
@@ -202,7 +226,7 @@ def wizards(player: Any) -> Iterator[Step]:
         records.append(record)
         logger.info("wizard journey %s: %s", name, record.get("outcome"))
     yield from _progress_screen(player, [r for r in records if r["person"] == signed_in])
-    yield from _pull_at_menu(player)
+    yield from _pull_at_menu(player, people[signed_in] if signed_in is not None else {})
     (player.out_dir / "wizards.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -222,8 +246,11 @@ def _progress_screen(player: Any, records: list[dict[str, Any]]) -> Iterator[Ste
     yield "screen", (Screen.MENU, "menu after 办事进度")
 
 
-def _pull_at_menu(player: Any) -> Iterator[Step]:
+def _pull_at_menu(player: Any, resident: dict[str, Any]) -> Iterator[Step]:
     player.press("exit")
+    if resident.get("esscard"):
+        yield "screen", (Screen.ATTRACT, "attract screen after an e-card session")
+        return
     yield "screen", (Screen.REMOVE_CARD, "remove-card screen")
     player.world.pull_card()
     yield "screen", (Screen.ATTRACT, "attract screen after the card was taken")
