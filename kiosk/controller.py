@@ -41,19 +41,12 @@ from kiosk.services import CATALOGUE, menu_items
 from kiosk.session import Flow, SessionContext
 from kiosk.staff_intents import StaffIntents
 from kiosk.staff_screen import StaffScreen
-from kiosk.state import KioskState, Message, Screen
+from kiosk.state import HOME_SCREENS, IDLE_SCREENS, NO_RESIDENT_SCREENS, UNTIMED_SCREENS, KioskState, Message, Screen
 from kiosk.worker import Worker
 
 logger = logging.getLogger(__name__)
 
 Listener = Callable[[KioskState], None]
-IDLE_SCREENS = (Screen.ATTRACT, Screen.OUT_OF_SERVICE)
-# Screens where the resident is not expected to touch anything, so idle time does not count.
-UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE, Screen.MAINTENANCE)
-# No resident is served on these: staff intents run, the fleet may apply config.
-NO_RESIDENT_SCREENS = (*IDLE_SCREENS, Screen.MAINTENANCE)
-# The screens of a service that 首页 (back_to_menu) leaves for the menu; MESSAGE by its 继续.
-HOME_SCREENS = (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD, Screen.CHANGE_PIN)
 
 
 class KioskController(PinPadIntents):
@@ -82,9 +75,9 @@ class KioskController(PinPadIntents):
         if document_builder is None:
             from kiosk.layouts import build_certificate_document as document_builder
         self.build_document = document_builder
-        self._face = face
+        self.face = face  # face sign-in and the wizards' FACE step; None without a camera
         self._qr_scan = qr_scan
-        self._photo = photo
+        self.photo = photo  # the 社保卡 photo of the card wizards' PHOTO step; None without a camera
         self.state = KioskState(
             language=config.terminal.language,
             elder_mode=config.ui.elder_mode_default,
@@ -113,15 +106,6 @@ class KioskController(PinPadIntents):
     @property
     def printing(self) -> Any:
         return self._printing
-
-    @property
-    def face(self) -> FacePort | None:
-        return self._face
-
-    @property
-    def photo(self) -> PhotoPort | None:
-        """The camera taking the 社保卡 photo (the card wizards' PHOTO step), None without a camera."""
-        return self._photo
 
     def run(
         self, job: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
@@ -242,9 +226,9 @@ class KioskController(PinPadIntents):
     def choose_face(self) -> None:
         """Verify by face instead of the PIN: camera capture with action liveness, then the server's 1:1 check."""
         self.touch()
-        if self.state.screen is not Screen.PIN or self._face is None or self.session.card is None:
+        if self.state.screen is not Screen.PIN or self.face is None or self.session.card is None:
             return
-        self._flow = FaceFlow(self, self._face)
+        self._flow = FaceFlow(self, self.face)
         self._flow.start()
 
     def cancel_face(self) -> None:
@@ -271,7 +255,7 @@ class KioskController(PinPadIntents):
         self.refresh_printer_status()
 
     def _build_menu(self) -> None:
-        self.state.menu = menu_items(self.config.services.enabled, self.state.printer_status, self._face is not None)
+        self.state.menu = menu_items(self.config.services.enabled, self.state.printer_status, self.face is not None)
 
     def note_printer_status(self, status: PrinterStatus) -> None:
         self.state.printer_status = status

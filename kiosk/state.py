@@ -33,6 +33,16 @@ class Screen(enum.Enum):
     MAINTENANCE = "maintenance"  # staff only: behind the hidden corner gesture and the staff PIN
 
 
+# The screens between residents.
+IDLE_SCREENS = (Screen.ATTRACT, Screen.OUT_OF_SERVICE)
+# Screens where the resident is not expected to touch anything, so idle time does not count.
+UNTIMED_SCREENS = (*IDLE_SCREENS, Screen.REMOVE_CARD, Screen.READING, Screen.BUSY, Screen.FACE, Screen.MAINTENANCE)
+# No resident is served on these: staff intents run, the fleet may apply config.
+NO_RESIDENT_SCREENS = (*IDLE_SCREENS, Screen.MAINTENANCE)
+# The screens of a service that 首页 (back_to_menu) leaves for the menu; MESSAGE by its 继续.
+HOME_SCREENS = (Screen.RECORDS, Screen.PRINT_PREVIEW, Screen.MESSAGE, Screen.WIZARD, Screen.CHANGE_PIN)
+
+
 @dataclass
 class Message:
     key: str
