@@ -19,6 +19,18 @@ from kiosk.session import Flow, FlowHost
 from kiosk.state import Message, Screen
 
 
+def show_face_progress(host: FlowHost, update: FaceProgress) -> None:
+    """One frame of a face capture on the FACE screen (face sign-in, the wizards' FACE step): the
+    preview and the instruction; a resident following instructions is not idle."""
+    if host.state.screen is not Screen.FACE:
+        return
+    host.touch()
+    host.state.face_preview = update
+    if update.message_key:
+        host.state.face_message = Message(update.message_key)
+    host.publish()
+
+
 class FaceFlow(Flow):
     """One capture and verification; ``cancel`` stops the camera (the capture then reports cancelled)."""
 
@@ -50,13 +62,7 @@ class FaceFlow(Flow):
             self._face.cancel()
 
     def _progress(self, update: FaceProgress) -> None:
-        if self.host.state.screen is not Screen.FACE:
-            return
-        self.host.touch()  # a resident following instructions is not idle
-        self.host.state.face_preview = update
-        if update.message_key:
-            self.host.state.face_message = Message(update.message_key)
-        self.host.publish()
+        show_face_progress(self.host, update)
 
     def _captured(self, outcome: FaceOutcome) -> None:
         self._running = False

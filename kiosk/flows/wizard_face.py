@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.errors import FaceRefused
+from kiosk.flows.face import show_face_progress
 from kiosk.forms import FieldKind, FormField
 from kiosk.i18n import N_
 from kiosk.ports import FaceOutcome, FaceProgress
@@ -90,13 +91,7 @@ class FaceStep:
         face.start(lambda update: post(lambda: on_progress(update)), lambda out: post(lambda: on_done(out)))
 
     def _progress(self, update: FaceProgress) -> None:
-        if self.host.state.screen is not Screen.FACE:
-            return
-        self.host.touch()  # a resident following instructions is not idle
-        self.host.state.face_preview = update
-        if update.message_key:
-            self.host.state.face_message = Message(update.message_key)
-        self.host.publish()
+        show_face_progress(self.host, update)
 
     def _captured(self, outcome: FaceOutcome) -> None:
         self._running = False
