@@ -139,6 +139,14 @@ class StoryPlayer:
         yield "screen", (Screen.MENU, "menu after the PIN")
         yield "settle", None
 
+    def sign_in_esscard(self, ssn: str) -> Iterator[Step]:
+        """Steps: at the attract screen, 电子社保卡, the camera, the resident's code (minted by the
+        embedded gateway) shown to it, and the menu."""
+        self.press("esscard")
+        yield "screen", (Screen.FACE, "the camera for the e-card code")
+        self.world.show_esscard_of(ssn)
+        yield "screen", (Screen.MENU, "menu after the e-card code")
+
     def shot(self, name: str, widget: Any = None) -> None:
         """Save what the window shows of ``widget`` (default: the kiosk area) as the next numbered
         PNG, opaque; then let an observer, if one is attached, see the display as it is now."""

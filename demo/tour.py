@@ -188,10 +188,7 @@ def _sign_in(tour: _Tour, plan: TourPlan, index: int, elder: bool, shots: bool) 
     if shots:
         tour.shot(None, "attract")
     if resident.get("esscard"):
-        player.press("esscard")
-        yield "screen", (Screen.FACE, "the camera for the e-card code")
-        player.world.show_esscard_of(resident["ssn"])
-        yield "screen", (Screen.MENU, "menu after the e-card code")
+        yield from player.sign_in_esscard(resident["ssn"])
         return
     player.world.insert_person(index)
     yield "screen", (Screen.PIN, "PIN screen")

@@ -51,10 +51,7 @@ def _log_in(player: Any, resident: dict[str, Any], index: int) -> Iterator[Step]
     """Resident ``index`` signs in: the card and PIN, or (``esscard``: no card) the 电子社保卡."""
     yield "screen", (Screen.ATTRACT, "attract screen")
     if resident.get("esscard"):
-        player.press("esscard")
-        yield "screen", (Screen.FACE, "the camera for the e-card code")
-        player.world.show_esscard_of(resident["ssn"])
-        yield "screen", (Screen.MENU, "menu after the e-card code")
+        yield from player.sign_in_esscard(resident["ssn"])
         return
     player.world.insert_person(index)
     yield from player.sign_in(resident["pin"])
