@@ -334,7 +334,7 @@ class FakeQrScanPort:
         self.on_code = None
 
 
-def make_controller(*overrides: str, face=None, qr_scan=None):
+def make_controller(*overrides: str, face=None, qr_scan=None, photo=None):
     config = load_config(
         overrides=[
             parse_override(text)
@@ -354,6 +354,7 @@ def make_controller(*overrides: str, face=None, qr_scan=None):
         document_builder=lambda cert, lang: ("document", cert["serial"], lang),
         face=face,
         qr_scan=qr_scan,
+        photo=photo,
     )
     return controller, card, backend, printer, journal, clock
 

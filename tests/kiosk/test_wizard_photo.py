@@ -35,8 +35,7 @@ class FakePhotoPort:
 
 
 def _controller(camera: FakePhotoPort | None):
-    controller, card, backend, *_ = make_controller(SERVICE)
-    controller._photo = camera  # as cli.runtime wires devices.photo_port()
+    controller, card, backend, *_ = make_controller(SERVICE, photo=camera)
     uploads: list[tuple[str, bytes]] = []
 
     def upload_card_photo(session_id: str, jpeg: bytes) -> dict:
